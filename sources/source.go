@@ -1,0 +1,80 @@
+package sources
+
+import (
+	"context"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Source produces the record batches of one input stream.
+//
+// Next returns the next batch, which the caller owns and must Release, or
+// io.EOF when a bounded source is exhausted. An unbounded source blocks in
+// Next until data arrives or ctx is done; it may return an empty batch to
+// let time advance while it is idle. Close stops the source and releases
+// what it holds; it may be called twice and before any Next. A Source is used
+// by one goroutine at a time.
+//
+// Every batch has exactly the schema of Env.Schema: the stream's declared
+// columns, then APPROXIMATE_ARRIVAL_TIME, then ROWTIME (see Env).
+type Source interface {
+	Schema() *arrow.Schema
+	Next(ctx context.Context) (arrow.RecordBatch, error)
+	Close() error
+}
+
+// Env is what the engine hands a connector when it opens a source.
+type Env struct {
+	// Stream is the in-application stream the source feeds, for messages
+	// and for the positions of bad records.
+	Stream string
+	// Schema is the output schema: the declared columns in order, then
+	// APPROXIMATE_ARRIVAL_TIME and ROWTIME, both millisecond timestamps.
+	Schema *arrow.Schema
+	// Alloc allocates every batch.
+	Alloc memory.Allocator
+	// Clock is the wall clock; tests inject their own.
+	Clock func() time.Time
+	// Reject receives each record that could not be decoded. It must not
+	// block for long; the source goes on with the next record.
+	Reject func(BadRecord)
+}
+
+// BadRecord is an input record that did not decode, with where it came from.
+type BadRecord struct {
+	Stream string // in-application stream
+	// Origin names the physical input: a file path, "stdin", a topic, a
+	// Kinesis stream.
+	Origin string
+	// Partition is the file line number's file, a Kafka partition or a
+	// Kinesis shard id; empty when the input has none.
+	Partition string
+	// Offset is the line number (1-based) for files and stdin, the Kafka
+	// offset, or the record's index; Position can carry a sequence number.
+	Offset   int64
+	Position string
+	Data     []byte
+	Err      error
+}
+
+// Factory describes a connector and opens sources for it.
+type Factory struct {
+	// Name is the connector name used in WITH (connector = '…') and bindings.
+	Name string
+	// Doc is one line for `eddy help connectors`.
+	Doc string
+	// Target is the option a binding's TARGET fills: in 'file:ticks.jsonl'
+	// the target 'ticks.jsonl' is the value of option "path".
+	Target string
+	// Options lists every option the connector accepts, beyond Common.
+	Options []OptionSpec
+	// Open opens a source. opts has been validated against Options and
+	// Common, with defaults filled in.
+	Open func(ctx context.Context, env Env, opts Options) (Source, error)
+	// Discover, when set, returns the declared columns of the stream this
+	// connector would read with opts (sampling records if it must), for
+	// inputs bound without a CREATE STREAM. It excludes the system columns.
+	Discover func(ctx context.Context, opts Options) (*arrow.Schema, error)
+}
