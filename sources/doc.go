@@ -1,4 +1,16 @@
 // Package sources defines how Eddy reads input: the Source contract, the
 // connector registry, option validation and the shared handling of ROWTIME.
 // Each connector lives in its own subpackage and registers itself from init.
+//
+// Shared pieces for connectors: Batcher stages one decoded row at a time and
+// appends it to Arrow builders only when the whole row is good, adding
+// APPROXIMATE_ARRIVAL_TIME and ROWTIME (the arrival time, or the declared
+// TIMESTAMP column named by option rowtime); WithSystemColumns and
+// DeclaredColumns convert between declared and output schemas;
+// ParseTimestamp reads the timestamp texts sources accept. Record decoding
+// lives in sources/codec.
+//
+// Not yet: ROWTIME is not checked for monotonicity here (late rows and
+// watermarks are the engine's business), and there is no per-source
+// watermark or idle tracking in this package.
 package sources

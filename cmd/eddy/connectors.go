@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/eddy-sql/eddy/exec"
+	"github.com/eddy-sql/eddy/planner"
+	"github.com/eddy-sql/eddy/sinks"
+	"github.com/eddy-sql/eddy/sources"
+)
+
+// registryConnectors backs the planner's Connectors with the sources and
+// sinks registries.
+type registryConnectors struct {
+	alloc    memory.Allocator
+	clock    func() time.Time
+	stdout   stdoutTarget
+	defaults map[string]string // default options for stdout sinks (format)
+}
+
+var _ planner.Connectors = (*registryConnectors)(nil)
+
+func (c *registryConnectors) IsSource(name string) bool { _, ok := sources.Lookup(name); return ok }
+func (c *registryConnectors) IsSink(name string) bool   { _, ok := sinks.Lookup(name); return ok }
+
+func sourceFactory(options map[string]string) (sources.Factory, sources.Options, error) {
+	name := options["connector"]
+	f, ok := sources.Lookup(name)
+	if !ok {
+		return f, nil, fmt.Errorf("unknown source connector %q (have: %s)", name, strings.Join(sources.Names(), ", "))
+	}
+	opts, err := sources.Validate(options, f.Options, true)
+	if err != nil {
+		return f, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return f, opts, nil
+}
+
+func (c *registryConnectors) OpenSource(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (exec.Operator, error) {
+	f, opts, err := sourceFactory(options)
+	if err != nil {
+		return nil, err
+	}
+	env := sources.Env{
+		Stream: stream, Schema: schema, Alloc: c.alloc, Clock: c.clock,
+		Reject: func(r sources.BadRecord) {
+			errs.ReportError(exec.ErrorRecord{
+				Time: c.clock(), Level: "ERROR", Name: "DECODE", Message: r.Err.Error(),
+				DataRow: string(r.Data), Stream: r.Stream, Origin: r.Origin,
+				Partition: r.Partition, Offset: r.Offset,
+			})
+		},
+	}
+	src, err := f.Open(ctx, env, opts)
+	if err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[string]string) ([]planner.Column, error) {
+	f, opts, err := sourceFactory(options)
+	if err != nil {
+		return nil, err
+	}
+	if f.Discover == nil {
+		return nil, fmt.Errorf("connector %s cannot discover a schema; declare the stream with CREATE STREAM", f.Name)
+	}
+	schema, err := f.Discover(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return columnsOf(schema), nil
+}
+
+// columnsOf turns a discovered schema into catalog columns; the SQL type
+// text comes from field metadata "sqltype" when present.
+func columnsOf(schema *arrow.Schema) []planner.Column {
+	cols := make([]planner.Column, 0, len(schema.Fields()))
+	for _, f := range schema.Fields() {
+		sqlType := ""
+		if i := f.Metadata.FindKey("sqltype"); i >= 0 {
+			sqlType = f.Metadata.Values()[i]
+		}
+		if sqlType == "" {
+			sqlType = planner.SQLTypeOf(f.Type)
+		}
+		cols = append(cols, planner.Column{Name: f.Name, Type: f.Type, SQLType: sqlType})
+	}
+	return cols
+}
+
+func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string) (planner.Sink, error) {
+	name := options["connector"]
+	f, ok := sinks.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown destination connector %q (have: %s)", name, strings.Join(sinks.Names(), ", "))
+	}
+	raw := map[string]string{}
+	if name == "stdout" {
+		for k, v := range c.defaults {
+			raw[k] = v
+		}
+	}
+	for k, v := range options {
+		if k != "connector" {
+			raw[k] = v
+		}
+	}
+	opts, err := sources.Validate(raw, f.Options, false)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	env := sinks.Env{Stream: stream, Schema: schema, Alloc: c.alloc, Clock: c.clock, Stdout: c.stdout.w, Terminal: c.stdout.terminal}
+	return f.Open(ctx, env, opts)
+}
+
+// connectorNames lists the registered connectors for help output.
+func connectorNames() string {
+	var b strings.Builder
+	b.WriteString("sources:")
+	for _, n := range sources.Names() {
+		f, _ := sources.Lookup(n)
+		fmt.Fprintf(&b, "\n  %-10s %s", n, f.Doc)
+	}
+	b.WriteString("\ndestinations:")
+	names := sinks.Names()
+	sort.Strings(names)
+	for _, n := range names {
+		f, _ := sinks.Lookup(n)
+		fmt.Fprintf(&b, "\n  %-10s %s", n, f.Doc)
+	}
+	return b.String()
+}

@@ -1,0 +1,69 @@
+// Command eddy runs streaming SQL applications: Amazon Kinesis Data
+// Analytics for SQL programs as they are, and Flink-style streaming SQL.
+//
+//	eddy run app.sql --input SOURCE_SQL_STREAM_001='generator:ticker?rate=10'
+//	eddy discover 'file:ticks.jsonl'
+//	eddy bench nexmark --query q1 --events 10000000
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	_ "github.com/eddy-sql/eddy/sinks/discard"
+	_ "github.com/eddy-sql/eddy/sinks/file"
+	_ "github.com/eddy-sql/eddy/sinks/stdout"
+	_ "github.com/eddy-sql/eddy/sources/file"
+	_ "github.com/eddy-sql/eddy/sources/generator"
+	_ "github.com/eddy-sql/eddy/sources/stdin"
+)
+
+const usage = `eddy — streaming SQL for Kinesis Data Analytics applications and Flink-style SQL
+
+usage:
+  eddy run [flags] FILE.sql...      run an application until its inputs end (or Ctrl-C)
+      --input NAME=URI               bind input stream NAME: CONNECTOR[:TARGET][?key=value&...]
+      --output NAME=URI              bind output stream NAME (default: stdout)
+      --format table|json|csv        stdout format (default: table on a terminal, else json)
+      --set KEY=VALUE                a setting, as SET KEY = 'VALUE' in SQL
+      --explain                      print the plans and exit
+  eddy discover URI                  sample a source and print a CREATE STREAM for it
+  eddy bench nexmark [--query q0|q1|q2] [--events N]
+                                     run a Nexmark query on the built-in generator
+  eddy connectors                    list source and destination connectors
+  eddy help                          this text
+
+examples:
+  eddy run examples/ticker_alerts.sql
+  eddy run app.sql --input SOURCE_SQL_STREAM_001='file:ticks.jsonl?rowtime=EVENT_TIME' \
+                   --output DESTINATION_SQL_STREAM=stdout --format json
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr)
+	case "discover":
+		return cmdDiscover(args[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(args[1:], stdout, stderr)
+	case "connectors":
+		fmt.Fprintln(stdout, connectorNames())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "eddy: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,60 @@
+package exec
+
+import (
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+)
+
+func TestCompare(t *testing.T) {
+	t.Parallel()
+	runExprCases(t, []exprCase{
+		{name: "equal int64 with nulls", fn: "equal", cols: []fixture{{i64, `[1, 2, null, 4]`}, {i64, `[1, 3, 3, null]`}}, want: `[true, false, null, null]`},
+		{name: "less promotes int32 and float", fn: "less", cols: []fixture{{i32, `[1, 2, 3]`}, {f64, `[1.5, 2, 2.5]`}}, want: `[true, false, false]`},
+		{name: "not_equal strings", fn: "not_equal", cols: []fixture{{str, `["a", "b", null]`}, {str, `["a", "c", "x"]`}}, want: `[false, true, null]`},
+		{name: "greater_equal string constant", fn: "greater_equal", cols: []fixture{{str, `["apple", "banana", "cherry"]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, "banana", str)} }, want: `[false, true, true]`},
+		{name: "less_equal decimals of different scale", fn: "less_equal", cols: []fixture{{dec(5, 2), `["1.50", "2.00"]`}, {dec(3, 1), `["1.5", "1.9"]`}}, want: `[true, false]`},
+		{name: "decimal with int", fn: "greater", cols: []fixture{{dec(5, 2), `["1.50", "2.00"]`}, {i64, `[1, 2]`}}, want: `[true, false]`},
+		{name: "timestamps", fn: "less", cols: []fixture{{TimestampType, `["2020-01-01 00:00:00", "2020-01-02 00:00:00"]`}, {TimestampType, `["2020-01-01 00:00:01", "2020-01-01 00:00:00"]`}}, want: `[true, false]`},
+		{name: "timestamp with date", fn: "equal", cols: []fixture{{TimestampType, `["2020-01-02 00:00:00", "2020-01-02 00:00:01"]`}, {DateType, `["2020-01-02", "2020-01-02"]`}}, want: `[true, false]`},
+		{name: "booleans", fn: "less", cols: []fixture{{bl, `[false, true, true]`}, {bl, `[true, true, false]`}}, want: `[true, false, false]`},
+		{name: "constant null compares null", fn: "equal", cols: []fixture{{i64, `[1, 2]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, nil, i64)} }, want: `[null, null]`},
+		{name: "mod equal zero (q2)", fn: "equal", cols: []fixture{{i64, `[123, 124, 246, null]`}}, args: func(c []Expr) []Expr {
+			m, err := DefaultFunctions().Bind("mod", c[0], lit(t, int64(123), i64))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return []Expr{m, lit(t, int64(0), i64)}
+		}, want: `[true, false, true, null]`, str: "equal(mod(c0, 123), 0)"},
+		{name: "between inclusive", fn: "between", cols: []fixture{{i64, `[1, 2, 5, 6, null]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, int64(2), i64), lit(t, int64(5), i64)} }, want: `[false, true, true, false, null]`, str: "between(c0, 2, 5)"},
+		{name: "in constant list", fn: "in", cols: []fixture{{i32, `[1, 2, 3, null]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, int64(1), i64), lit(t, int64(3), i64)} }, want: `[true, false, true, null]`},
+		{name: "in with null in list", fn: "in", cols: []fixture{{str, `["a", "b"]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, "a", str), lit(t, nil, str)} }, want: `[true, null]`},
+		{name: "in decimals", fn: "in", cols: []fixture{{dec(4, 2), `["1.50", "2.00"]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, decimal128.FromI64(15), dec(2, 1))} }, want: `[true, false]`},
+		{name: "in column list", fn: "in", cols: []fixture{{i64, `[1, 2, 3]`}, {i64, `[1, 5, null]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], c[1], lit(t, int64(2), i64)} }, want: `[true, true, null]`},
+	})
+}
+
+func TestCompareBindErrors(t *testing.T) {
+	t.Parallel()
+	fns := DefaultFunctions()
+	for _, tc := range []struct {
+		name string
+		fn   string
+		args []Expr
+	}{
+		{"string with int", "equal", []Expr{Column(0, "s", str), Column(1, "i", i64)}},
+		{"timestamp with interval", "less", []Expr{Column(0, "t", TimestampType), Column(1, "d", IntervalType)}},
+		{"between arity", "between", []Expr{Column(0, "i", i64)}},
+		{"in of mixed types", "in", []Expr{Column(0, "i", i64), Column(1, "s", str)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := fns.Bind(tc.fn, tc.args...); err == nil {
+				t.Fatal("Bind succeeded")
+			}
+		})
+	}
+}
+
+var _ = arrow.Null

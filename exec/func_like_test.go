@@ -1,0 +1,36 @@
+package exec
+
+import "testing"
+
+func TestLike(t *testing.T) {
+	t.Parallel()
+	withConsts := func(vals ...any) func([]Expr) []Expr {
+		return func(c []Expr) []Expr {
+			out := []Expr{c[0]}
+			for _, v := range vals {
+				switch x := v.(type) {
+				case string:
+					out = append(out, lit(t, x, str))
+				case int:
+					out = append(out, lit(t, int64(x), i64))
+				}
+			}
+			return out
+		}
+	}
+	words := fixture{str, `["apple", "banana", "cherry", "a_c", null, "APPLE"]`}
+	runExprCases(t, []exprCase{
+		{name: "like prefix", fn: "like", cols: []fixture{words}, args: withConsts("a%"), want: `[true, false, false, true, null, false]`},
+		{name: "like suffix", fn: "like", cols: []fixture{words}, args: withConsts("%y"), want: `[false, false, true, false, null, false]`},
+		{name: "like contains", fn: "like", cols: []fixture{words}, args: withConsts("%an%"), want: `[false, true, false, false, null, false]`},
+		{name: "like exact", fn: "like", cols: []fixture{words}, args: withConsts("apple"), want: `[true, false, false, false, null, false]`},
+		{name: "like underscore", fn: "like", cols: []fixture{words}, args: withConsts("a_c"), want: `[false, false, false, true, null, false]`},
+		{name: "like escape", fn: "like", cols: []fixture{{str, `["a_c", "abc"]`}}, args: withConsts(`a\_c`, `\`), want: `[true, false]`},
+		{name: "like regex metacharacters are literal", fn: "like", cols: []fixture{{str, `["a.c", "abc"]`}}, args: withConsts("a.c"), want: `[true, false]`},
+		{name: "like per-row pattern", fn: "like", cols: []fixture{{str, `["abc", "abc", "x"]`}, {str, `["a%", "b%", null]`}}, want: `[true, false, null]`},
+		{name: "similar_to alternation", fn: "similar_to", cols: []fixture{words}, args: withConsts("(apple|cherry)"), want: `[true, false, true, false, null, false]`},
+		{name: "similar_to wildcards and repetition", fn: "similar_to", cols: []fixture{{str, `["TECHNOLOGY", "FINANCE", "aaa", "ab"]`}}, args: withConsts("%TECH%|a+"), want: `[true, false, true, false]`},
+		{name: "similar_to class", fn: "similar_to", cols: []fixture{{str, `["b1", "x1", "b12"]`}}, args: withConsts("[a-c][0-9]"), want: `[true, false, false]`},
+		{name: "similar_to dot is literal", fn: "similar_to", cols: []fixture{{str, `["a.b", "axb"]`}}, args: withConsts("a.b"), want: `[true, false]`},
+	})
+}

@@ -1,0 +1,85 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Task is one goroutine of a running job: a source feeding its stream, a
+// pump, or a destination draining a stream.
+type Task struct {
+	Name string
+	Run  func(ctx context.Context) error
+}
+
+// Run runs tasks concurrently until all return. The first error cancels the
+// others and is returned, prefixed with its task's name.
+func Run(ctx context.Context, tasks []Task) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, t := range tasks {
+		g.Go(func() error {
+			if err := t.Run(gctx); err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("%s: %w", t.Name, err)
+			} else if err != nil {
+				return err
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// Pipe reads op until io.EOF and publishes every batch to w with op's
+// watermark, then closes w and op. It is the body of a pump or a source task.
+func Pipe(ctx context.Context, op Operator, w *StreamWriter) (err error) {
+	defer func() {
+		if cerr := op.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	for {
+		b, err := op.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return w.Close(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.Write(ctx, b, watermarkOf(op)); err != nil {
+			return err
+		}
+	}
+}
+
+// Drain reads op until io.EOF, handing every non-empty batch to write
+// (which takes ownership of it), then closes op. It is the body of a
+// destination task.
+func Drain(ctx context.Context, op Operator, write func(ctx context.Context, b arrow.RecordBatch) error) (err error) {
+	defer func() {
+		if cerr := op.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	for {
+		b, err := op.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if b.NumRows() == 0 {
+			b.Release()
+			continue
+		}
+		if err := write(ctx, b); err != nil {
+			return err
+		}
+	}
+}

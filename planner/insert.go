@@ -1,0 +1,96 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eddy-sql/eddy/exec"
+	"github.com/eddy-sql/eddy/sql"
+)
+
+// insertInto maps a query's columns onto the target stream's: by position,
+// or by the INSERT's column list, casting where the types differ. The
+// query's ROWTIME becomes the target's ROWTIME.
+func (q *queryPlanner) insertInto(n Node, target *StreamDef, ins *sql.Insert) (Node, error) {
+	sc := n.Scope()
+	var cols []int // visible, non-ROWTIME query columns
+	for i, f := range sc.fields {
+		if !f.Hidden && f.Name != exec.RowtimeColumn {
+			cols = append(cols, i)
+		}
+	}
+	// targetIdx[i] is the target column that query column cols[i] fills.
+	targetIdx := make([]int, len(cols))
+	if len(ins.Columns) > 0 {
+		if len(ins.Columns) != len(cols) {
+			return nil, q.errorf(ins.TargetPos, "INSERT names %d columns but the query produces %d", len(ins.Columns), len(cols))
+		}
+		for i, c := range ins.Columns {
+			j := columnIndex(target, c.Name)
+			if j < 0 {
+				return nil, q.errorf(c.Pos, "stream %s has no column %s", quoteIdent(target.Name), quoteIdent(c.Name))
+			}
+			targetIdx[i] = j
+		}
+	} else {
+		if len(cols) != len(target.Columns) {
+			return nil, q.errorf(ins.TargetPos, "stream %s has %d columns but the query produces %d", quoteIdent(target.Name), len(target.Columns), len(cols))
+		}
+		for i := range cols {
+			targetIdx[i] = i
+		}
+	}
+	exprs := make([]exec.Expr, len(target.Columns)+1)
+	texts := make([]string, len(exprs))
+	out := &scope{}
+	for _, c := range target.Columns {
+		out.fields = append(out.fields, field{Name: c.Name, Type: c.Type, Quals: []string{target.Name}})
+	}
+	out.fields = append(out.fields, field{Name: exec.RowtimeColumn, Type: exec.TimestampType, Hidden: true})
+	for i, qi := range cols {
+		f := sc.fields[qi]
+		tc := target.Columns[targetIdx[i]]
+		var e exec.Expr = exec.Column(qi, f.Name, f.Type)
+		texts[targetIdx[i]] = quoteIdent(f.Name)
+		if !typesEqual(f.Type, tc.Type) {
+			c, err := exec.Cast(e, tc.Type)
+			if err != nil {
+				return nil, q.errorf(ins.TargetPos, "column %s of %s is %s; the query gives %s %s", quoteIdent(tc.Name), quoteIdent(target.Name), tc.SQLType, SQLTypeOf(f.Type), quoteIdent(f.Name))
+			}
+			e = c
+			texts[targetIdx[i]] = fmt.Sprintf("CAST(%s AS %s)", quoteIdent(f.Name), tc.SQLType)
+		}
+		exprs[targetIdx[i]] = e
+	}
+	for j, c := range target.Columns {
+		if exprs[j] != nil {
+			continue
+		}
+		if c.NotNull {
+			return nil, q.errorf(ins.TargetPos, "column %s of %s is NOT NULL but the INSERT gives it no value", quoteIdent(c.Name), quoteIdent(target.Name))
+		}
+		null, err := exec.Literal(nil, c.Type)
+		if err != nil {
+			return nil, err
+		}
+		exprs[j], texts[j] = null, "NULL"
+	}
+	rt := sc.rowtime()
+	exprs[len(exprs)-1] = exec.Column(rt, exec.RowtimeColumn, exec.TimestampType)
+	texts[len(texts)-1] = exec.RowtimeColumn
+	return &Project{Input: n, Exprs: exprs, Texts: texts, sc: out}, nil
+}
+
+func columnIndex(def *StreamDef, name string) int {
+	for i, c := range def.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	for i, c := range def.Columns {
+		if strings.EqualFold(c.Name, name) {
+			return i
+		}
+	}
+	return -1
+}

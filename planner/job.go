@@ -1,0 +1,425 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eddy-sql/eddy/exec"
+)
+
+// Job is a built application: every source, pump and destination as a task
+// over bounded in-application streams, ready to Run.
+type Job struct {
+	producers []exec.Task // sources and pumps: errors they raise go to the error stream
+	consumers []exec.Task // destinations and readers of the error stream
+	errs      *exec.ErrorStream
+	physical  []string
+	// OnError receives error records when nothing reads the error stream.
+	onError func(exec.ErrorRecord)
+}
+
+// Explain returns the physical pipeline, one task per line.
+func (j *Job) Explain() string { return strings.Join(j.physical, "\n") + "\n" }
+
+// Errors returns how many rows went to the error stream.
+func (j *Job) Errors() int64 { return j.errs.Count() }
+
+// jobBuilder lowers plans into tasks.
+type jobBuilder struct {
+	s         *Session
+	ctx       context.Context
+	job       *Job
+	streams   map[string]*exec.Stream
+	readers   map[string]int
+	errSink   exec.ErrorSink
+	sideSink  exec.ErrorSink // for tasks downstream of the error stream
+	unionSeq  int
+	sourceCtx context.Context
+}
+
+// Build lowers the session's pumps, ad hoc queries, sources and
+// destinations into a Job. Sources and sinks are opened here.
+func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*Job, error) {
+	if onError == nil {
+		onError = func(exec.ErrorRecord) {}
+	}
+	job := &Job{errs: exec.NewErrorStream(s.cfg.Alloc), onError: onError}
+	b := &jobBuilder{s: s, ctx: ctx, job: job, streams: map[string]*exec.Stream{}, readers: map[string]int{}}
+	b.sideSink = exec.ErrorSinkFunc(onError)
+	b.errSink = job.errs
+
+	// Count the readers of every stream: scans, then destinations.
+	var plans []Node
+	for _, name := range s.cat.order {
+		plans = append(plans, s.cat.pumps[name].plan)
+	}
+	for _, q := range s.queries {
+		plans = append(plans, q.plan)
+	}
+	for _, p := range plans {
+		for _, n := range scannedStreams(p) {
+			b.readers[n]++
+		}
+	}
+	dests, err := b.destinations()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dests {
+		b.readers[d.def.Name]++
+	}
+	if b.readers[exec.ErrorStreamName] == 0 {
+		b.errSink = exec.ErrorSinkFunc(func(r exec.ErrorRecord) { job.errs.ReportError(r); onError(r) })
+	}
+	// Streams, subscribed in the order tasks are built below.
+	for _, name := range s.cat.streamNames() {
+		def := s.cat.streams[name]
+		if name == exec.ErrorStreamName {
+			b.streams[name] = job.errs.Stream()
+			continue
+		}
+		b.streams[name] = exec.NewStream(name, streamScope(def, s.isSourceStream(def)).schema(), s.cfg.QueueBatches)
+	}
+	for _, name := range s.cat.order {
+		p := s.cat.pumps[name]
+		if err := b.pump(name, p.plan, b.streams[p.Insert.Target], p.Insert.Target); err != nil {
+			return nil, err
+		}
+	}
+	for _, q := range s.queries {
+		if err := b.output(q.name, q.plan, q.sink); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range dests {
+		if err := b.destination(d); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range s.cat.streamNames() {
+		def := s.cat.streams[name]
+		if name == exec.ErrorStreamName || !s.isSourceStream(def) || b.readers[name] == 0 {
+			continue
+		}
+		if err := b.source(def); err != nil {
+			return nil, err
+		}
+	}
+	return job, nil
+}
+
+type dest struct {
+	def     *StreamDef
+	options map[string]string
+}
+
+// destinations lists the streams that leave the application: those with a
+// destination connector or an output binding, and destination streams
+// nobody reads or binds (they go to the default output).
+func (b *jobBuilder) destinations() ([]dest, error) {
+	s := b.s
+	written := map[string]bool{}
+	for _, p := range s.cat.pumps {
+		written[p.Insert.Target] = true
+	}
+	var out []dest
+	for _, name := range s.cat.streamNames() {
+		def := s.cat.streams[name]
+		if opts, ok := s.binding(s.outputs, name); ok {
+			out = append(out, dest{def: def, options: opts})
+			continue
+		}
+		if c := def.Connector(); c != "" && written[name] {
+			if !s.cfg.Connectors.IsSink(c) {
+				return nil, fmt.Errorf("stream %s is written by a pump but connector %q cannot be a destination", quoteIdent(name), c)
+			}
+			out = append(out, dest{def: def, options: def.Options})
+			continue
+		}
+		if written[name] && b.readers[name] == 0 && def.Connector() == "" {
+			out = append(out, dest{def: def, options: s.cfg.DefaultOutput})
+		}
+	}
+	for k := range s.outputs {
+		if _, ok := s.cat.lookupStream(k); !ok && !isQueryName(s, k) {
+			return nil, fmt.Errorf("--output %s: no such stream", k)
+		}
+	}
+	return out, nil
+}
+
+func isQueryName(s *Session, name string) bool {
+	for _, q := range s.queries {
+		if strings.EqualFold(q.name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *jobBuilder) env(pump string, downstreamOfErrors bool) exec.Env {
+	errs := b.errSink
+	if downstreamOfErrors {
+		errs = b.sideSink
+	}
+	return exec.Env{Alloc: b.s.cfg.Alloc, Start: b.s.cfg.Clock(), Clock: b.s.cfg.Clock, Errors: errs, Pump: pump}
+}
+
+func readsErrors(n Node) bool {
+	for _, s := range scannedStreams(n) {
+		if s == exec.ErrorStreamName {
+			return true
+		}
+	}
+	return false
+}
+
+// pump lowers a pump's plan and adds its task, writing into target.
+func (b *jobBuilder) pump(name string, plan Node, target *exec.Stream, targetName string) error {
+	side := readsErrors(plan)
+	op, err := b.lower(plan, b.env(name, side))
+	if err != nil {
+		return err
+	}
+	w := target.NewWriter()
+	b.job.physical = append(b.job.physical, fmt.Sprintf("pump %s: %s -> stream %s", quoteIdent(name), physical(op), quoteIdent(targetName)))
+	b.add(side, exec.Task{Name: "pump " + name, Run: func(ctx context.Context) error { return exec.Pipe(ctx, op, w) }})
+	return nil
+}
+
+func (b *jobBuilder) add(consumer bool, t exec.Task) {
+	if consumer {
+		b.job.consumers = append(b.job.consumers, t)
+	} else {
+		b.job.producers = append(b.job.producers, t)
+	}
+}
+
+// output lowers an ad hoc query and delivers it to its destination.
+func (b *jobBuilder) output(name string, plan Node, options map[string]string) error {
+	if opts, ok := b.s.binding(b.s.outputs, name); ok {
+		options = opts
+	}
+	if options == nil {
+		options = b.s.cfg.DefaultOutput
+	}
+	side := readsErrors(plan)
+	op, err := b.lower(plan, b.env(name, side))
+	if err != nil {
+		return err
+	}
+	return b.deliver(name, op, plan.Scope(), options, true)
+}
+
+// destination delivers a stream to its sink.
+func (b *jobBuilder) destination(d dest) error {
+	sub, err := b.streams[d.def.Name].Subscribe()
+	if err != nil {
+		return err
+	}
+	return b.deliver(d.def.Name, sub, streamScope(d.def, b.s.isSourceStream(d.def)), d.options, true)
+}
+
+// deliver projects op's visible columns and adds a task draining them into
+// a sink opened with options.
+func (b *jobBuilder) deliver(name string, op exec.Operator, sc *scope, options map[string]string, consumer bool) error {
+	var exprs []exec.Expr
+	var names []string
+	for i, f := range sc.fields {
+		if f.Hidden {
+			continue
+		}
+		exprs = append(exprs, exec.Column(i, f.Name, f.Type))
+		names = append(names, f.Name)
+	}
+	proj, err := exec.NewProject(b.env(name, true), op, exprs, names)
+	if err != nil {
+		op.Close()
+		return err
+	}
+	sink, err := b.s.cfg.Connectors.OpenSink(b.ctx, name, proj.Schema(), options)
+	if err != nil {
+		proj.Close()
+		return fmt.Errorf("destination of %s: %w", quoteIdent(name), err)
+	}
+	b.job.physical = append(b.job.physical, fmt.Sprintf("destination %s: %s -> %s", quoteIdent(name), physical(op), options["connector"]))
+	b.add(consumer, exec.Task{Name: "destination " + name, Run: func(ctx context.Context) error {
+		err := exec.Drain(ctx, proj, sink.Write)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if cerr := sink.Close(cctx); err == nil {
+			err = cerr
+		}
+		return err
+	}})
+	return nil
+}
+
+// source opens def's connector and adds the task feeding its stream,
+// running a pushed-down predicate first when the stream has one reader.
+func (b *jobBuilder) source(def *StreamDef) error {
+	opts := map[string]string{}
+	for k, v := range def.Options {
+		opts[k] = v
+	}
+	if bound, ok := b.s.binding(b.s.inputs, def.Name); ok {
+		for k, v := range bound {
+			opts[k] = v
+		}
+	}
+	stream := b.streams[def.Name]
+	op, err := b.s.cfg.Connectors.OpenSource(b.ctx, def.Name, stream.Schema(), opts, b.errSink)
+	if err != nil {
+		return fmt.Errorf("source of %s: %w", quoteIdent(def.Name), err)
+	}
+	desc := "source " + quoteIdent(def.Name) + " [" + opts["connector"] + "]"
+	if pred := b.pushedPredicate(def.Name); pred != nil {
+		f, err := exec.NewFilter(b.env(def.Name, false), op, pred)
+		if err != nil {
+			op.Close()
+			return err
+		}
+		op = f
+		desc += " filter " + pred.String()
+	}
+	w := stream.NewWriter()
+	b.job.physical = append(b.job.physical, desc+" -> stream "+quoteIdent(def.Name))
+	b.add(false, exec.Task{Name: "source " + def.Name, Run: func(ctx context.Context) error {
+		err := exec.Pipe(ctx, op, w)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			// Stopping: end the stream so everything downstream drains.
+			return w.Close(context.WithoutCancel(ctx))
+		}
+		return err
+	}})
+	return nil
+}
+
+// pushedPredicate returns the predicate pushed into the only scan of a
+// stream, or nil.
+func (b *jobBuilder) pushedPredicate(stream string) exec.Expr {
+	if b.readers[stream] != 1 {
+		return nil
+	}
+	var found exec.Expr
+	var walk func(n Node)
+	walk = func(n Node) {
+		if s, ok := n.(*Scan); ok && s.Stream.Name == stream && s.Pushed != nil {
+			found = s.Pushed
+		}
+		for _, c := range n.Inputs() {
+			walk(c)
+		}
+	}
+	for _, p := range b.s.cat.pumps {
+		walk(p.plan)
+	}
+	for _, q := range b.s.queries {
+		walk(q.plan)
+	}
+	return found
+}
+
+// lower turns a logical plan into an operator tree. It is the one
+// exhaustive switch over plan nodes.
+func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
+	switch n := n.(type) {
+	case *Scan:
+		sub, err := b.streams[n.Stream.Name].Subscribe()
+		if err != nil {
+			return nil, err
+		}
+		if n.Pushed == nil || b.readers[n.Stream.Name] == 1 && b.s.isSourceStream(n.Stream) {
+			return sub, nil
+		}
+		return exec.NewFilter(env, sub, n.Pushed)
+	case *Filter:
+		in, err := b.lower(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return exec.NewFilter(env, in, n.Pred)
+	case *Project:
+		in, err := b.lower(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, len(n.sc.fields))
+		for i, f := range n.sc.fields {
+			names[i] = f.Name
+		}
+		return exec.NewProject(env, in, n.Exprs, names)
+	case *Union:
+		b.unionSeq++
+		name := fmt.Sprintf("%s$union%d", env.Pump, b.unionSeq)
+		st := exec.NewStream(name, n.Scope().schema(), b.s.cfg.QueueBatches)
+		for i, item := range n.Items {
+			if err := b.pump(fmt.Sprintf("%s$%d", name, i+1), item, st, name); err != nil {
+				return nil, err
+			}
+		}
+		return st.Subscribe()
+	}
+	return nil, fmt.Errorf("planner: cannot lower %T", n)
+}
+
+// physical describes an operator tree for EXPLAIN.
+func physical(op exec.Operator) string {
+	if s, ok := op.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%T", op)
+}
+
+// Run runs the job until every bounded source is exhausted and all output
+// is flushed, or until an error. Cancelling ctx stops the sources; what is
+// already in flight is drained and flushed before Run returns.
+func (j *Job) Run(ctx context.Context) error {
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stopSources, stop := context.WithCancel(work)
+	defer stop()
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop()
+		case <-work.Done():
+		}
+	}()
+	var (
+		once     sync.Once
+		firstErr error
+	)
+	start := func(wg *sync.WaitGroup, t exec.Task, c context.Context) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := t.Run(c)
+			if err == nil || errors.Is(err, context.Canceled) && work.Err() != nil {
+				return
+			}
+			once.Do(func() { firstErr = fmt.Errorf("%s: %w", t.Name, err) })
+			cancel()
+		}()
+	}
+	var producers, consumers sync.WaitGroup
+	for _, t := range j.producers {
+		c := work
+		if strings.HasPrefix(t.Name, "source ") {
+			c = stopSources
+		}
+		start(&producers, t, c)
+	}
+	start(&consumers, exec.Task{Name: "error stream", Run: j.errs.Run}, work)
+	for _, t := range j.consumers {
+		start(&consumers, t, work)
+	}
+	producers.Wait()
+	j.errs.Close()
+	consumers.Wait()
+	return firstErr
+}

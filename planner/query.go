@@ -1,0 +1,296 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eddy-sql/eddy/exec"
+	"github.com/eddy-sql/eddy/sql"
+)
+
+// queryPlanner plans the queries of one statement.
+type queryPlanner struct {
+	s   *Session
+	b   *binder
+	src *sql.Source
+}
+
+func (q *queryPlanner) errorf(pos sql.Pos, format string, args ...any) error {
+	return q.src.Errorf(pos, format, args...)
+}
+
+// query plans a (possibly UNION ALL) query.
+func (q *queryPlanner) query(qu *sql.Query) (Node, error) {
+	if len(qu.OrderBy) > 0 {
+		return nil, q.errorf(qu.Pos, "ORDER BY on a stream is not supported yet")
+	}
+	var items []Node
+	for _, s := range qu.Selects {
+		n, err := q.selectNode(s)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, n)
+	}
+	if len(items) == 1 {
+		return items[0], nil
+	}
+	first := items[0].Scope()
+	for i, n := range items[1:] {
+		if err := sameColumns(first, n.Scope()); err != nil {
+			return nil, q.errorf(qu.Selects[i+1].Pos, "UNION ALL branch %d: %v", i+2, err)
+		}
+	}
+	return &Union{Items: items}, nil
+}
+
+func sameColumns(a, b *scope) error {
+	if len(a.fields) != len(b.fields) {
+		return fmt.Errorf("has %d columns, the first branch %d", len(b.fields), len(a.fields))
+	}
+	for i := range a.fields {
+		if !typesEqual(a.fields[i].Type, b.fields[i].Type) {
+			return fmt.Errorf("column %d is %s, in the first branch %s", i+1, SQLTypeOf(b.fields[i].Type), SQLTypeOf(a.fields[i].Type))
+		}
+	}
+	return nil
+}
+
+// selectNode plans one SELECT block.
+func (q *queryPlanner) selectNode(s *sql.Select) (Node, error) {
+	if s.From == nil {
+		return nil, q.errorf(s.Pos, "a streaming SELECT needs a FROM clause")
+	}
+	in, err := q.from(s.From)
+	if err != nil {
+		return nil, err
+	}
+	if s.Where != nil {
+		pred, err := q.b.expr(s.Where, in.Scope())
+		if err != nil {
+			return nil, err
+		}
+		in = &Filter{Input: in, Pred: pred, Text: sql.FormatExpr(s.Where)}
+	}
+	if pos, ok := needsAggregation(s); ok {
+		return nil, q.errorf(pos, "aggregation and windows are not supported yet")
+	}
+	if s.Distinct {
+		return nil, q.errorf(s.Pos, "SELECT DISTINCT on a stream is not supported yet")
+	}
+	return q.project(s.Items, in)
+}
+
+// needsAggregation tells whether s groups, windows or aggregates, and where.
+func needsAggregation(s *sql.Select) (sql.Pos, bool) {
+	if len(s.GroupBy) > 0 {
+		return s.GroupBy[0].ExprPos(), true
+	}
+	if s.Stagger != nil {
+		return s.Stagger.Pos, true
+	}
+	if s.Having != nil {
+		return s.Having.ExprPos(), true
+	}
+	for _, it := range s.Items {
+		if it.Expr == nil {
+			continue
+		}
+		if pos, ok := findAggregate(it.Expr); ok {
+			return pos, true
+		}
+	}
+	return 0, false
+}
+
+// findAggregate finds an aggregate or OVER call inside e.
+func findAggregate(e sql.Expr) (sql.Pos, bool) {
+	var pos sql.Pos
+	found := false
+	walkExpr(e, func(x sql.Expr) {
+		if c, ok := x.(*sql.Call); ok && !found && (c.Over != nil || aggregateNames[c.Name]) {
+			pos, found = c.Pos, true
+		}
+	})
+	return pos, found
+}
+
+// walkExpr calls fn on e and every expression below it.
+func walkExpr(e sql.Expr, fn func(sql.Expr)) {
+	if e == nil {
+		return
+	}
+	fn(e)
+	switch e := e.(type) {
+	case *sql.Unary:
+		walkExpr(e.X, fn)
+	case *sql.Binary:
+		walkExpr(e.L, fn)
+		walkExpr(e.R, fn)
+	case *sql.IsNull:
+		walkExpr(e.X, fn)
+	case *sql.Between:
+		walkExpr(e.X, fn)
+		walkExpr(e.Lo, fn)
+		walkExpr(e.Hi, fn)
+	case *sql.InList:
+		walkExpr(e.X, fn)
+		for _, x := range e.List {
+			walkExpr(x, fn)
+		}
+	case *sql.Like:
+		walkExpr(e.X, fn)
+		walkExpr(e.Pattern, fn)
+		walkExpr(e.Escape, fn)
+	case *sql.Case:
+		walkExpr(e.Operand, fn)
+		for _, w := range e.Whens {
+			walkExpr(w.Cond, fn)
+			walkExpr(w.Result, fn)
+		}
+		walkExpr(e.Else, fn)
+	case *sql.Cast:
+		walkExpr(e.X, fn)
+	case *sql.Call:
+		for _, x := range e.Args {
+			walkExpr(x, fn)
+		}
+	}
+}
+
+// from plans a FROM item.
+func (q *queryPlanner) from(t sql.TableExpr) (Node, error) {
+	switch t := t.(type) {
+	case *sql.TableRef:
+		def, err := q.s.resolveStream(t.Name)
+		if err != nil {
+			return nil, q.errorf(t.Pos, "%v", err)
+		}
+		quals := []string{def.Name}
+		if t.Alias != "" {
+			quals = []string{t.Alias}
+		}
+		return &Scan{Stream: def, sc: streamScope(def, q.s.isSourceStream(def)).withQual(quals...)}, nil
+	case *sql.SubqueryRef:
+		n, err := q.query(t.Query)
+		if err != nil {
+			return nil, err
+		}
+		if t.Alias == "" {
+			return n, nil
+		}
+		return withScope(n, n.Scope().withQual(t.Alias)), nil
+	case *sql.Join:
+		return nil, q.errorf(t.Pos, "joins are not supported yet")
+	case *sql.WindowTVF:
+		return nil, q.errorf(t.Pos, "window table functions are not supported yet")
+	case *sql.TableFunc:
+		return nil, q.errorf(t.Pos, "table function %s is not supported", t.Name)
+	}
+	return nil, fmt.Errorf("planner: unknown FROM item %T", t)
+}
+
+// withScope returns n with its output columns re-qualified. Only Project,
+// Filter-over-anything and Scan carry a scope of their own; others are
+// wrapped in an identity projection.
+func withScope(n Node, sc *scope) Node {
+	exprs := make([]exec.Expr, len(sc.fields))
+	texts := make([]string, len(sc.fields))
+	for i, f := range sc.fields {
+		exprs[i] = exec.Column(i, f.Name, f.Type)
+		texts[i] = quoteIdent(f.Name)
+	}
+	return &Project{Input: n, Exprs: exprs, Texts: texts, sc: sc}
+}
+
+// streamScope is the columns a scan of def sees: the declared columns, then
+// the hidden system columns.
+func streamScope(def *StreamDef, source bool) *scope {
+	sc := &scope{}
+	for _, c := range def.Columns {
+		sc.fields = append(sc.fields, field{Name: c.Name, Type: c.Type})
+	}
+	if source {
+		sc.fields = append(sc.fields, field{Name: exec.ArrivalColumn, Type: exec.TimestampType, Hidden: true})
+	}
+	sc.fields = append(sc.fields, field{Name: exec.RowtimeColumn, Type: exec.TimestampType, Hidden: true})
+	return sc
+}
+
+// project plans a select list. An item named ROWTIME becomes the output's
+// ROWTIME; otherwise the input's ROWTIME passes through, hidden.
+func (q *queryPlanner) project(items []sql.SelectItem, in Node) (Node, error) {
+	sc := in.Scope()
+	var exprs []exec.Expr
+	var texts []string
+	out := &scope{}
+	hasRowtime := false
+	add := func(e exec.Expr, text, name string, hidden bool) {
+		exprs = append(exprs, e)
+		texts = append(texts, text)
+		out.fields = append(out.fields, field{Name: name, Type: e.DataType(), Hidden: hidden})
+	}
+	for i, it := range items {
+		if it.Star {
+			idx := sc.visible(it.Qualifier)
+			if len(idx) == 0 && it.Qualifier != "" {
+				return nil, q.errorf(it.Pos, "unknown stream or alias %s", quoteIdent(it.Qualifier))
+			}
+			for _, j := range idx {
+				f := sc.fields[j]
+				add(exec.Column(j, f.Name, f.Type), quoteIdent(f.Name), f.Name, false)
+			}
+			continue
+		}
+		e, err := q.b.expr(it.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		name := itemName(it, i)
+		if strings.EqualFold(name, exec.RowtimeColumn) {
+			if e.DataType().ID() != exec.TimestampType.ID() {
+				return nil, q.errorf(it.Pos, "ROWTIME must be a TIMESTAMP, not %s", SQLTypeOf(e.DataType()))
+			}
+			if hasRowtime {
+				return nil, q.errorf(it.Pos, "ROWTIME is selected twice")
+			}
+			hasRowtime = true
+			name = exec.RowtimeColumn
+		}
+		add(e, sql.FormatExpr(it.Expr), name, false)
+	}
+	if !hasRowtime {
+		rt := sc.rowtime()
+		if rt < 0 {
+			return nil, fmt.Errorf("planner: input has no ROWTIME")
+		}
+		add(exec.Column(rt, exec.RowtimeColumn, exec.TimestampType), exec.RowtimeColumn, exec.RowtimeColumn, true)
+	}
+	if err := uniqueNames(out); err != nil {
+		return nil, q.errorf(items[0].Pos, "%v", err)
+	}
+	return &Project{Input: in, Exprs: exprs, Texts: texts, sc: out}, nil
+}
+
+// itemName is the output name of a select item: its alias, the column it
+// names, or EXPR$i.
+func itemName(it sql.SelectItem, i int) string {
+	if it.Alias != "" {
+		return it.Alias
+	}
+	if c, ok := it.Expr.(*sql.ColumnRef); ok {
+		return c.Name
+	}
+	return fmt.Sprintf("EXPR$%d", i)
+}
+
+func uniqueNames(sc *scope) error {
+	seen := map[string]bool{}
+	for _, f := range sc.fields {
+		if seen[f.Name] {
+			return fmt.Errorf("column %s appears twice in the select list; give one an alias", quoteIdent(f.Name))
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}

@@ -1,0 +1,254 @@
+package sources
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// ErrNullRowtime is returned by Batcher.Commit when the row's event-time
+// column, chosen with option rowtime, is NULL.
+var ErrNullRowtime = errors.New("sources: rowtime column is null")
+
+// Batcher builds the output batches of a source, one row at a time.
+//
+// A decoder stages the declared columns of one row with the Set methods
+// (a column not set is NULL) and then calls Commit, which appends the whole
+// row to the Arrow builders together with APPROXIMATE_ARRIVAL_TIME and
+// ROWTIME; Discard drops a staged row instead. Nothing reaches the builders
+// before Commit succeeds, so a record that fails half way never leaves a
+// partial row behind.
+//
+// Flush hands the committed rows over as a batch. A Batcher is not safe for
+// concurrent use; Release frees its builders.
+type Batcher struct {
+	rb      *array.RecordBuilder
+	cols    []staged
+	arrival *array.TimestampBuilder
+	rowtime *array.TimestampBuilder
+	// eventCol is the declared column whose value becomes ROWTIME, or -1
+	// for the arrival time.
+	eventCol  int
+	eventName string
+	rows      int
+	reserve   int
+}
+
+// staged is one declared column: its builder and the value of the row
+// being decoded.
+type staged struct {
+	kind  ColumnKind
+	set   bool
+	i     int64
+	f     float64
+	b     []byte
+	d     decimal128.Num
+	build array.Builder
+	bin   *array.BinaryBuilder // string and binary columns
+	// lastData is the value bytes of the previous batch, reserved up
+	// front for the next one.
+	lastData int
+}
+
+// NewBatcher returns a Batcher for output schema schema (declared columns,
+// then APPROXIMATE_ARRIVAL_TIME and ROWTIME) allocating from alloc. rowtime
+// is the value of option rowtime: empty (or APPROXIMATE_ARRIVAL_TIME) makes
+// ROWTIME the arrival time; otherwise it names a declared TIMESTAMP column,
+// matched case-insensitively. capacity is a hint of the rows per batch.
+func NewBatcher(alloc memory.Allocator, schema *arrow.Schema, rowtime string, capacity int) (*Batcher, error) {
+	declared, err := DeclaredColumns(schema)
+	if err != nil {
+		return nil, err
+	}
+	b := &Batcher{eventCol: -1, reserve: capacity}
+	if rowtime = strings.TrimSpace(rowtime); rowtime != "" && !strings.EqualFold(rowtime, ArrivalColumn) {
+		b.eventCol = findColumn(declared, rowtime)
+		if b.eventCol < 0 {
+			return nil, fmt.Errorf("sources: rowtime %q is not a declared column", rowtime)
+		}
+		if t := declared.Field(b.eventCol).Type; !arrow.TypeEqual(t, TimestampType) {
+			return nil, fmt.Errorf("sources: rowtime column %s is %s, not TIMESTAMP", declared.Field(b.eventCol).Name, t)
+		}
+		b.eventName = declared.Field(b.eventCol).Name
+	}
+	b.cols = make([]staged, declared.NumFields())
+	for i, f := range declared.Fields() {
+		k, ok := ColumnKindOf(f.Type)
+		if !ok {
+			return nil, fmt.Errorf("sources: column %s has unsupported type %s", f.Name, f.Type)
+		}
+		b.cols[i].kind = k
+	}
+	b.rb = array.NewRecordBuilder(alloc, schema)
+	for i := range b.cols {
+		c := &b.cols[i]
+		c.build = b.rb.Field(i)
+		switch bb := c.build.(type) {
+		case *array.StringBuilder:
+			c.bin = bb.BinaryBuilder
+		case *array.LargeStringBuilder:
+			c.bin = bb.BinaryBuilder
+		case *array.BinaryBuilder:
+			c.bin = bb
+		}
+	}
+	n := len(b.cols)
+	b.arrival = b.rb.Field(n).(*array.TimestampBuilder)
+	b.rowtime = b.rb.Field(n + 1).(*array.TimestampBuilder)
+	return b, nil
+}
+
+// findColumn returns the index of the field named name (exact match first,
+// then case-insensitive), or -1.
+func findColumn(s *arrow.Schema, name string) int {
+	for i, f := range s.Fields() {
+		if f.Name == name {
+			return i
+		}
+	}
+	for i, f := range s.Fields() {
+		if strings.EqualFold(f.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Schema returns the output schema of the batches.
+func (b *Batcher) Schema() *arrow.Schema { return b.rb.Schema() }
+
+// NumColumns returns the number of declared columns.
+func (b *Batcher) NumColumns() int { return len(b.cols) }
+
+// Kind returns how declared column i is staged.
+func (b *Batcher) Kind(i int) ColumnKind { return b.cols[i].kind }
+
+// Len returns the number of committed rows not yet flushed.
+func (b *Batcher) Len() int { return b.rows }
+
+// SetNull stages NULL in column i (the default for a column not set).
+func (b *Batcher) SetNull(i int) { b.cols[i].set = false }
+
+// SetInt stages v in integer, TIMESTAMP (ms), DATE (days) or TIME (ms)
+// column i. The decoder has checked that v fits the column.
+func (b *Batcher) SetInt(i int, v int64) { c := &b.cols[i]; c.i, c.set = v, true }
+
+// SetFloat stages v in REAL or DOUBLE column i.
+func (b *Batcher) SetFloat(i int, v float64) { c := &b.cols[i]; c.f, c.set = v, true }
+
+// SetBool stages v in BOOLEAN column i.
+func (b *Batcher) SetBool(i int, v bool) {
+	c := &b.cols[i]
+	c.i, c.set = 0, true
+	if v {
+		c.i = 1
+	}
+}
+
+// SetDecimal stages v, scaled to the column's scale, in DECIMAL column i.
+func (b *Batcher) SetDecimal(i int, v decimal128.Num) { c := &b.cols[i]; c.d, c.set = v, true }
+
+// SetBytes stages v in string or binary column i. The Batcher keeps v,
+// without copying it, until Commit or Discard: the caller must not change
+// it before then.
+func (b *Batcher) SetBytes(i int, v []byte) { c := &b.cols[i]; c.b, c.set = v, true }
+
+// Discard drops the staged row.
+func (b *Batcher) Discard() {
+	for i := range b.cols {
+		b.cols[i].set = false
+		b.cols[i].b = nil
+	}
+}
+
+// Commit appends the staged row with APPROXIMATE_ARRIVAL_TIME = arrival
+// and ROWTIME = arrival, or the rowtime column's value when option rowtime
+// chose one. When that column is NULL the row is discarded and Commit
+// returns an error wrapping ErrNullRowtime. Either way the staging area is
+// empty afterwards.
+func (b *Batcher) Commit(arrival time.Time) error {
+	at := arrow.Timestamp(arrival.UnixMilli())
+	rt := at
+	if b.eventCol >= 0 {
+		c := &b.cols[b.eventCol]
+		if !c.set {
+			b.Discard()
+			return fmt.Errorf("%w: %s", ErrNullRowtime, b.eventName)
+		}
+		rt = arrow.Timestamp(c.i)
+	}
+	if b.rows == 0 && b.reserve > 0 {
+		b.rb.Reserve(b.reserve)
+		for i := range b.cols {
+			if c := &b.cols[i]; c.bin != nil && c.lastData > 0 {
+				c.bin.ReserveData(c.lastData)
+			}
+		}
+	}
+	for i := range b.cols {
+		c := &b.cols[i]
+		if !c.set {
+			c.build.AppendNull()
+			continue
+		}
+		c.set = false
+		switch c.kind {
+		case ColBool:
+			c.build.(*array.BooleanBuilder).Append(c.i != 0)
+		case ColInt8:
+			c.build.(*array.Int8Builder).Append(int8(c.i))
+		case ColInt16:
+			c.build.(*array.Int16Builder).Append(int16(c.i))
+		case ColInt32:
+			c.build.(*array.Int32Builder).Append(int32(c.i))
+		case ColInt64:
+			c.build.(*array.Int64Builder).Append(c.i)
+		case ColFloat32:
+			c.build.(*array.Float32Builder).Append(float32(c.f))
+		case ColFloat64:
+			c.build.(*array.Float64Builder).Append(c.f)
+		case ColDecimal:
+			c.build.(*array.Decimal128Builder).Append(c.d)
+		case ColString, ColBinary:
+			c.bin.Append(c.b)
+			c.b = nil
+		case ColTimestamp:
+			c.build.(*array.TimestampBuilder).Append(arrow.Timestamp(c.i))
+		case ColDate:
+			c.build.(*array.Date32Builder).Append(arrow.Date32(c.i))
+		case ColTime:
+			c.build.(*array.Time32Builder).Append(arrow.Time32(c.i))
+		}
+	}
+	b.arrival.Append(at)
+	b.rowtime.Append(rt)
+	b.rows++
+	return nil
+}
+
+// Flush returns the committed rows as a batch, possibly empty, and starts
+// the next one. The caller owns the batch and must Release it.
+func (b *Batcher) Flush() arrow.RecordBatch {
+	for i := range b.cols {
+		if c := &b.cols[i]; c.bin != nil {
+			c.lastData = c.bin.DataLen()
+		}
+	}
+	b.rows = 0
+	return b.rb.NewRecordBatch()
+}
+
+// Release frees the builders and any rows not flushed. It may be called
+// more than once.
+func (b *Batcher) Release() {
+	if b.rb != nil {
+		b.rb.Release()
+		b.rb = nil
+	}
+}

@@ -1,0 +1,25 @@
+// Package codec decodes input records straight into Arrow builders (through
+// a sources.Batcher): JSON lines with a hand-written scanner and CSV with
+// RFC 4180 quoting. It also frames byte streams into records (Framer),
+// runs the record loop line-oriented connectors share (Ingest), and infers
+// declared columns from samples (Discover), as KDA's DiscoverInputSchema.
+//
+// JSON values convert to SQL types by KDA's rules: null is NULL; a boolean
+// is 1/0 in numeric columns and 'true'/'false' in strings; a number fills
+// numeric columns (a fraction or overflow in an integer column is an
+// error; DECIMAL is read exactly and losing digits is an error), a
+// BOOLEAN (0 is false), a string (its text) or a TIMESTAMP (epoch
+// milliseconds); a string is parsed for numeric, datetime and binary
+// (base64 or X'hex') columns, is TRUE in a BOOLEAN iff it is "true"
+// (any case), and is truncated to a VARCHAR(n)'s n characters (field
+// metadata "length"); objects and arrays go into strings as their JSON
+// text. A record that is malformed or has a value that does not convert is
+// rejected whole (SyntaxError, CoercionError) and nothing of it is kept.
+//
+// Not yet: JSONPath flattening of arrays into several rows
+// ($.arr[0:].field), wildcards and filters; multi-character CSV
+// delimiters; row delimiters other than LF/CRLF; strict rejection of raw
+// control characters inside JSON strings (they are accepted); DATE, TIME
+// and DECIMAL in discovered schemas (discovery yields BIGINT, DOUBLE,
+// BOOLEAN, TIMESTAMP and VARCHAR).
+package codec

@@ -1,0 +1,250 @@
+package codec
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/eddy-sql/eddy/sources"
+)
+
+// JSON decodes records that are JSON objects (JSON lines). Each declared
+// column takes the value at its JSONPath mapping or, without one, the
+// top-level key of its name: an exact match first, else a case-insensitive
+// one (unquoted SQL names are upper case, JSON keys often are not). A
+// missing key or JSON null is NULL. Values convert by KDA's rules: see the
+// package doc.
+type JSON struct {
+	cols    []column
+	rest    [][]pathSeg // per column: the path after its first key
+	root    []bool      // per column: the mapping is $, the whole record
+	targets []target
+	byLen   [][]int32 // key length → indexes into targets
+	found   []span    // per column, for the record being decoded
+	quality []uint8   // per column: 0 not found, 1 case-insensitive, 2 exact
+	scratch []byte
+	keybuf  []byte
+}
+
+var _ Decoder = (*JSON)(nil)
+
+// target is a top-level key some column reads.
+type target struct {
+	key  []byte
+	fold bool // name-matched: case-insensitive fallback allowed
+	col  int
+}
+
+// NewJSON returns a JSON decoder for the declared columns of schema.
+// mapping maps column names (matched exactly, then case-insensitively) to
+// JSONPaths such as $.a.b or $.arr[0]; a column absent from mapping uses
+// its field's "mapping" metadata, if any, and else its name.
+func NewJSON(schema *arrow.Schema, mapping map[string]string) (*JSON, error) {
+	cols, err := columnsOf(schema)
+	if err != nil {
+		return nil, err
+	}
+	n := len(cols)
+	d := &JSON{cols: cols, rest: make([][]pathSeg, n), root: make([]bool, n), found: make([]span, n), quality: make([]uint8, n)}
+	paths := make([]string, n)
+	for i, f := range schema.Fields() {
+		if m, ok := f.Metadata.GetValue(MetaMapping); ok {
+			paths[i] = m
+		}
+	}
+	for name, p := range mapping {
+		i := fieldIndex(schema, name)
+		if i < 0 {
+			return nil, fmt.Errorf("codec: mapping names unknown column %s", name)
+		}
+		paths[i] = p
+	}
+	for i := range cols {
+		if paths[i] == "" {
+			d.addTarget(target{key: []byte(cols[i].name), fold: true, col: i})
+			continue
+		}
+		segs, err := parsePath(paths[i])
+		if err != nil {
+			return nil, fmt.Errorf("codec: column %s: %w", cols[i].name, err)
+		}
+		switch {
+		case len(segs) == 0:
+			d.root[i] = true
+		case segs[0].kind != segKey:
+			return nil, fmt.Errorf("codec: column %s: JSONPath %q must start with a key (the record is an object)", cols[i].name, paths[i])
+		default:
+			d.addTarget(target{key: segs[0].key, col: i})
+			d.rest[i] = segs[1:]
+		}
+	}
+	return d, nil
+}
+
+func fieldIndex(s *arrow.Schema, name string) int {
+	for i, f := range s.Fields() {
+		if f.Name == name {
+			return i
+		}
+	}
+	for i, f := range s.Fields() {
+		if strings.EqualFold(f.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (d *JSON) addTarget(t target) {
+	for len(d.byLen) <= len(t.key) {
+		d.byLen = append(d.byLen, nil)
+	}
+	d.byLen[len(t.key)] = append(d.byLen[len(t.key)], int32(len(d.targets)))
+	d.targets = append(d.targets, t)
+}
+
+// Decode decodes one JSON object into a row of b; see Decoder.
+func (d *JSON) Decode(rec []byte, arrival time.Time, b *sources.Batcher) error {
+	if b.NumColumns() != len(d.cols) {
+		return fmt.Errorf("codec: batcher has %d columns, decoder %d", b.NumColumns(), len(d.cols))
+	}
+	if err := d.scan(rec); err != nil {
+		return err
+	}
+	d.scratch = d.scratch[:0]
+	for i := range d.cols {
+		if err := d.convert(rec, i, b); err != nil {
+			b.Discard()
+			return err
+		}
+	}
+	return b.Commit(arrival)
+}
+
+// scan validates rec and records the span of each wanted top-level key.
+func (d *JSON) scan(rec []byte) error {
+	clear(d.quality)
+	i := skipWS(rec, 0)
+	if i >= len(rec) || rec[i] != '{' {
+		return jsonErr(i, "record is not a JSON object")
+	}
+	j := skipWS(rec, i+1)
+	if j < len(rec) && rec[j] == '}' {
+		j++
+	} else {
+		for {
+			if j >= len(rec) || rec[j] != '"' {
+				return jsonErr(j, "expected a string key")
+			}
+			kend, esc, err := scanString(rec, j)
+			if err != nil {
+				return err
+			}
+			key := rec[j+1 : kend-1]
+			j = skipWS(rec, kend)
+			if j >= len(rec) || rec[j] != ':' {
+				return jsonErr(j, "expected ':'")
+			}
+			v, err := scanValue(rec, skipWS(rec, j+1), 1)
+			if err != nil {
+				return err
+			}
+			if esc {
+				d.keybuf = appendUnescaped(d.keybuf[:0], key)
+				key = d.keybuf
+			}
+			d.match(key, v)
+			j = skipWS(rec, v.end)
+			if j < len(rec) && rec[j] == ',' {
+				j = skipWS(rec, j+1)
+				continue
+			}
+			if j < len(rec) && rec[j] == '}' {
+				j++
+				break
+			}
+			return jsonErr(j, "expected ',' or '}'")
+		}
+	}
+	if j = skipWS(rec, j); j != len(rec) {
+		return jsonErr(j, "unexpected data after the object")
+	}
+	return nil
+}
+
+func (d *JSON) match(key []byte, v span) {
+	if len(key) >= len(d.byLen) {
+		return
+	}
+	for _, ti := range d.byLen[len(key)] {
+		t := &d.targets[ti]
+		q := uint8(2)
+		if !bytes.Equal(key, t.key) {
+			if !t.fold || !equalFold(key, t.key) {
+				continue
+			}
+			q = 1
+		}
+		if q >= d.quality[t.col] {
+			d.found[t.col], d.quality[t.col] = v, q
+		}
+	}
+}
+
+// convert stages column i's value; a column not found stays NULL.
+func (d *JSON) convert(rec []byte, i int, b *sources.Batcher) error {
+	var v span
+	switch {
+	case d.root[i]:
+		v = span{start: 0, end: len(rec), kind: jObject}
+	case d.quality[i] == 0:
+		return nil
+	default:
+		v = d.found[i]
+	}
+	if len(d.rest[i]) > 0 {
+		var ok bool
+		if v, ok = resolve(rec, v, d.rest[i], &d.keybuf); !ok {
+			return nil
+		}
+	}
+	c := &d.cols[i]
+	switch v.kind {
+	case jString:
+		s := rec[v.start+1 : v.end-1]
+		if v.esc {
+			start := len(d.scratch)
+			d.scratch = appendUnescaped(d.scratch, s)
+			s = d.scratch[start:len(d.scratch):len(d.scratch)]
+		}
+		return c.setText(b, i, s, &d.scratch)
+	case jInt, jFloat:
+		return c.setNumber(b, i, rec[v.start:v.end], v.kind == jInt)
+	case jTrue, jFalse:
+		return c.setBool(b, i, v.kind == jTrue)
+	case jObject, jArray:
+		return c.setRaw(b, i, bytes.TrimSpace(rec[v.start:v.end]))
+	}
+	return nil // jNull
+}
+
+// equalFold is bytes.EqualFold with a fast path for ASCII.
+func equalFold(a, b []byte) bool {
+	for i := range a {
+		x, y := a[i], b[i]
+		if x|y >= utf8.RuneSelf {
+			return bytes.EqualFold(a[i:], b[i:])
+		}
+		if x == y {
+			continue
+		}
+		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
+			return false
+		}
+	}
+	return true
+}

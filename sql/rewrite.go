@@ -1,0 +1,157 @@
+package sql
+
+import "fmt"
+
+// The rewrite passes turn Eddy's dialect into text TiDB accepts without
+// moving a byte: every construct is replaced by something of the same length
+// (padded with spaces, newlines kept), and what TiDB cannot carry is kept in
+// the statement's side tables, keyed by the construct's offset.
+//
+// Pass 1 (inline) rewrites:
+//
+//	SELECT STREAM            → SELECT (STREAM blanked; recorded on the SELECT)
+//	INTERVAL '1' MINUTE      → __E()         (the literal is in st.exprs)
+//	… PRECEDING frame bound  → 9<offset>     (the interval is in st.frames)
+//	TIMESTAMP|DATE|TIME 'x'  → __E()
+//	STEP(x BY y)             → STEP(x , y)
+//	FLOOR|CEIL(x TO unit)    → FLOOR(x        )   (unit in st.units)
+//	CAST(x AS type)          → __CT(x         )   (type in st.casts)
+//	[NOT] SIMILAR TO p       → [NOT] LIKE p       (flag in st.similar)
+//	FULL [OUTER] JOIN … ON c → LEFT [OUTER] JOIN  (flag in st.fullJoin)
+//	CURSOR(query)            → (query)
+//	SESSION(…)               → __SESSN(…)
+//
+// Pass 2 (extract.go) lifts whole clauses out: window and table functions in
+// FROM, WINDOWED BY STAGGER and EMIT.
+
+// frameMark encodes the offset of a frame-bound interval as a number that
+// TiDB accepts in ROWS/RANGE n PRECEDING.
+func frameMark(pos int) string { return fmt.Sprintf("9%09d", pos) }
+
+// pass1 applies the inline rewrites.
+func (st *stmtState) pass1() error {
+	toks := st.toks
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		next := func(k int) token {
+			if i+k < len(toks) {
+				return toks[i+k]
+			}
+			return token{kind: tkEOF, pos: st.end, end: st.end}
+		}
+		if t.kind != tkWord {
+			continue
+		}
+		switch {
+		case t.val == "SELECT" && next(1).is("STREAM") && streamIsKeyword(next(2)):
+			st.blank(next(1).pos, next(1).end)
+			st.sel(t.pos).stream = true
+			i++
+		case t.val == "INTERVAL":
+			c := st.cursorAt(i)
+			lit, err := parseInterval(c)
+			if err != nil {
+				return err
+			}
+			endTok := toks[c.i-1]
+			if c.peek().is("PRECEDING") || c.peek().is("FOLLOWING") {
+				st.frames[t.pos] = lit.Interval
+				st.replace(t.pos, endTok.end, frameMark(t.pos))
+			} else {
+				st.exprs[t.pos] = lit
+				st.replace(t.pos, endTok.end, "__E()")
+			}
+			st.ivEnd[t.pos] = c.i
+			i = c.i - 1
+		case (t.val == "TIMESTAMP" || t.val == "DATE" || t.val == "TIME") && next(1).kind == tkString:
+			kind := map[string]LitKind{"TIMESTAMP": LitTimestamp, "DATE": LitDate, "TIME": LitTime}[t.val]
+			st.exprs[t.pos] = &Literal{Pos: Pos(t.pos), Kind: kind, Text: next(1).val}
+			st.replace(t.pos, next(1).end, "__E()")
+			i++
+		case t.val == "STEP" && next(1).isP("("):
+			if k := st.inside(i+1, "BY"); k >= 0 {
+				st.replace(toks[k].pos, toks[k].end, ",")
+			}
+		case (t.val == "FLOOR" || t.val == "CEIL" || t.val == "CEILING") && next(1).isP("("):
+			k := st.inside(i+1, "TO")
+			if k < 0 {
+				continue
+			}
+			u, ok := timeUnits[toks[k+1].val]
+			if toks[k+1].kind != tkWord || !ok {
+				return syntaxErr(st.src, toks[k+1])
+			}
+			if st.match[i+1] != k+2 {
+				return syntaxErr(st.src, st.cursorAt(k+2).peek())
+			}
+			st.units[t.pos] = u
+			st.blank(toks[k].pos, toks[k+1].end)
+		case t.val == "CAST" && next(1).isP("("):
+			k := st.inside(i+1, "AS")
+			if k < 0 {
+				continue
+			}
+			c := st.cursorAt(k + 1)
+			ty, err := parseType(c)
+			if err != nil {
+				return err
+			}
+			if c.i != st.match[i+1] {
+				return c.fail()
+			}
+			st.casts[t.pos] = ty
+			st.write(t.pos, "__CT")
+			st.blank(toks[k].pos, toks[c.i-1].end)
+		case t.val == "SIMILAR" && next(1).is("TO"):
+			st.replace(t.pos, t.end, "LIKE")
+			st.blank(next(1).pos, next(1).end)
+			st.similar[next(2).pos] = true
+			i++
+		case t.val == "FULL" && (next(1).is("JOIN") || next(1).is("OUTER") && next(2).is("JOIN")):
+			st.write(t.pos, "LEFT")
+			for k := i + 1; k < len(toks) && st.depth[k] >= st.depth[i]; k++ {
+				if st.depth[k] == st.depth[i] && toks[k].is("ON") && k+1 < len(toks) {
+					st.fullJoin[toks[k+1].pos] = true
+					break
+				}
+			}
+		case t.val == "CURSOR" && next(1).isP("("):
+			st.blank(t.pos, t.end)
+		case t.val == "SESSION" && next(1).isP("("):
+			st.write(t.pos, "__SESSN")
+		}
+	}
+	return nil
+}
+
+// inside returns the index of the first word w directly inside the
+// parenthesis at index open, or -1.
+func (st *stmtState) inside(open int, w string) int {
+	closeAt := st.match[open]
+	if closeAt < 0 {
+		return -1
+	}
+	for k := open + 1; k < closeAt; k++ {
+		if st.depth[k] == st.depth[open]+1 && st.toks[k].is(w) {
+			return k
+		}
+	}
+	return -1
+}
+
+// streamIsKeyword decides whether STREAM after SELECT is KDA's keyword or a
+// column named STREAM, by the token that follows it.
+func streamIsKeyword(t token) bool {
+	switch {
+	case t.kind == tkEOF:
+		return false
+	case t.kind == tkPunct:
+		switch t.val {
+		case ",", ".", ")", "=", "<", ">", "<=", ">=", "<>", "!=", "+", "/", "||", "%":
+			return false
+		}
+	case t.is("FROM") || t.is("AS") || t.is("AND") || t.is("OR") || t.is("IS") || t.is("LIKE") || t.is("IN") || t.is("BETWEEN"):
+		return false
+	}
+	return true
+}

@@ -1,0 +1,74 @@
+package window
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// LatePolicy says what happens to a row whose event time is at or below the
+// watermark when it arrives (its windows have closed).
+type LatePolicy uint8
+
+const (
+	// LateToErrors reports each late row to the error sink as an
+	// exec.ErrorRecord named "LATE" (and counts it). It is the default;
+	// with no error sink, late rows are counted only.
+	LateToErrors LatePolicy = iota
+	// LateDrop drops late rows, counting them.
+	LateDrop
+	// LateCount is LateDrop: late rows are only counted (see LateCounter).
+	LateCount
+)
+
+// ParseLatePolicy parses a stream's late_rows option: "error" (or ""),
+// "drop" or "count".
+func ParseLatePolicy(s string) (LatePolicy, error) {
+	switch strings.ToLower(s) {
+	case "", "error", "errors", "error_stream":
+		return LateToErrors, nil
+	case "drop":
+		return LateDrop, nil
+	case "count":
+		return LateCount, nil
+	}
+	return 0, fmt.Errorf("window: unknown late_rows policy %q (want error, drop or count)", s)
+}
+
+// LateCounter is implemented by operators that set late rows aside.
+type LateCounter interface {
+	// LateRows returns the number of late rows seen so far.
+	LateRows() int64
+}
+
+// StateCounter is implemented by operators that keep per-group window
+// state.
+type StateCounter interface {
+	// LiveGroups returns the number of (window, key) groups held open.
+	LiveGroups() int
+	// StateBytes estimates the memory the open state holds.
+	StateBytes() int
+}
+
+// formatRow renders one row as a JSON object, for error records.
+func formatRow(b arrow.RecordBatch, row int) string {
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for j, col := range b.Columns() {
+		if j > 0 {
+			sb.WriteByte(',')
+		}
+		name, _ := json.Marshal(b.ColumnName(j))
+		sb.Write(name)
+		sb.WriteByte(':')
+		v, err := json.Marshal(col.GetOneForMarshal(row))
+		if err != nil {
+			v = []byte("null")
+		}
+		sb.Write(v)
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
