@@ -154,3 +154,55 @@ func runExprCases(t *testing.T, cases []exprCase) {
 		})
 	}
 }
+
+// benchRows is how many rows each benchmark iteration evaluates.
+const benchRows = 1 << 20
+
+// benchExpr evaluates e over benchRows rows split into batches of
+// batchSize rows built by gen, and reports rows per second as events/s.
+func benchExpr(b *testing.B, e Expr, batchSize int, gen func(mem memory.Allocator, n, offset int) arrow.RecordBatch) {
+	b.Helper()
+	mem := memory.NewGoAllocator()
+	var batches []arrow.RecordBatch
+	for off := 0; off < benchRows; off += batchSize {
+		batches = append(batches, gen(mem, batchSize, off))
+	}
+	defer func() {
+		for _, bt := range batches {
+			bt.Release()
+		}
+	}()
+	ec := &EvalContext{Alloc: mem}
+	b.ReportAllocs()
+	b.ResetTimer()
+	events := 0
+	for b.Loop() {
+		for _, bt := range batches {
+			arr, err := e.Eval(ec, bt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			arr.Release()
+			events += int(bt.NumRows())
+		}
+		if errs := ec.TakeRowErrors(); len(errs) > 0 {
+			b.Fatalf("%d row errors", len(errs))
+		}
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// benchBatch wraps columns into a batch.
+func benchBatch(n int, cols ...arrow.Array) arrow.RecordBatch {
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{Name: "c" + string(rune('0'+i)), Type: c.DataType(), Nullable: true}
+	}
+	bt := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return bt
+}
+
+var benchSizes = []int{4096, 65536}

@@ -2,10 +2,13 @@ package exec
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 var (
@@ -71,6 +74,50 @@ func TestArithmeticBindErrors(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Bind = %v, want %v", err, tc.want)
 			}
+		})
+	}
+}
+
+// BenchmarkMultiplyDecimal is Nexmark q1: price * 0.908 on a BIGINT column.
+func BenchmarkMultiplyDecimal(b *testing.B) {
+	fns := DefaultFunctions()
+	for _, size := range benchSizes {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			e, err := fns.Bind("multiply", Column(0, "price", i64), lit(b, decimal128.FromI64(908), dec(3, 3)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchExpr(b, e, size, func(mem memory.Allocator, n, off int) arrow.RecordBatch {
+				bld := array.NewInt64Builder(mem)
+				defer bld.Release()
+				for i := 0; i < n; i++ {
+					bld.Append(int64(off+i)*37%100000 + 100)
+				}
+				return benchBatch(n, bld.NewArray())
+			})
+		})
+	}
+}
+
+// BenchmarkAddInt64 is checked int64 addition of two columns.
+func BenchmarkAddInt64(b *testing.B) {
+	fns := DefaultFunctions()
+	for _, size := range benchSizes {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			e, err := fns.Bind("add", Column(0, "a", i64), Column(1, "b", i64))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchExpr(b, e, size, func(mem memory.Allocator, n, off int) arrow.RecordBatch {
+				x, y := array.NewInt64Builder(mem), array.NewInt64Builder(mem)
+				defer x.Release()
+				defer y.Release()
+				for i := 0; i < n; i++ {
+					x.Append(int64(off + i))
+					y.Append(int64(i * 3))
+				}
+				return benchBatch(n, x.NewArray(), y.NewArray())
+			})
 		})
 	}
 }

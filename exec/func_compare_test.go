@@ -1,10 +1,13 @@
 package exec
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 func TestCompare(t *testing.T) {
@@ -57,4 +60,53 @@ func TestCompareBindErrors(t *testing.T) {
 	}
 }
 
-var _ = arrow.Null
+
+// BenchmarkModEqual is Nexmark q2: MOD(auction, 123) = 0.
+func BenchmarkModEqual(b *testing.B) {
+	fns := DefaultFunctions()
+	for _, size := range benchSizes {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			m, err := fns.Bind("mod", Column(0, "auction", i64), lit(b, int64(123), i64))
+			if err != nil {
+				b.Fatal(err)
+			}
+			e, err := fns.Bind("equal", m, lit(b, int64(0), i64))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchExpr(b, e, size, func(mem memory.Allocator, n, off int) arrow.RecordBatch {
+				bld := array.NewInt64Builder(mem)
+				defer bld.Release()
+				for i := 0; i < n; i++ {
+					bld.Append(int64(off+i)*7 + 1000)
+				}
+				return benchBatch(n, bld.NewArray())
+			})
+		})
+	}
+}
+
+// benchWords builds a string column cycling through a few words.
+func benchWords(mem memory.Allocator, n, off int) arrow.RecordBatch {
+	words := []string{"apple", "banana", "cherry", "date", "elderberry", "fig", "grape", "honeydew"}
+	bld := array.NewStringBuilder(mem)
+	defer bld.Release()
+	for i := 0; i < n; i++ {
+		bld.Append(words[(off+i)%len(words)] + "-" + words[(off+i)/8%len(words)])
+	}
+	return benchBatch(n, bld.NewArray())
+}
+
+// BenchmarkStringEqual compares a string column with a constant.
+func BenchmarkStringEqual(b *testing.B) {
+	fns := DefaultFunctions()
+	for _, size := range benchSizes {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			e, err := fns.Bind("equal", Column(0, "s", str), lit(b, "cherry-apple", str))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchExpr(b, e, size, benchWords)
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package exec
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestLike(t *testing.T) {
 	t.Parallel()
@@ -33,4 +36,18 @@ func TestLike(t *testing.T) {
 		{name: "similar_to class", fn: "similar_to", cols: []fixture{{str, `["b1", "x1", "b12"]`}}, args: withConsts("[a-c][0-9]"), want: `[true, false, false]`},
 		{name: "similar_to dot is literal", fn: "similar_to", cols: []fixture{{str, `["a.b", "axb"]`}}, args: withConsts("a.b"), want: `[true, false]`},
 	})
+}
+
+// BenchmarkLike runs like over a string column with a constant pattern.
+func BenchmarkLike(b *testing.B) {
+	fns := DefaultFunctions()
+	for _, size := range benchSizes {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			e, err := fns.Bind("like", Column(0, "s", str), lit(b, "%rr%", str))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchExpr(b, e, size, benchWords)
+		})
+	}
 }

@@ -1,6 +1,9 @@
 package exec
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestRegex(t *testing.T) {
 	t.Parallel()
@@ -29,4 +32,18 @@ func TestRegex(t *testing.T) {
 		{name: "regexp_extract group", fn: "regexp_extract", cols: []fixture{{str, `["foo=12", "bar", null]`}}, args: withConsts(`(\w+)=(\d+)`, 2), want: `["12", null, null]`},
 		{name: "regexp_extract whole match", fn: "regexp_extract", cols: []fixture{{str, `["x123y"]`}}, args: withConsts(`\d+`), want: `["123"]`},
 	})
+}
+
+// BenchmarkRegexReplace runs regex_replace over a string column with a constant pattern.
+func BenchmarkRegexReplace(b *testing.B) {
+	fns := DefaultFunctions()
+	for _, size := range benchSizes {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			e, err := fns.Bind("regex_replace", Column(0, "s", str), lit(b, "[aeiou]+", str), lit(b, "_", str))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchExpr(b, e, size, benchWords)
+		})
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/eddy-sql/eddy/exec"
+	"github.com/eddy-sql/eddy/sql"
+	"github.com/eddy-sql/eddy/window"
 )
 
 // Job is a built application: every source, pump and destination as a task
@@ -266,6 +268,16 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	for k, v := range def.Options {
 		opts[k] = v
 	}
+	if wm := def.Watermark; wm != nil {
+		// WATERMARK FOR c AS c - INTERVAL …: c is the event time (ROWTIME)
+		// and the interval the allowed lateness.
+		if _, set := opts["rowtime"]; !set {
+			opts["rowtime"] = wm.Column
+		}
+		if _, set := opts["lateness"]; !set {
+			opts["lateness"] = watermarkLateness(wm).String()
+		}
+	}
 	if bound, ok := b.s.binding(b.s.inputs, def.Name); ok {
 		for k, v := range bound {
 			opts[k] = v
@@ -297,6 +309,17 @@ func (b *jobBuilder) source(def *StreamDef) error {
 		return err
 	}})
 	return nil
+}
+
+// watermarkLateness reads the lateness of WATERMARK FOR c AS c - INTERVAL x
+// (or c alone: no lateness).
+func watermarkLateness(wm *sql.Watermark) time.Duration {
+	if b, ok := wm.Expr.(*sql.Binary); ok && b.Op == "-" {
+		if l, ok := b.R.(*sql.Literal); ok && l.Kind == sql.LitInterval {
+			return time.Duration(l.Interval.Millis) * time.Millisecond
+		}
+	}
+	return 0
 }
 
 // pushedPredicate returns the predicate pushed into the only scan of a
@@ -353,6 +376,27 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			names[i] = f.Name
 		}
 		return exec.NewProject(env, in, n.Exprs, names)
+	case *Aggregate:
+		in, err := b.lower(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		if n.OwnWatermark {
+			in = hideWatermark{in}
+		}
+		return window.NewGroupBy(in, window.Config{
+			Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, TimeColumn: n.TimeColumn,
+			Assigner: n.Assigner, Lateness: n.Lateness, Emit: n.Emit, Late: n.Late,
+			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
+		})
+	case *Over:
+		in, err := b.lower(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return window.NewOver(in, window.OverConfig{
+			Specs: n.Specs, Alloc: env.Alloc, Errors: env.Errors, Start: env.Start, Clock: env.Clock,
+		})
 	case *Union:
 		b.unionSeq++
 		name := fmt.Sprintf("%s$union%d", env.Pump, b.unionSeq)
@@ -366,6 +410,10 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 	}
 	return nil, fmt.Errorf("planner: cannot lower %T", n)
 }
+
+// hideWatermark hides its operator's watermark, so that a window over a
+// column other than ROWTIME tracks event time from that column itself.
+type hideWatermark struct{ exec.Operator }
 
 // physical describes an operator tree for EXPLAIN.
 func physical(op exec.Operator) string {

@@ -3,9 +3,11 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sql"
+	"github.com/eddy-sql/eddy/window"
 )
 
 // queryPlanner plans the queries of one statement.
@@ -61,7 +63,7 @@ func (q *queryPlanner) selectNode(s *sql.Select) (Node, error) {
 	if s.From == nil {
 		return nil, q.errorf(s.Pos, "a streaming SELECT needs a FROM clause")
 	}
-	in, err := q.from(s.From)
+	in, tvf, err := q.fromWindowed(s.From)
 	if err != nil {
 		return nil, err
 	}
@@ -72,11 +74,17 @@ func (q *queryPlanner) selectNode(s *sql.Select) (Node, error) {
 		}
 		in = &Filter{Input: in, Pred: pred, Text: sql.FormatExpr(s.Where)}
 	}
-	if pos, ok := needsAggregation(s); ok {
-		return nil, q.errorf(pos, "aggregation and windows are not supported yet")
+	if _, ok := needsAggregation(s); ok || tvf != nil {
+		if hasOver(s.Items) {
+			return nil, q.errorf(s.Pos, "a query cannot both group and use OVER windows; aggregate in a subquery or another pump")
+		}
+		return q.aggregate(s, in, tvf)
 	}
 	if s.Distinct {
 		return nil, q.errorf(s.Pos, "SELECT DISTINCT on a stream is not supported yet")
+	}
+	if hasOver(s.Items) {
+		return q.over(s, in)
 	}
 	return q.project(s.Items, in)
 }
@@ -108,7 +116,7 @@ func findAggregate(e sql.Expr) (sql.Pos, bool) {
 	var pos sql.Pos
 	found := false
 	walkExpr(e, func(x sql.Expr) {
-		if c, ok := x.(*sql.Call); ok && !found && (c.Over != nil || aggregateNames[c.Name]) {
+		if c, ok := x.(*sql.Call); ok && !found && c.Over == nil && aggregateNames[c.Name] {
 			pos, found = c.Pos, true
 		}
 	})
@@ -158,6 +166,60 @@ func walkExpr(e sql.Expr, fn func(sql.Expr)) {
 	}
 }
 
+// fromWindowed plans a FROM item that may be a window table function,
+// which contributes the window of the GROUP BY that follows.
+func (q *queryPlanner) fromWindowed(t sql.TableExpr) (Node, *windowInfo, error) {
+	w, ok := t.(*sql.WindowTVF)
+	if !ok {
+		n, err := q.from(t)
+		return n, nil, err
+	}
+	in, err := q.from(w.Table)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ds []time.Duration
+	for _, a := range w.Args {
+		d, err := q.intervalArg(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		ds = append(ds, d)
+	}
+	want := map[string]int{"TUMBLE": 1, "HOP": 2, "SESSION": 1, "CUMULATE": 2}[w.Func]
+	if len(ds) < want || len(ds) > want+1 || w.Func == "SESSION" && len(ds) != 1 {
+		return nil, nil, q.errorf(w.Pos, "%s takes the table, DESCRIPTOR(time column) and %d interval(s)", w.Func, want)
+	}
+	var offset time.Duration
+	if len(ds) > want {
+		offset = ds[want]
+	}
+	var a window.Assigner
+	switch w.Func {
+	case "TUMBLE":
+		a, err = window.Tumbling(ds[0], offset)
+	case "HOP":
+		a, err = window.Hopping(ds[1], ds[0], offset)
+	case "SESSION":
+		a, err = window.Session(ds[0])
+	case "CUMULATE":
+		a, err = window.Cumulate(ds[0], ds[1])
+	default:
+		return nil, nil, q.errorf(w.Pos, "unknown window function %s", w.Func)
+	}
+	if err != nil {
+		return nil, nil, q.errorf(w.Pos, "%v", err)
+	}
+	if w.Alias != "" {
+		in = withScope(in, in.Scope().withQual(w.Alias))
+	}
+	info := &windowInfo{assigner: a, timeCol: w.TimeCol.Name, text: a.String()}
+	if len(w.PartitionBy) > 0 {
+		info.partition = w.PartitionBy
+	}
+	return in, info, nil
+}
+
 // from plans a FROM item.
 func (q *queryPlanner) from(t sql.TableExpr) (Node, error) {
 	switch t := t.(type) {
@@ -183,7 +245,7 @@ func (q *queryPlanner) from(t sql.TableExpr) (Node, error) {
 	case *sql.Join:
 		return nil, q.errorf(t.Pos, "joins are not supported yet")
 	case *sql.WindowTVF:
-		return nil, q.errorf(t.Pos, "window table functions are not supported yet")
+		return nil, q.errorf(t.Pos, "a window table function must be grouped directly: SELECT … FROM TABLE(%s(…)) GROUP BY window_start, window_end, …", t.Func)
 	case *sql.TableFunc:
 		return nil, q.errorf(t.Pos, "table function %s is not supported", t.Name)
 	}

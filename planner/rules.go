@@ -89,6 +89,22 @@ func withInputs(n Node, fn func(Node) Node) Node {
 			return n
 		}
 		return &Project{Input: in, Exprs: n.Exprs, Texts: n.Texts, sc: n.sc}
+	case *Aggregate:
+		in := fn(n.Input)
+		if in == n.Input {
+			return n
+		}
+		c := *n
+		c.Input = in
+		return &c
+	case *Over:
+		in := fn(n.Input)
+		if in == n.Input {
+			return n
+		}
+		c := *n
+		c.Input = in
+		return &c
 	case *Union:
 		items := make([]Node, len(n.Items))
 		same := true

@@ -2,9 +2,37 @@
 // Flink-style streaming SQL application into Eddy's own syntax tree (ast.go,
 // expr.go), with every error positioned as line:col in the user's text.
 //
-// The stock TiDB parser (github.com/pingcap/tidb/pkg/parser) does the heavy
-// lifting behind a length-preserving rewrite pass of ours, so every offset
-// TiDB reports is an offset in the user's own text.
+// Parse reads a whole file of ';'-separated statements: CREATE [OR REPLACE]
+// STREAM (or TABLE) with column types, NOT NULL, WATERMARK FOR, DESCRIPTION
+// and WITH options; CREATE [OR REPLACE] PUMP … AS INSERT INTO …; INSERT;
+// SELECT [STREAM] queries; DROP, SHOW, DESCRIBE, EXPLAIN and SET. Format and
+// FormatExpr print a tree back as canonical SQL that parses to the same tree;
+// Keywords lists the dialect's words for completion.
+//
+// How it works: our own tokenizer (tokenize.go) folds unquoted names to
+// upper case and a length-preserving rewrite (rewrite.go, extract.go) turns
+// what the stock TiDB parser (github.com/pingcap/tidb/pkg/parser) cannot read
+// into text of the same length, keeping the rest in side tables keyed by byte
+// offset: SELECT STREAM, INTERVAL literals, typed literals, STEP … BY,
+// FLOOR/CEIL … TO, CAST to any Eddy type, SIMILAR TO, FULL JOIN, CURSOR,
+// window and table functions in FROM, WINDOWED BY STAGGER and EMIT. So every
+// offset TiDB reports is an offset in the user's text. When TiDB stumbles on
+// a word MySQL reserves but KDA does not (KEY, CHANGE, WINDOW), the word is
+// back-quoted and the statement parsed again, and offsets are mapped back
+// through the list of insertions. Statement heads and DDL (which has no
+// expressions besides the watermark) are parsed by hand on the tokens; TiDB
+// parses every query and expression, and tidb.go turns its errors into
+// positioned *Error values. convert_stmt.go and convert_expr.go then build
+// Eddy's tree.
+//
+// What it does not do yet: nested field access on row values (T.REC.COLUMN1),
+// column lists on derived tables (AS l(r)), joins with a window on one side
+// (JOIN s OVER (…)), IN (subquery), LIMIT, UNION without ALL, NATURAL/USING
+// joins, IGNORE NULLS, ORDER BY … WITHIN, CREATE FUNCTION, Flink's ROW and
+// computed columns, and FILTER (WHERE …); each gives a positioned
+// "unsupported …" or syntax error. A LIKE ESCAPE of a backslash cannot be
+// told from no ESCAPE clause. Intervals are printed in the largest whole unit
+// ('1:30' MINUTE TO SECOND prints as '90' SECOND); MOD(a, b) prints as a % b.
 //
 // It imports no other Eddy package and does not resolve names: binding
 // against the catalog of streams is the planner's job.

@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -239,11 +238,4 @@ func (st *stmtState) set(i int) (*Set, error) {
 		return nil, c.fail()
 	}
 	return s, c.done()
-}
-
-// asError returns err as a *Error when it is one.
-func asError(err error) (*Error, bool) {
-	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
 }

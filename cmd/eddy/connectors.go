@@ -13,6 +13,7 @@ import (
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sinks"
 	"github.com/eddy-sql/eddy/sources"
+	"github.com/eddy-sql/eddy/window"
 )
 
 // registryConnectors backs the planner's Connectors with the sources and
@@ -61,7 +62,14 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 	if err != nil {
 		return nil, err
 	}
-	return src, nil
+	rt := schema.FieldIndices(exec.RowtimeColumn)
+	if len(rt) != 1 {
+		src.Close()
+		return nil, fmt.Errorf("source schema of %s has no ROWTIME column", stream)
+	}
+	// The stream's watermark: its newest ROWTIME minus the allowed
+	// lateness, advancing with the clock once the source has been idle.
+	return window.NewWatermark(src, rt[0], opts.Duration("lateness"), opts.Duration("idle_timeout"), c.clock)
 }
 
 func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[string]string) ([]planner.Column, error) {

@@ -46,13 +46,13 @@ import (
 var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of .slt files")
 
 type sltRecord struct {
-	kind    string // statement, query, input
-	args    []string
-	sql     string
-	want    []string
-	line    int // 1-based line of the record's first line
-	sep     int // 0-based line of "----", or -1
-	end     int // 0-based line just after the record
+	kind string // statement, query, input
+	args []string
+	sql  string
+	want []string
+	line int // 1-based line of the record's first line
+	sep  int // 0-based line of "----", or -1
+	end  int // 0-based line just after the record
 }
 
 func parseSLT(text string) ([]*sltRecord, error) {
