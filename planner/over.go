@@ -1,8 +1,8 @@
 package planner
 
 import (
-	"github.com/apache/arrow-go/v18/arrow"
 	"fmt"
+	"github.com/apache/arrow-go/v18/arrow"
 	"strings"
 	"time"
 
