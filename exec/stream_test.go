@@ -1,0 +1,165 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+func TestStreamFanOutFanIn(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := NewStream("S", abSchema, 2)
+	r1, _ := s.Subscribe()
+	r2, _ := s.Subscribe()
+	w1, w2 := s.NewWriter(), s.NewWriter()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i, w := range []*StreamWriter{w1, w2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, b := range batchesFromJSON(t, mem, abSchema, `[{"A":1,"B":1}]`, `[{"A":2,"B":2}]`) {
+				if err := w.Write(ctx, b, int64(10*(i+1))); err != nil {
+					t.Error(err)
+				}
+			}
+			w.Close(ctx)
+		}()
+	}
+	var got [2][]string
+	var rg sync.WaitGroup
+	for i, r := range []Operator{r1, r2} {
+		rg.Add(1)
+		go func() {
+			defer rg.Done()
+			got[i] = drainRows(t, r)
+			r.Close()
+		}()
+	}
+	wg.Wait()
+	rg.Wait()
+	for i := range got {
+		sort.Strings(got[i])
+		want := `{"A":1,"B":1} {"A":1,"B":1} {"A":2,"B":2} {"A":2,"B":2}`
+		if strings.Join(got[i], " ") != want {
+			t.Errorf("reader %d got %v", i, got[i])
+		}
+	}
+	if wm := r1.(Watermarker).Watermark(); wm != math.MaxInt64 {
+		t.Errorf("watermark after every writer closed = %d, want MaxInt64", wm)
+	}
+}
+
+func TestStreamWatermarkIsMinimumOverWriters(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := NewStream("S", abSchema, 4)
+	r, _ := s.Subscribe()
+	defer r.Close()
+	w1, w2 := s.NewWriter(), s.NewWriter()
+	ctx := context.Background()
+	b := batchesFromJSON(t, mem, abSchema, `[{"A":1,"B":1}]`, `[{"A":2,"B":2}]`)
+	w1.Write(ctx, b[0], 100)
+	got, _ := r.Next(ctx)
+	got.Release()
+	if wm := r.(Watermarker).Watermark(); wm != math.MinInt64 {
+		t.Errorf("watermark with one writer silent = %d, want MinInt64", wm)
+	}
+	w2.Write(ctx, b[1], 50)
+	got, _ = r.Next(ctx)
+	got.Release()
+	if wm := r.(Watermarker).Watermark(); wm != 50 {
+		t.Errorf("watermark = %d, want 50", wm)
+	}
+}
+
+func TestStreamBackpressure(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := NewStream("S", abSchema, 2)
+	r, _ := s.Subscribe()
+	w := s.NewWriter()
+	bs := batchesFromJSON(t, mem, abSchema, `[{"A":1,"B":1}]`, `[{"A":2,"B":2}]`, `[{"A":3,"B":3}]`)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	for i, b := range bs {
+		err := w.Write(ctx, b, 0)
+		if i < 2 && err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if i == 2 && !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("third write into a full queue returned %v, want to block until the deadline", err)
+		}
+	}
+	r.Close() // releases the two queued batches
+}
+
+func TestStreamClosedReaderDoesNotBlockWriters(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := NewStream("S", abSchema, 1)
+	r, _ := s.Subscribe()
+	r.Close()
+	w := s.NewWriter()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, b := range batchesFromJSON(t, mem, abSchema, `[{"A":1,"B":1}]`, `[{"A":2,"B":2}]`, `[{"A":3,"B":3}]`) {
+		if err := w.Write(ctx, b, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestStreamNoWritersIsEmpty(t *testing.T) {
+	t.Parallel()
+	s := NewStream("S", abSchema, 1)
+	r, _ := s.Subscribe()
+	defer r.Close()
+	if _, err := r.Next(context.Background()); err != io.EOF {
+		t.Fatalf("Next = %v, want io.EOF", err)
+	}
+	if _, err := s.Subscribe(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestErrorStream(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	es := NewErrorStream(mem)
+	r, _ := es.Stream().Subscribe()
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() { done <- es.Run(ctx) }()
+	at := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	for i := 0; i < 300; i++ {
+		es.ReportError(ErrorRecord{Time: at, Level: "ERROR", Name: "DECODE", Message: "bad", DataRow: "x", Stream: "S", Origin: "f.jsonl", Offset: int64(i + 1)})
+	}
+	es.Close()
+	rows := drainRows(t, r)
+	r.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 300 || es.Count() != 300 {
+		t.Fatalf("got %d rows, count %d, want 300", len(rows), es.Count())
+	}
+	if !strings.Contains(rows[299], `"SOURCE_OFFSET":300`) || !strings.Contains(rows[0], `"ERROR_NAME":"DECODE"`) {
+		t.Errorf("rows[0] = %s, rows[299] = %s", rows[0], rows[299])
+	}
+	es.ReportError(ErrorRecord{Name: "AFTER"}) // must not block after Run ended
+}
