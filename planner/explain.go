@@ -31,6 +31,8 @@ func (s *Session) explain(ctx context.Context, st *sql.Explain) (*Result, error)
 		for _, line := range strings.Split(strings.TrimRight(explainTree(plan), "\n"), "\n") {
 			b.WriteString("  " + line + "\n")
 		}
+		b.WriteString("physical plan:\n")
+		scratch.physicalTree(&b, plan, 1)
 	default:
 		b.WriteString(sql.Format(st.Target) + "\n")
 	}
@@ -51,4 +53,40 @@ func (s *Session) clone() *Session {
 	c.cat.order = append([]string(nil), s.cat.order...)
 	c.queries = append([]*adhocQuery(nil), s.queries...)
 	return &c
+}
+
+// physicalTree prints the operators lower would build for n: the same
+// exhaustive switch, naming operators instead of building them.
+func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
+	pad := strings.Repeat("  ", depth)
+	switch n := n.(type) {
+	case *Scan:
+		line := "StreamReader " + quoteIdent(n.Stream.Name)
+		if n.Pushed != nil {
+			if s.isSourceStream(n.Stream) {
+				line += " (filter " + n.Pushed.String() + " runs in the source task when this is the stream's only reader)"
+			} else {
+				line = "Filter " + n.Pushed.String() + "\n" + pad + "  " + line
+			}
+		}
+		b.WriteString(pad + line + "\n")
+		return
+	case *Filter:
+		b.WriteString(pad + "Filter " + n.Pred.String() + "\n")
+	case *Project:
+		parts := make([]string, len(n.Exprs))
+		for i, e := range n.Exprs {
+			parts[i] = e.String() + " AS " + quoteIdent(n.sc.fields[i].Name)
+		}
+		b.WriteString(pad + "Project " + strings.Join(parts, ", ") + "\n")
+	case *Aggregate:
+		b.WriteString(pad + "WindowGroupBy " + n.Text + "\n")
+	case *Over:
+		b.WriteString(pad + "SlidingWindow " + n.Text + "\n")
+	case *Union:
+		b.WriteString(pad + "StreamReader (union of the branches below, each a task writing one stream)\n")
+	}
+	for _, c := range n.Inputs() {
+		s.physicalTree(b, c, depth+1)
+	}
 }

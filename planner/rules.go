@@ -12,6 +12,7 @@ type Rule struct {
 }
 
 // DefaultRules is the optimizer's ordered rule list: merge stacked filters,
+// merge a projection that only picks columns into the projection below it,
 // then push a filter that sits directly on a stream scan into the scan
 // (where lowering can run it before rows enter the stream).
 func DefaultRules(fns *exec.Functions) []Rule {
@@ -30,6 +31,26 @@ func DefaultRules(fns *exec.Functions) []Rule {
 				return n, false
 			}
 			return &Filter{Input: inner.Input, Pred: both, Text: "(" + inner.Text + ") AND (" + f.Text + ")"}, true
+		}},
+		{Name: "merge_projections", Apply: func(n Node) (Node, bool) {
+			outer, ok := n.(*Project)
+			if !ok {
+				return n, false
+			}
+			inner, ok := outer.Input.(*Project)
+			if !ok {
+				return n, false
+			}
+			exprs := make([]exec.Expr, len(outer.Exprs))
+			texts := make([]string, len(outer.Exprs))
+			for i, e := range outer.Exprs {
+				j, ok := exec.ColumnIndex(e)
+				if !ok {
+					return n, false
+				}
+				exprs[i], texts[i] = inner.Exprs[j], inner.Texts[j]
+			}
+			return &Project{Input: inner.Input, Exprs: exprs, Texts: texts, sc: outer.sc}, true
 		}},
 		{Name: "push_filter_into_scan", Apply: func(n Node) (Node, bool) {
 			f, ok := n.(*Filter)
