@@ -388,6 +388,8 @@ func sltValue(col arrow.Array, i int) string {
 		return time.UnixMilli(int64(a.Value(i))).UTC().Format("2006-01-02 15:04:05.000")
 	case *array.Date32:
 		return a.Value(i).ToTime().Format("2006-01-02")
+	case *array.Decimal128:
+		return a.Value(i).ToString(a.DataType().(*arrow.Decimal128Type).Scale)
 	case *array.Duration:
 		return strconv.FormatInt(int64(a.Value(i)), 10) + "ms"
 	}
