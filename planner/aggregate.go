@@ -236,6 +236,9 @@ func (q *queryPlanner) aggregate(s *sql.Select, in Node, tvf *windowInfo) (Node,
 				return r, true
 			}
 			if c, ok := x.(*sql.ColumnRef); ok {
+				if agg.Emit.Every > 0 && strings.EqualFold(c.Name, window.PartialColumn) {
+					return &sql.ColumnRef{Pos: c.Pos, Name: window.PartialColumn}, true
+				}
 				if c.Name == exec.RowtimeColumn {
 					return &sql.ColumnRef{Pos: c.Pos, Name: exec.RowtimeColumn}, true
 				}

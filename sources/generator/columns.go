@@ -1,27 +1,39 @@
 package generator
 
 import (
-	"fmt"
-
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// binaryOf returns the byte-level builder behind a string column builder.
-func binaryOf(b array.Builder) (*array.BinaryBuilder, error) {
-	switch sb := b.(type) {
-	case *array.StringBuilder:
-		return sb.BinaryBuilder, nil
-	case *array.LargeStringBuilder:
-		return sb.BinaryBuilder, nil
-	case *array.BinaryBuilder:
-		return sb, nil
+// Columns are built straight into Arrow buffers, without builders: values
+// are never null, so there is no validity bitmap, and every buffer is
+// allocated once at its final size.
+
+// fixedBuffer allocates room for n values of width bytes each and returns
+// the buffer and its values.
+func fixedBuffer[T arrow.FixedWidthType](alloc memory.Allocator, n, width int) (*memory.Buffer, []T) {
+	buf := memory.NewResizableBuffer(alloc)
+	buf.Resize(n * width)
+	return buf, arrow.GetData[T](buf.Bytes())[:n]
+}
+
+// makeArray wraps buffers (validity first, nil here) into an array of type
+// dt, handing the buffers' references to it.
+func makeArray(dt arrow.DataType, n int, bufs ...*memory.Buffer) arrow.Array {
+	data := array.NewData(dt, n, bufs, nil, 0, 0)
+	arr := array.MakeFromData(data)
+	data.Release()
+	for _, b := range bufs {
+		if b != nil {
+			b.Release()
+		}
 	}
-	return nil, fmt.Errorf("generator: no string builder for %s", b.Type())
+	return arr
 }
 
 // msScale returns the factor from milliseconds to a timestamp unit, as a
-// multiplier (mul > 1) or divisor (div > 1).
+// multiplier and a divisor.
 func msScale(u arrow.TimeUnit) (mul, div int64) {
 	switch u {
 	case arrow.Second:
@@ -34,61 +46,91 @@ func msScale(u arrow.TimeUnit) (mul, div int64) {
 	return 1, 1
 }
 
-// putInts appends integer or millisecond timestamp values to b, converting
-// them to b's type (checked when the columns were bound).
-func putInts(b array.Builder, v []int64) {
-	switch tb := b.(type) {
-	case *array.Int64Builder:
-		tb.AppendValues(v, nil)
-	case *array.TimestampBuilder:
-		tb.Reserve(len(v))
-		mul, div := msScale(tb.Type().(*arrow.TimestampType).Unit)
-		if mul == 1 && div == 1 {
-			for _, x := range v {
-				tb.UnsafeAppend(arrow.Timestamp(x))
-			}
-			return
+// intColumn makes a column of type dt (checked by fieldKind.accepts) from
+// integers or millisecond timestamps.
+func intColumn(alloc memory.Allocator, dt arrow.DataType, v []int64) arrow.Array {
+	n := len(v)
+	switch dt.ID() {
+	case arrow.TIMESTAMP:
+		buf, out := fixedBuffer[arrow.Timestamp](alloc, n, 8)
+		mul, div := msScale(dt.(*arrow.TimestampType).Unit)
+		for i, x := range v {
+			out[i] = arrow.Timestamp(x * mul / div)
 		}
-		for _, x := range v {
-			tb.UnsafeAppend(arrow.Timestamp(x * mul / div))
+		return makeArray(dt, n, nil, buf)
+	case arrow.FLOAT64:
+		buf, out := fixedBuffer[float64](alloc, n, 8)
+		for i, x := range v {
+			out[i] = float64(x)
 		}
-	case *array.Float64Builder:
-		tb.Reserve(len(v))
-		for _, x := range v {
-			tb.UnsafeAppend(float64(x))
+		return makeArray(dt, n, nil, buf)
+	case arrow.FLOAT32:
+		buf, out := fixedBuffer[float32](alloc, n, 4)
+		for i, x := range v {
+			out[i] = float32(x)
 		}
-	case *array.Float32Builder:
-		tb.Reserve(len(v))
-		for _, x := range v {
-			tb.UnsafeAppend(float32(x))
-		}
-	default:
-		panic(fmt.Sprintf("generator: integer column bound to %s", b.Type()))
+		return makeArray(dt, n, nil, buf)
 	}
+	buf, out := fixedBuffer[int64](alloc, n, 8)
+	copy(out, v)
+	return makeArray(dt, n, nil, buf)
 }
 
-// putFloats appends float values to b, a float column builder.
-func putFloats(b array.Builder, v []float64) {
-	switch tb := b.(type) {
-	case *array.Float64Builder:
-		tb.AppendValues(v, nil)
-	case *array.Float32Builder:
-		tb.Reserve(len(v))
-		for _, x := range v {
-			tb.UnsafeAppend(float32(x))
+// floatColumn makes a DOUBLE or REAL column.
+func floatColumn(alloc memory.Allocator, dt arrow.DataType, v []float64) arrow.Array {
+	n := len(v)
+	if dt.ID() == arrow.FLOAT32 {
+		buf, out := fixedBuffer[float32](alloc, n, 4)
+		for i, x := range v {
+			out[i] = float32(x)
 		}
-	default:
-		panic(fmt.Sprintf("generator: float column bound to %s", b.Type()))
+		return makeArray(dt, n, nil, buf)
 	}
+	buf, out := fixedBuffer[float64](alloc, n, 8)
+	copy(out, v)
+	return makeArray(dt, n, nil, buf)
 }
 
-// putSame appends n copies of one millisecond timestamp to b.
-func putSame(b array.Builder, ms int64, n int) {
-	tb := b.(*array.TimestampBuilder)
-	mul, div := msScale(tb.Type().(*arrow.TimestampType).Unit)
+// constTimestamps makes n copies of one millisecond timestamp.
+func constTimestamps(alloc memory.Allocator, dt arrow.DataType, ms int64, n int) arrow.Array {
+	buf, out := fixedBuffer[arrow.Timestamp](alloc, n, 8)
+	mul, div := msScale(dt.(*arrow.TimestampType).Unit)
 	v := arrow.Timestamp(ms * mul / div)
-	tb.Reserve(n)
-	for range n {
-		tb.UnsafeAppend(v)
+	for i := range out {
+		out[i] = v
 	}
+	return makeArray(dt, n, nil, buf)
+}
+
+// textColumn makes a string or large string column of the strings at spans
+// of blob.
+func textColumn(alloc memory.Allocator, dt arrow.DataType, blob []byte, spans []span) arrow.Array {
+	n, total := len(spans), 0
+	for _, s := range spans {
+		total += int(s.n)
+	}
+	data := memory.NewResizableBuffer(alloc)
+	data.Resize(total)
+	dst := data.Bytes()
+	var offs *memory.Buffer
+	if dt.ID() == arrow.LARGE_STRING {
+		var out []int64
+		offs, out = fixedBuffer[int64](alloc, n+1, 8)
+		fillText(out, dst, blob, spans)
+	} else {
+		var out []int32
+		offs, out = fixedBuffer[int32](alloc, n+1, 4)
+		fillText(out, dst, blob, spans)
+	}
+	return makeArray(dt, n, nil, offs, data)
+}
+
+// fillText copies the strings at spans of blob into dst, writing offsets.
+func fillText[O int32 | int64](offs []O, dst, blob []byte, spans []span) {
+	pos := 0
+	for i, s := range spans {
+		offs[i] = O(pos)
+		pos += copy(dst[pos:], blob[s.off:s.off+s.n])
+	}
+	offs[len(spans)] = O(pos)
 }

@@ -33,9 +33,9 @@ const (
 	maxEventRate        = 1e12
 )
 
-// DefaultBaseTime is the event time of event number 0 unless configured:
-// 2015-07-15T00:00:00Z, the base time of Beam's Nexmark tests.
-var DefaultBaseTime = time.Date(2015, 7, 15, 0, 0, 0, 0, time.UTC)
+// DefaultBaseTime returns the event time of event number 0 unless
+// configured: 2015-07-15T00:00:00Z, the base time of Beam's Nexmark tests.
+func DefaultBaseTime() time.Time { return time.Date(2015, 7, 15, 0, 0, 0, 0, time.UTC) }
 
 // DefaultEventRate is the default event-time spacing in events per second.
 const DefaultEventRate = 10000
@@ -71,7 +71,7 @@ type timeline struct {
 func newTimeline(cfg NexmarkConfig) (timeline, error) {
 	base := cfg.BaseTime
 	if base.IsZero() {
-		base = DefaultBaseTime
+		base = DefaultBaseTime()
 	}
 	rate := cfg.EventRate
 	if rate == 0 {

@@ -16,9 +16,9 @@ import (
 // the binding generator:ticker?rate=100.
 const Name = "generator"
 
-// Options lists the options of the generator connector, beyond
+// options lists the options of the generator connector, beyond
 // sources.Common. Options that only Nexmark reads are ignored by the ticker.
-var Options = []sources.OptionSpec{
+var options = []sources.OptionSpec{
 	{Name: "kind", Required: true, Doc: "what to generate: ticker (the KDA demo stock ticks) or nexmark"},
 	{Name: "rate", Kind: sources.KindInt, Doc: "events per second of wall-clock time, 0 = as fast as possible; default 10 for ticker, 0 for nexmark (for nexmark it counts events of all kinds)"},
 	{Name: "count", Kind: sources.KindInt, Default: "0", Doc: "events to generate before the stream ends, 0 = unbounded (for nexmark: events of all kinds, Nexmark's events.num)"},
@@ -36,7 +36,7 @@ func init() {
 		Name:     Name,
 		Doc:      "built-in generators: the KDA demo stock ticker and the Nexmark bid/auction/person streams",
 		Target:   "kind",
-		Options:  Options,
+		Options:  options,
 		Open:     Open,
 		Discover: Discover,
 	})
@@ -122,7 +122,7 @@ func parseOptions(opts sources.Options) (config, error) {
 		}
 		cfg.nexmark.EventRate = float64(r)
 	}
-	cfg.nexmark.BaseTime = DefaultBaseTime
+	cfg.nexmark.BaseTime = DefaultBaseTime()
 	if s := strings.TrimSpace(opts.String("base_time")); s != "" {
 		t, err := parseTime(s)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/sources"
 )
@@ -68,16 +69,15 @@ func (cfg *config) newTable() (table, error) {
 type boundCol struct {
 	field int
 	kind  fieldKind
-	b     array.Builder
-	text  *array.BinaryBuilder // for kindText
+	dt    arrow.DataType
 }
 
 // source is a generator stream. It is used by one goroutine at a time.
 type source struct {
 	schema *arrow.Schema
+	alloc  memory.Allocator
 	clock  func() time.Time
 	sleep  func(ctx context.Context, d time.Duration) error
-	rb     *array.RecordBuilder
 	tbl    table
 	cols   []boundCol
 	// rowtimeField is the field copied to ROWTIME, or -1 for arrival time.
@@ -120,6 +120,7 @@ func newSource(env sources.Env, cfg config) (*source, error) {
 	}
 	s := &source{
 		schema:       env.Schema,
+		alloc:        env.Alloc,
 		clock:        env.Clock,
 		sleep:        sleepCtx,
 		tbl:          tbl,
@@ -137,17 +138,7 @@ func newSource(env sources.Env, cfg config) (*source, error) {
 		if err != nil {
 			return nil, err
 		}
-		cols[i] = boundCol{field: id, kind: fields[id].kind}
-	}
-	s.rb = array.NewRecordBuilder(env.Alloc, env.Schema)
-	for i := range cols {
-		cols[i].b = s.rb.Field(i)
-		if cols[i].kind == kindText {
-			if cols[i].text, err = binaryOf(cols[i].b); err != nil {
-				s.rb.Release()
-				return nil, err
-			}
-		}
+		cols[i] = boundCol{field: id, kind: fields[id].kind, dt: env.Schema.Field(i).Type}
 	}
 	s.cols = cols
 	return s, nil
@@ -218,31 +209,38 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	return s.build(n, now.UnixMilli()), nil
 }
 
-// build turns the table's current rows into a batch.
+// build turns the table's current rows into a batch, which the caller
+// releases.
 func (s *source) build(n int, arrival int64) arrow.RecordBatch {
+	arrs := make([]arrow.Array, 0, len(s.cols)+2)
 	for _, c := range s.cols {
 		switch c.kind {
 		case kindInt, kindTime:
 			s.ints = s.tbl.ints(c.field, s.ints)
-			putInts(c.b, s.ints)
+			arrs = append(arrs, intColumn(s.alloc, c.dt, s.ints))
 		case kindFloat:
 			s.floats = s.tbl.floats(c.field, s.floats)
-			putFloats(c.b, s.floats)
+			arrs = append(arrs, floatColumn(s.alloc, c.dt, s.floats))
 		case kindText:
-			var buf []byte
-			buf, s.spans = s.tbl.texts(c.field, s.spans)
-			appendSpans(c.text, buf, s.spans)
+			var blob []byte
+			blob, s.spans = s.tbl.texts(c.field, s.spans)
+			arrs = append(arrs, textColumn(s.alloc, c.dt, blob, s.spans))
 		}
 	}
 	last := len(s.cols)
-	putSame(s.rb.Field(last), arrival, n)
+	arrs = append(arrs, constTimestamps(s.alloc, s.schema.Field(last).Type, arrival, n))
+	rowtimeType := s.schema.Field(last + 1).Type
 	if s.rowtimeField < 0 {
-		putSame(s.rb.Field(last+1), arrival, n)
+		arrs = append(arrs, constTimestamps(s.alloc, rowtimeType, arrival, n))
 	} else {
 		s.ints = s.tbl.ints(s.rowtimeField, s.ints)
-		putInts(s.rb.Field(last+1), s.ints)
+		arrs = append(arrs, intColumn(s.alloc, rowtimeType, s.ints))
 	}
-	return s.rb.NewRecordBatch()
+	rec := array.NewRecordBatch(s.schema, arrs, int64(n))
+	for _, a := range arrs {
+		a.Release()
+	}
+	return rec
 }
 
 // wait blocks until events are due and returns how many: a full batch as
@@ -311,11 +309,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Close releases the builders; it may be called more than once.
+// Close stops the source; it holds no Arrow memory between batches, and it
+// may be called more than once.
 func (s *source) Close() error {
-	if !s.closed {
-		s.closed = true
-		s.rb.Release()
-	}
+	s.closed = true
 	return nil
 }

@@ -42,7 +42,7 @@ func withSystem(fields ...arrow.Field) *arrow.Schema {
 
 func mustOptions(t testing.TB, raw map[string]string) sources.Options {
 	t.Helper()
-	opts, err := sources.Validate(raw, Options, true)
+	opts, err := sources.Validate(raw, options, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,6 +283,8 @@ func TestSourcePacing(t *testing.T) {
 			[]int64{1, 1, 1}, 500 * time.Millisecond},
 		{"fast rate fills batches", map[string]string{"kind": "ticker", "rate": "100000", "count": "3000", "batch_size": "1000"},
 			[]int64{1000, 1000, 1000}, 10 * time.Millisecond},
+		{"sparse persons give empty batches", map[string]string{"kind": "nexmark", "table": "person", "rate": "100", "count": "100"},
+			[]int64{1, 0, 0, 0, 0, 1, 0, 0, 0, 0}, 100 * time.Millisecond},
 		{"nexmark rate counts all events", map[string]string{"kind": "nexmark", "rate": "500", "count": "150"},
 			[]int64{46, 46, 46}, 100 * time.Millisecond},
 	}
@@ -556,7 +558,7 @@ func TestSourceOpenErrors(t *testing.T) {
 
 func TestMissingKindFailsValidation(t *testing.T) {
 	t.Parallel()
-	if _, err := sources.Validate(map[string]string{"rate": "1"}, Options, true); !errors.Is(err, sources.ErrOption) {
+	if _, err := sources.Validate(map[string]string{"rate": "1"}, options, true); !errors.Is(err, sources.ErrOption) {
 		t.Fatalf("Validate without kind: %v", err)
 	}
 }
@@ -614,7 +616,7 @@ func TestParseOptions(t *testing.T) {
 		}},
 		{"nexmark defaults", map[string]string{"kind": "nexmark"}, func(c config) bool {
 			return c.rate == 0 && c.table == "bid" && c.nexmark.EventRate == DefaultEventRate &&
-				c.nexmark.BaseTime.Equal(DefaultBaseTime) && c.nexmark.FirstEventID == 0
+				c.nexmark.BaseTime.Equal(DefaultBaseTime()) && c.nexmark.FirstEventID == 0
 		}},
 		{"base time forms", map[string]string{"kind": "nexmark", "base_time": "2020-01-02 03:04:05"}, func(c config) bool {
 			return c.nexmark.BaseTime.Equal(time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC))

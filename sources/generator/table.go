@@ -1,7 +1,5 @@
 package generator
 
-import "github.com/apache/arrow-go/v18/arrow/array"
-
 // table generates the rows of one stream a batch at a time. fill appends
 // generated rows to the table's current batch, which reset empties; the
 // column methods then read one field of every row of the batch.
@@ -30,19 +28,6 @@ var (
 	_ table = (*auctionTable)(nil)
 	_ table = (*personTable)(nil)
 )
-
-// appendSpans appends the strings at spans of buf to b in one reservation.
-func appendSpans(b *array.BinaryBuilder, buf []byte, spans []span) {
-	total := 0
-	for _, s := range spans {
-		total += int(s.n)
-	}
-	b.Reserve(len(spans))
-	b.ReserveData(total)
-	for _, s := range spans {
-		b.UnsafeAppend(buf[s.off : s.off+s.n])
-	}
-}
 
 // tickerTable is the ticker stream.
 type tickerTable struct {
