@@ -3,6 +3,16 @@
 // project, union, the bounded in-application streams that connect pumps, and
 // the error stream.
 //
+// Scalar expressions (Column, Literal, Cast, and Functions.Bind over
+// DefaultFunctions) evaluate whole Arrow columns; a failure confined to one
+// row is a row error that sends the row to the error stream. Aggregation
+// (AggSpec, Accumulator, GroupTable, HashAggregator) keeps per-group state
+// in typed column slices; the window package builds windows on it.
+//
+// Not yet: the KDA date/time conversions beyond TIMESTAMP_TO_CHAR and
+// CHAR_TO_TIMESTAMP, the *_LOG_PARSE row functions, and Java regular
+// expression features beyond RE2 (backreferences, lookaround).
+//
 // It never imports sql or planner: the planner compiles SQL into the values
 // this package exports.
 package exec
