@@ -51,8 +51,9 @@ type Connectors interface {
 	OpenSource(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (exec.Operator, error)
 	// DiscoverSource returns the declared columns a source would produce.
 	DiscoverSource(ctx context.Context, options map[string]string) ([]Column, error)
-	// OpenSink opens a destination for stream.
-	OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string) (Sink, error)
+	// OpenSink opens a destination for stream; rows it gives up on go to
+	// errs.
+	OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (Sink, error)
 	// IsSource tells whether connector names a source connector, IsSink a
 	// destination connector.
 	IsSource(connector string) bool

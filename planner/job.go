@@ -243,7 +243,7 @@ func (b *jobBuilder) deliver(name string, op exec.Operator, sc *scope, options m
 		op.Close()
 		return err
 	}
-	sink, err := b.s.cfg.Connectors.OpenSink(b.ctx, name, proj.Schema(), options)
+	sink, err := b.s.cfg.Connectors.OpenSink(b.ctx, name, proj.Schema(), options, b.errSink)
 	if err != nil {
 		proj.Close()
 		return fmt.Errorf("destination of %s: %w", quoteIdent(name), err)

@@ -21,7 +21,7 @@ func (fakeConnectors) OpenSource(context.Context, string, *arrow.Schema, map[str
 func (fakeConnectors) DiscoverSource(_ context.Context, opts map[string]string) ([]Column, error) {
 	return []Column{{Name: "X", Type: arrow.PrimitiveTypes.Int64, SQLType: "BIGINT"}}, nil
 }
-func (fakeConnectors) OpenSink(context.Context, string, *arrow.Schema, map[string]string) (Sink, error) {
+func (fakeConnectors) OpenSink(context.Context, string, *arrow.Schema, map[string]string, exec.ErrorSink) (Sink, error) {
 	return nil, errors.New("not in this test")
 }
 func (fakeConnectors) IsSource(c string) bool { return c == "gen" }

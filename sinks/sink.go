@@ -35,6 +35,11 @@ type Env struct {
 	Stdout io.Writer
 	// Terminal tells whether Stdout is a terminal.
 	Terminal bool
+	// Reject sends a row the destination gave up on (after its retries) to
+	// the error stream with the reason, so nothing is lost silently. row is
+	// the row's text (JSON). It is safe for concurrent use; nil in tests
+	// that do not care.
+	Reject func(row string, reason error)
 }
 
 // Factory describes a destination connector and opens sinks for it.

@@ -104,7 +104,7 @@ func columnsOf(schema *arrow.Schema) []planner.Column {
 	return cols
 }
 
-func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string) (planner.Sink, error) {
+func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (planner.Sink, error) {
 	name := options["connector"]
 	f, ok := sinks.Lookup(name)
 	if !ok {
@@ -125,7 +125,14 @@ func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	env := sinks.Env{Stream: stream, Schema: schema, Alloc: c.alloc, Clock: c.clock, Stdout: c.stdout.w, Terminal: c.stdout.terminal}
+	env := sinks.Env{
+		Stream: stream, Schema: schema, Alloc: c.alloc, Clock: c.clock, Stdout: c.stdout.w, Terminal: c.stdout.terminal,
+		Reject: func(row string, reason error) {
+			errs.ReportError(exec.ErrorRecord{
+				Time: c.clock(), Level: "ERROR", Name: "DELIVERY", Message: reason.Error(), DataRow: row, Stream: stream,
+			})
+		},
+	}
 	return f.Open(ctx, env, opts)
 }
 

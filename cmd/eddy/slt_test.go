@@ -336,9 +336,9 @@ func (c *collectConnectors) IsSink(name string) bool {
 	return name == "collect" || c.registryConnectors.IsSink(name)
 }
 
-func (c *collectConnectors) OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string) (planner.Sink, error) {
+func (c *collectConnectors) OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (planner.Sink, error) {
 	if options["connector"] != "collect" {
-		return c.registryConnectors.OpenSink(ctx, stream, schema, options)
+		return c.registryConnectors.OpenSink(ctx, stream, schema, options, errs)
 	}
 	return &collectSink{c: c.out, stream: stream}, nil
 }
@@ -403,4 +403,3 @@ func sltFloat(f float64) string {
 	return strconv.FormatFloat(f, 'f', 3, 64)
 }
 
-var _ = exec.RowtimeColumn
