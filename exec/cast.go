@@ -330,7 +330,7 @@ func castTemporal(from, to arrow.DataType) castKernel {
 			return mapInt(ec, arr, to, func(i int) (int64, bool) { return v[i], true })
 		}
 	case f == arrow.DURATION && isDecimal(to):
-		// An interval as a decimal number of seconds... is ms in KDA; keep ms.
+		// An interval converts to its number of milliseconds.
 		dt := to.(*arrow.Decimal128Type)
 		return func(ec *EvalContext, arr arrow.Array) arrow.Array {
 			v := fixedValues[int64](arr)
@@ -344,7 +344,7 @@ func castTemporal(from, to arrow.DataType) castKernel {
 	return nil
 }
 
-// formatFloat writes a float the way Java's Double.toString does for the
+// appendFloat writes a float the way Java's Double.toString does for the
 // usual magnitudes: 1.0, 0.25, 1.0E10.
 func appendFloat(b []byte, f float64, bitSize int) []byte {
 	switch {

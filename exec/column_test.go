@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 func TestColumn(t *testing.T) {
@@ -93,5 +92,3 @@ func TestSlicedInput(t *testing.T) {
 		})
 	}
 }
-
-var _ = array.NewRecordBatch

@@ -75,9 +75,11 @@ func (e *ErrorStream) ReportError(r ErrorRecord) {
 	e.mu.Lock()
 	e.count++
 	e.mu.Unlock()
+	e.stream.tracker.add(1)
 	select {
 	case e.ch <- r:
 	case <-e.stop:
+		e.stream.tracker.add(-1)
 	}
 }
 
@@ -98,8 +100,11 @@ func (e *ErrorStream) Run(ctx context.Context) error {
 			return nil
 		}
 		b := e.batch(pending)
+		n := len(pending)
 		pending = pending[:0]
-		return w.Write(ctx, b, int64(b.Column(0).(*array.Timestamp).Value(int(b.NumRows()-1))))
+		err := w.Write(ctx, b, int64(b.Column(0).(*array.Timestamp).Value(int(b.NumRows()-1))))
+		e.stream.tracker.add(-int64(n)) // now queued for the readers, or dropped
+		return err
 	}
 	for {
 		select {

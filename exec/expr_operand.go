@@ -145,7 +145,7 @@ type validity struct {
 func newValidity(mem memory.Allocator, n int, ops ...operand) *validity {
 	v := &validity{mem: mem, n: n}
 	for _, o := range ops {
-		if o.isNullConst() {
+		if o.isNullConst() || (o.arr != nil && o.arr.DataType().ID() == arrow.NULL) {
 			v.allNull()
 			continue
 		}

@@ -32,7 +32,7 @@ func registerCompare(reg registrar) {
 	reg(true, bindIn, "in")
 }
 
-// comparable reports whether values of type t can be ordered.
+// orderable reports whether values of type t can be ordered.
 func orderable(t arrow.DataType) bool {
 	switch t.ID() {
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128,
@@ -115,9 +115,24 @@ func cmpFixed[T cmp.Ordered](mask int) kernel {
 		v := newValidity(ec.Alloc, n, ops...)
 		buf, bits := newBits(ec.Alloc, n)
 		m := byte(mask)
+		if !isFloat(ops[0].typ) {
+			for i := 0; i < n; i++ {
+				x, y := a[i&am], b[i&bm]
+				c := 1 + b2u(x > y) - b2u(x < y) // 0 less, 1 equal, 2 greater
+				bits[i>>3] |= ((m >> c) & 1) << (i & 7)
+			}
+			return newArray(arrow.FixedWidthTypes.Boolean, n, v, buf), nil
+		}
 		for i := 0; i < n; i++ {
 			x, y := a[i&am], b[i&bm]
-			c := 1 + b2u(x > y) - b2u(x < y) // 0 less, 1 equal, 2 greater
+			c := 1 + b2u(x > y) - b2u(x < y)
+			if x != x || y != y {
+				// NaN is unordered: only not_equal holds.
+				if mask == cmpLT|cmpGT {
+					bits[i>>3] |= 1 << (i & 7)
+				}
+				continue
+			}
 			bits[i>>3] |= ((m >> c) & 1) << (i & 7)
 		}
 		return newArray(arrow.FixedWidthTypes.Boolean, n, v, buf), nil

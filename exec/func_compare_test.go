@@ -15,6 +15,8 @@ func TestCompare(t *testing.T) {
 	runExprCases(t, []exprCase{
 		{name: "equal int64 with nulls", fn: "equal", cols: []fixture{{i64, `[1, 2, null, 4]`}, {i64, `[1, 3, 3, null]`}}, want: `[true, false, null, null]`},
 		{name: "less promotes int32 and float", fn: "less", cols: []fixture{{i32, `[1, 2, 3]`}, {f64, `[1.5, 2, 2.5]`}}, want: `[true, false, false]`},
+		{name: "NaN is unordered", fn: "less_equal", cols: []fixture{{f64, `["NaN", 1]`}, {f64, `[1, "NaN"]`}}, want: `[false, false]`},
+		{name: "NaN not_equal", fn: "not_equal", cols: []fixture{{f64, `["NaN", 1]`}, {f64, `["NaN", 1]`}}, want: `[true, false]`},
 		{name: "not_equal strings", fn: "not_equal", cols: []fixture{{str, `["a", "b", null]`}, {str, `["a", "c", "x"]`}}, want: `[false, true, null]`},
 		{name: "greater_equal string constant", fn: "greater_equal", cols: []fixture{{str, `["apple", "banana", "cherry"]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, "banana", str)} }, want: `[false, true, true]`},
 		{name: "less_equal decimals of different scale", fn: "less_equal", cols: []fixture{{dec(5, 2), `["1.50", "2.00"]`}, {dec(3, 1), `["1.5", "1.9"]`}}, want: `[true, false]`},
@@ -59,7 +61,6 @@ func TestCompareBindErrors(t *testing.T) {
 		})
 	}
 }
-
 
 // BenchmarkModEqual is Nexmark q2: MOD(auction, 123) = 0.
 func BenchmarkModEqual(b *testing.B) {

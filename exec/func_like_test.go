@@ -2,7 +2,9 @@ package exec
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestLike(t *testing.T) {
@@ -50,4 +52,32 @@ func BenchmarkLike(b *testing.B) {
 			benchExpr(b, e, size, benchWords)
 		})
 	}
+}
+
+// FuzzLikePattern checks that LIKE and SIMILAR TO patterns never panic and
+// that LIKE's fast paths (prefix, suffix, contains, equality) agree with
+// its regular expression translation.
+func FuzzLikePattern(f *testing.F) {
+	for _, p := range []string{"a%", "%a", "%a%", "abc", "%", "%%", "a%b", "", "a.c", "(x|y)*"} {
+		f.Add(p, "abc")
+	}
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		_, _ = compileSimilar(pattern, 0)
+		_, _ = compileSimilar(pattern, '\\')
+		fast, err := compileLike(pattern, 0)
+		if err != nil {
+			return
+		}
+		// Text columns hold valid UTF-8; regexps match invalid bytes as U+FFFD.
+		if strings.ContainsRune(pattern, 1) || !utf8.ValidString(pattern) || !utf8.ValidString(s) {
+			return
+		}
+		slow, err := compileLike(pattern, 1) // an escape forces the regexp path
+		if err != nil {
+			t.Fatalf("regexp path rejects %q: %v", pattern, err)
+		}
+		if fast(s) != slow(s) {
+			t.Fatalf("like(%q, %q): fast %v, regexp %v", s, pattern, fast(s), slow(s))
+		}
+	})
 }

@@ -176,6 +176,9 @@ func bindIsNull(name string, args []Expr) (Expr, error) {
 		if o.isConst() {
 			return constArray(ec.Alloc, arrow.FixedWidthTypes.Boolean, (o.val == nil) == want, n)
 		}
+		if o.arr.DataType().ID() == arrow.NULL {
+			return constArray(ec.Alloc, arrow.FixedWidthTypes.Boolean, want, n)
+		}
 		buf, bits := newBits(ec.Alloc, n)
 		if o.arr.NullN() == 0 {
 			if !want {

@@ -19,6 +19,18 @@ var (
 	errRegexpGroup = newError(ErrInvalidArgument, "exec: regexp_extract: invalid group")
 )
 
+// regexMemoSize bounds the per-batch memo of regex_replace results.
+const regexMemoSize = 1024
+
+func allConstOps(ops []operand) bool {
+	for _, o := range ops {
+		if !o.isConst() {
+			return false
+		}
+	}
+	return true
+}
+
 // regexCache compiles per-row patterns, reusing the last one.
 type regexCache struct {
 	last string
@@ -129,10 +141,22 @@ func bindRegexReplace(name string, args []Expr) (Expr, error) {
 		v := newValidity(ec.Alloc, n, ops...)
 		out := newStrOut(ec.Alloc, n, 16*n)
 		var scratch []byte
+		// When everything but the text is constant, repeated texts (common
+		// in streams: names, codes, URLs) are replaced once per batch.
+		var memo map[string]string
+		if fixed != nil && fixedRepl != nil && allConstOps(ops[2:]) {
+			memo = make(map[string]string)
+		}
 		for i := 0; i < n; i++ {
 			if !v.valid(i) {
 				out.empty(i)
 				continue
+			}
+			if memo != nil {
+				if res, ok := memo[g(i)]; ok {
+					out.appendString(i, res)
+					continue
+				}
 			}
 			r, err := re(i)
 			if err != nil {
@@ -154,6 +178,9 @@ func bindRegexReplace(name string, args []Expr) (Expr, error) {
 			}
 			scratch = appendRegexReplace(scratch[:0], g(i), r, tmpl, p, o)
 			out.appendBytes(i, scratch)
+			if memo != nil && len(memo) < regexMemoSize {
+				memo[strings.Clone(g(i))] = string(scratch)
+			}
 		}
 		return out.finish(arrow.BinaryTypes.String, n, v), nil
 	}
@@ -169,14 +196,29 @@ func appendRegexReplace(dst []byte, s string, re *regexp.Regexp, tmpl string, po
 	}
 	dst = append(dst, s[:start]...)
 	rest := s[start:]
-	matches := re.FindAllStringSubmatchIndex(rest, -1)
+	limit := -1
+	if occ > 0 {
+		limit = int(min(occ, 1<<30))
+	}
+	var matches [][]int
+	literal := !strings.Contains(tmpl, "$")
+	if literal {
+		// Without group references the cheaper search without submatches will do.
+		matches = re.FindAllStringIndex(rest, limit)
+	} else {
+		matches = re.FindAllStringSubmatchIndex(rest, limit)
+	}
 	last := 0
 	for k, m := range matches {
 		if occ != 0 && int64(k+1) != occ {
 			continue
 		}
 		dst = append(dst, rest[last:m[0]]...)
-		dst = re.ExpandString(dst, tmpl, rest, m)
+		if literal {
+			dst = append(dst, tmpl...)
+		} else {
+			dst = re.ExpandString(dst, tmpl, rest, m)
+		}
 		last = m[1]
 	}
 	return append(dst, rest[last:]...)

@@ -3,6 +3,10 @@ package exec
 import (
 	"fmt"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 func TestRegex(t *testing.T) {
@@ -34,16 +38,30 @@ func TestRegex(t *testing.T) {
 	})
 }
 
-// BenchmarkRegexReplace runs regex_replace over a string column with a constant pattern.
+// BenchmarkRegexReplace runs regex_replace over a string column with a
+// constant pattern, with 64 distinct texts and with every text distinct.
 func BenchmarkRegexReplace(b *testing.B) {
 	fns := DefaultFunctions()
+	distinct := func(mem memory.Allocator, n, off int) arrow.RecordBatch {
+		bld := array.NewStringBuilder(mem)
+		defer bld.Release()
+		for i := 0; i < n; i++ {
+			bld.Append(fmt.Sprintf("order-%d-apple", off+i))
+		}
+		return benchBatch(n, bld.NewArray())
+	}
 	for _, size := range benchSizes {
-		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
-			e, err := fns.Bind("regex_replace", Column(0, "s", str), lit(b, "[aeiou]+", str), lit(b, "_", str))
-			if err != nil {
-				b.Fatal(err)
-			}
-			benchExpr(b, e, size, benchWords)
-		})
+		for _, card := range []struct {
+			name string
+			gen  func(memory.Allocator, int, int) arrow.RecordBatch
+		}{{"64", benchWords}, {"all", distinct}} {
+			b.Run(fmt.Sprintf("batch=%d/distinct=%s", size, card.name), func(b *testing.B) {
+				e, err := fns.Bind("regex_replace", Column(0, "s", str), lit(b, "[aeiou]+", str), lit(b, "_", str))
+				if err != nil {
+					b.Fatal(err)
+				}
+				benchExpr(b, e, size, card.gen)
+			})
+		}
 	}
 }

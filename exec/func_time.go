@@ -138,6 +138,16 @@ func bindStep(name string, args []Expr) (Expr, error) {
 	switch {
 	case isTimestamp(a) && isDuration(b):
 		typ = a
+	case isTimestamp(a) && isMonths(b):
+		// Calendar months from 1970-01: STEP(ts BY INTERVAL '3' MONTH).
+		return newCall(name, a, true, int64Binary[int64](a, errStep, func(ts, k int64) (int64, bool) {
+			if k <= 0 {
+				return 0, false
+			}
+			y, m, _ := civilFromDays(floorDiv(ts, msPerDay))
+			months := floorDiv((y-1970)*12+m-1, k) * k
+			return daysFromCivil(1970+floorDiv(months, 12), floorMod(months, 12)+1, 1) * msPerDay, true
+		}), args...), nil
 	case isInteger(a) && isInteger(b):
 		x, err := coerce(args[1], arrow.PrimitiveTypes.Int64)
 		if err != nil {
@@ -145,7 +155,7 @@ func bindStep(name string, args []Expr) (Expr, error) {
 		}
 		conv, typ = []Expr{args[0], x}, a
 	default:
-		return nil, argTypesError(name, args, "(timestamp, interval) or (integer, integer)")
+		return nil, argTypesError(name, args, "(timestamp, interval), (timestamp, interval month) or (integer, integer)")
 	}
 	step := func(x, w int64) (int64, bool) {
 		if w <= 0 {

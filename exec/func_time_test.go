@@ -25,6 +25,7 @@ func TestTime(t *testing.T) {
 		{name: "ceil to hour", fn: "ceil_time", cols: []fixture{{TimestampType, `["2021-03-17 13:45:30", "2021-03-17 13:00:00"]`}}, args: unitLast("HOUR"), want: `["2021-03-17T14:00:00", "2021-03-17T13:00:00"]`},
 		{name: "ceil to month", fn: "ceil_time", cols: []fixture{{TimestampType, `["2021-12-17 13:45:30"]`}}, args: unitLast("MONTH"), want: `["2022-01-01T00:00:00"]`},
 		{name: "step timestamp", fn: "step", cols: []fixture{ts}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, int64(10000), IntervalType)} }, want: `["2021-03-17T13:45:30", "1969-12-31T23:59:50", null]`},
+		{name: "step by months", fn: "step", cols: []fixture{{TimestampType, `["2021-05-17 13:45:30", "1969-11-30 00:00:00"]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, int64(3), MonthIntervalType)} }, want: `["2021-04-01T00:00:00", "1969-10-01T00:00:00"]`},
 		{name: "step integer", fn: "step", cols: []fixture{{i64, `[23, -3, 20]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, int64(5), i64)} }, want: `[20, -5, 20]`},
 		{name: "step by zero is a row error", fn: "step", cols: []fixture{{i64, `[23]`}}, args: func(c []Expr) []Expr { return []Expr{c[0], lit(t, int64(0), i64)} }, want: `[null]`, errRows: []int{0}},
 		{name: "extract year", fn: "extract", cols: []fixture{ts}, args: unitFirst("YEAR"), want: `[2021, 1969, null]`},
@@ -39,12 +40,6 @@ func TestTime(t *testing.T) {
 		{name: "tsdiff", fn: "tsdiff", cols: []fixture{{TimestampType, `["1970-01-01 00:00:02"]`}, {TimestampType, `["1970-01-01 00:00:01.5"]`}}, want: `[500]`},
 		{name: "unix_timestamp", fn: "unix_timestamp", cols: []fixture{{TimestampType, `["2018-05-09 12:50:41.337", null]`}}, want: `[1525870241337, null]`},
 		{name: "to_timestamp", fn: "to_timestamp", cols: []fixture{{i64, `[1525870241337]`}}, want: `["2018-05-09T12:50:41.337"]`},
-		{name: "timestamp_to_char", fn: "timestamp_to_char", cols: []fixture{{TimestampType, `["2018-05-09 12:50:41.337", "2018-05-09 00:05:00", null]`}}, args: unitFirst("yyyy-MM-dd hh:mm:ss"), want: `["2018-05-09 12:50:41", "2018-05-09 12:05:00", "null"]`},
-		{name: "timestamp_to_char names", fn: "timestamp_to_char", cols: []fixture{{TimestampType, `["2018-05-09 15:50:41.007"]`}}, args: unitFirst("EEE, d MMM yyyy HH:mm:ss.SSS a 'at' z"), want: `["Wed, 9 May 2018 15:50:41.007 PM at UTC"]`},
-		{name: "date_format", fn: "date_format", cols: []fixture{{TimestampType, `["2018-05-09 15:50:41", null]`}}, args: unitLast("yyyyMMdd HH"), want: `["20180509 15", null]`},
-		{name: "char_to_timestamp", fn: "char_to_timestamp", cols: []fixture{{str, `["2018-05-09 12:50:41", "09/May/2018", "nonsense", null]`}}, args: func(c []Expr) []Expr { return []Expr{lit(t, "yyyy-MM-dd HH:mm:ss", str), c[0]} }, want: `["2018-05-09T12:50:41", null, null, null]`, errRows: []int{1, 2}},
-		{name: "char_to_timestamp names and defaults", fn: "char_to_timestamp", cols: []fixture{{str, `["09/May/2018:10:00:00 +0100", "12"]`}, {str, `["dd/MMM/yyyy:HH:mm:ss Z", "HH"]`}}, args: func(c []Expr) []Expr { return []Expr{c[1], c[0]} }, want: `["2018-05-09T09:00:00", "1970-01-01T12:00:00"]`},
-		{name: "char_to_timestamp fused fields", fn: "char_to_timestamp", cols: []fixture{{str, `["20180509123001"]`}}, args: func(c []Expr) []Expr { return []Expr{lit(t, "yyyyMMddHHmmss", str), c[0]} }, want: `["2018-05-09T12:30:01"]`},
 	})
 }
 

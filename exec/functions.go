@@ -116,6 +116,7 @@ func (f *Functions) Bind(name string, args ...Expr) (Expr, error) {
 	if !ok {
 		return nil, newError(ErrUnknownFunction, "exec: unknown function %q", name)
 	}
+	args = append([]Expr(nil), args...)
 	for i, a := range args {
 		if a == nil {
 			return nil, fmt.Errorf("exec: function %s: argument %d is nil", name, i+1)

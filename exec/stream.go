@@ -26,6 +26,8 @@ type Stream struct {
 	schema *arrow.Schema
 	depth  int
 
+	tracker *Tracker
+
 	mu      sync.Mutex
 	readers []*streamReader
 	writers int
@@ -48,6 +50,10 @@ func NewStream(name string, schema *arrow.Schema, depth int) *Stream {
 	}
 	return &Stream{name: name, schema: schema, depth: depth}
 }
+
+// Track makes the stream count its in-flight batches in t. It must be
+// called before the first Publish.
+func (s *Stream) Track(t *Tracker) { s.tracker = t }
 
 // Name returns the stream's name.
 func (s *Stream) Name() string { return s.name }
@@ -122,6 +128,7 @@ func (s *Stream) publish(ctx context.Context, m message) error {
 		if m.batch != nil {
 			m.batch.Retain()
 		}
+		s.tracker.add(1)
 		select {
 		case r.ch <- m:
 			select {
@@ -130,11 +137,13 @@ func (s *Stream) publish(ctx context.Context, m message) error {
 			default:
 			}
 		case <-ctx.Done():
+			s.tracker.add(-1)
 			if m.batch != nil {
 				m.batch.Release()
 			}
 			return ctx.Err()
 		case <-r.gone:
+			s.tracker.add(-1)
 			if m.batch != nil {
 				m.batch.Release()
 			}
@@ -151,6 +160,9 @@ type streamReader struct {
 	marks     map[int]int64
 	eofs      int
 	watermark int64
+	// holding is set while the batch Next last returned is being
+	// processed: the next call to Next (or Close) finishes it.
+	holding bool
 }
 
 var (
@@ -166,6 +178,10 @@ func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if r.marks == nil {
 		r.marks = map[int]int64{}
 		r.watermark = math.MinInt64
+	}
+	if r.holding {
+		r.holding = false
+		r.stream.tracker.add(-1)
 	}
 	for {
 		r.stream.mu.Lock()
@@ -184,8 +200,10 @@ func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			r.marks[m.writer] = m.watermark
 			r.watermark = r.minMark(writers)
 			if m.batch != nil {
+				r.holding = true
 				return m.batch, nil
 			}
+			r.stream.tracker.add(-1)
 		}
 	}
 }
@@ -216,6 +234,10 @@ func (r *streamReader) Watermark() int64 {
 func (r *streamReader) Close() error {
 	r.once.Do(func() {
 		close(r.gone)
+		if r.holding {
+			r.holding = false
+			r.stream.tracker.add(-1)
+		}
 		r.drain()
 	})
 	return nil
@@ -225,6 +247,7 @@ func (r *streamReader) drain() {
 	for {
 		select {
 		case m := <-r.ch:
+			r.stream.tracker.add(-1)
 			if m.batch != nil {
 				m.batch.Release()
 			}

@@ -163,3 +163,44 @@ func TestErrorStream(t *testing.T) {
 	}
 	es.ReportError(ErrorRecord{Name: "AFTER"}) // must not block after Run ended
 }
+
+func TestTrackerCountsWorkUntilTheReaderAsksForMore(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	tr := NewTracker()
+	s := NewStream("S", abSchema, 4)
+	s.Track(tr)
+	r1, _ := s.Subscribe()
+	r2, _ := s.Subscribe()
+	w := s.NewWriter()
+	ctx := context.Background()
+	for _, b := range batchesFromJSON(t, mem, abSchema, `[{"A":1,"B":1}]`, `[{"A":2,"B":2}]`) {
+		w.Write(ctx, b, 0)
+	}
+	if n := tr.InFlight(); n != 4 {
+		t.Fatalf("in flight after two batches to two readers = %d, want 4", n)
+	}
+	b, _ := r1.Next(ctx)
+	b.Release()
+	if n := tr.InFlight(); n != 4 {
+		t.Fatalf("a batch being processed still counts: in flight = %d, want 4", n)
+	}
+	b, _ = r1.Next(ctx) // finishes the first, takes the second
+	b.Release()
+	if n := tr.InFlight(); n != 3 {
+		t.Fatalf("in flight = %d, want 3", n)
+	}
+	w.Close(ctx)
+	if _, err := r1.Next(ctx); err != io.EOF {
+		t.Fatalf("Next = %v, want io.EOF", err)
+	}
+	r2.Close() // drops its two queued batches and the EOF
+	if n := tr.InFlight(); n != 0 {
+		t.Fatalf("in flight after everything was read or dropped = %d, want 0", n)
+	}
+	if err := tr.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r1.Close()
+}

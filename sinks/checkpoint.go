@@ -3,8 +3,9 @@ package sinks
 import "context"
 
 // The optional abilities below let the engine give delivery guarantees; it
-// finds them by type assertion on the Sink. They are called from the
-// goroutine that calls Write.
+// finds them by type assertion on the Sink. They are never called
+// concurrently with Write: the engine calls them while the pipeline is
+// paused for a checkpoint.
 
 // Flusher is implemented by sinks that buffer. When Flush returns nil,
 // every batch written before the call has been delivered to the
@@ -19,8 +20,10 @@ type Flusher interface {
 // durable but invisible (e.g. a staged file) under the checkpoint id;
 // Commit publishes what was prepared for that id (e.g. renames the file
 // into place) and must be idempotent, since after a crash the engine calls
-// it again for the last complete checkpoint; Abort discards what was
-// prepared for an id that will not complete.
+// it again for the last complete checkpoint; Abort discards everything
+// prepared under ids at or above checkpoint, which will never complete
+// (the engine calls it at start, after a crash). A Committer stages output
+// only when Env.Checkpointing is set; otherwise it writes directly.
 type Committer interface {
 	Prepare(ctx context.Context, checkpoint int64) error
 	Commit(ctx context.Context, checkpoint int64) error

@@ -40,6 +40,10 @@ type Env struct {
 	// the row's text (JSON). It is safe for concurrent use; nil in tests
 	// that do not care.
 	Reject func(row string, reason error)
+	// Checkpointing tells that the engine takes checkpoints and will call
+	// Prepare and Commit on a sinks.Committer: output becomes visible only
+	// when its checkpoint completes (exactly-once).
+	Checkpointing bool
 }
 
 // Factory describes a destination connector and opens sinks for it.

@@ -4,8 +4,8 @@ import "context"
 
 // The optional abilities below let the engine give delivery guarantees. A
 // connector implements the ones its input supports; the engine finds them
-// by type assertion on the Source. All are called from the goroutine that
-// calls Next, between Next calls.
+// by type assertion on the Source. They are never called concurrently with
+// Next: the engine pauses the source around them.
 
 // Positioner is implemented by sources that can say where they are.
 type Positioner interface {
