@@ -80,6 +80,9 @@ const flushSize = 64 << 10
 // sink writes encoded batches to one file.
 type sink struct {
 	path   string
+	// staged is set with checkpoints: writes go to a staging file and reach
+	// path only when their checkpoint commits (commit.go).
+	staged *staging
 	f      *os.File
 	enc    encode.Encoder
 	buf    []byte
@@ -111,6 +114,9 @@ func New(env sinks.Env, cfg Config) (sinks.Sink, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, s.wrap("create directory", err)
 		}
+	}
+	if env.Checkpointing {
+		return s.openStaged(env, cfg, format)
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if cfg.Append {
@@ -210,6 +216,13 @@ func (s *sink) Close(context.Context) error {
 	}
 	if cerr := s.f.Close(); cerr != nil && err == nil {
 		err = s.wrap("close", cerr)
+	}
+	if s.staged != nil {
+		// Rows staged after the last checkpoint are not committed; a
+		// restart replays them. An empty staging file is just removed.
+		if fi, serr := os.Stat(s.stagingPath()); serr == nil && fi.Size() == 0 {
+			os.Remove(s.stagingPath())
+		}
 	}
 	s.buf = nil
 	return err
