@@ -86,6 +86,9 @@ type source struct {
 	rate, count int64
 	batchSize   int
 	emitted     int64 // events of the sequence consumed so far
+	// paceBase is where pacing starts counting: the position Seek resumed
+	// from, so a resumed source is not behind its schedule.
+	paceBase int64
 
 	started         bool
 	start, lastEmit time.Time
@@ -278,11 +281,15 @@ func (s *source) dueBy(now time.Time) int64 {
 	}
 	hi, lo := bits.Mul64(uint64(el), uint64(s.rate))
 	q, _ := bits.Div64(hi, lo, uint64(time.Second)) // hi < 1e9 since rate <= 1e9
-	return int64(q)
+	return s.paceBase + int64(q)
 }
 
 // dueTime is the time after start when event number n (1-based) is due.
 func (s *source) dueTime(n int64) time.Duration {
+	n -= s.paceBase
+	if n < 0 {
+		n = 0
+	}
 	hi, lo := bits.Mul64(uint64(n), uint64(time.Second))
 	if hi >= uint64(s.rate) {
 		return math.MaxInt64
