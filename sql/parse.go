@@ -40,6 +40,7 @@ func parseStatement(src *Source, toks []token, comments []span) (s Statement, er
 		}
 	}()
 	st := newStmtState(src, toks, comments)
+	defer st.release()
 	if err := st.pass1(); err != nil {
 		return nil, err
 	}

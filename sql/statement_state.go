@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
@@ -8,6 +9,11 @@ import (
 // tokens, the rewritten text handed to TiDB and the side tables that carry
 // what TiDB cannot express, keyed by absolute byte offsets in the Source.
 type stmtState struct {
+	// held are the TiDB parsers whose ASTs the conversion still reads: a
+	// pooled parser reuses its nodes on the next parse, so they go back to
+	// the pool only when the statement is converted.
+	held []*parser.Parser
+
 	src   *Source
 	toks  []token
 	match []int // index of the matching parenthesis, or -1

@@ -130,15 +130,26 @@ func (st *stmtState) tidbOnce(text string) (stmts []ast.StmtNode, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			stmts, err = nil, fmt.Errorf("parser failure: %v", r)
-			return
+			return // a parser that panicked is not reused
 		}
-		parsers.Put(p)
+		if err != nil {
+			parsers.Put(p)
+		}
 	}()
 	res, _, err := p.ParseSQL(text)
 	if err != nil {
 		return nil, err
 	}
+	st.held = append(st.held, p) // back to the pool once converted
 	return append([]ast.StmtNode(nil), res...), nil
+}
+
+// release returns the parsers whose ASTs the statement used to the pool.
+func (st *stmtState) release() {
+	for _, p := range st.held {
+		parsers.Put(p)
+	}
+	st.held = nil
 }
 
 // nearOffset recovers the offset of the offending token from a TiDB error:

@@ -1,62 +1,270 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddy-sql/eddy/exec"
+	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sql"
 )
 
-// nexmarkQueries are the Nexmark queries `eddy bench` runs, in Eddy's
-// dialect, over the built-in generator's bid table.
-var nexmarkQueries = map[string]string{
-	"q0": `SELECT STREAM AUCTION, BIDDER, PRICE, DATE_TIME, EXTRA FROM BID`,
-	"q1": `SELECT STREAM AUCTION, BIDDER, 0.908 * PRICE AS PRICE, DATE_TIME, EXTRA FROM BID`,
-	"q2": `SELECT STREAM AUCTION, PRICE FROM BID WHERE MOD(AUCTION, 123) = 0`,
+// nexmarkQuery is a Nexmark query `eddy bench` runs, in Eddy's dialect,
+// over the bid stream BID.
+type nexmarkQuery struct {
+	doc string
+	sql string
+	// procTime makes ROWTIME the arrival (processing) time instead of
+	// DATE_TIME.
+	procTime bool
 }
 
-const nexmarkBidStream = `CREATE STREAM BID (
-    AUCTION BIGINT, BIDDER BIGINT, PRICE BIGINT, CHANNEL VARCHAR,
-    URL VARCHAR, DATE_TIME TIMESTAMP, EXTRA VARCHAR
-) WITH (connector = 'generator', kind = 'nexmark', table = 'bid', count = '%d');
-`
+// nexmarkQueries are the Nexmark queries over bids alone (no joins). The
+// window queries use event time DATE_TIME unless procTime is set.
+var nexmarkQueries = map[string]nexmarkQuery{
+	"q0": {doc: "pass-through projection", sql: `SELECT STREAM AUCTION, BIDDER, PRICE, DATE_TIME, EXTRA FROM BID`},
+	"q1": {doc: "currency conversion 0.908 * PRICE", sql: `SELECT STREAM AUCTION, BIDDER, 0.908 * PRICE AS PRICE, DATE_TIME, EXTRA FROM BID`},
+	"q2": {doc: "selection MOD(AUCTION, 123) = 0", sql: `SELECT STREAM AUCTION, PRICE FROM BID WHERE MOD(AUCTION, 123) = 0`},
+	"q5-hop": {doc: "q5's inner aggregate: bids per auction per HOP window of 10 s sliding by 2 s", sql: `SELECT STREAM AUCTION, COUNT(*) AS NUM, window_start AS STARTTIME, window_end AS ENDTIME
+FROM TABLE(HOP(TABLE BID, DESCRIPTOR(DATE_TIME), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+GROUP BY AUCTION, window_start, window_end`},
+	"q7-max": {doc: "q7's inner aggregate: highest price per 10 s tumbling window", sql: `SELECT STREAM MAX(PRICE) AS MAXPRICE, window_end AS DATE_TIME
+FROM TABLE(TUMBLE(TABLE BID, DESCRIPTOR(DATE_TIME), INTERVAL '10' SECOND))
+GROUP BY window_start, window_end`},
+	"q11": {doc: "bids per bidder session with a 10 s gap", sql: `SELECT STREAM BIDDER, COUNT(*) AS BID_COUNT,
+    SESSION_START(DATE_TIME, INTERVAL '10' SECOND) AS STARTTIME,
+    SESSION_END(DATE_TIME, INTERVAL '10' SECOND) AS ENDTIME
+FROM BID GROUP BY BIDDER, SESSION(DATE_TIME, INTERVAL '10' SECOND)`},
+	"q12": {doc: "bids per bidder per 10 s tumbling window of processing time", procTime: true, sql: `SELECT STREAM BIDDER, COUNT(*) AS BID_COUNT, window_start, window_end
+FROM TABLE(TUMBLE(TABLE BID, DESCRIPTOR(APPROXIMATE_ARRIVAL_TIME), INTERVAL '10' SECOND))
+GROUP BY BIDDER, window_start, window_end`},
+	"tumble": {doc: "COUNT, SUM and MAX of PRICE per auction per 10 s tumbling window", sql: `SELECT STREAM AUCTION, window_start, window_end, COUNT(*) AS NUM, SUM(PRICE) AS TOTAL, MAX(PRICE) AS MAXPRICE
+FROM TABLE(TUMBLE(TABLE BID, DESCRIPTOR(DATE_TIME), INTERVAL '10' SECOND))
+GROUP BY AUCTION, window_start, window_end`},
+}
+
+// nexmarkQueryNames returns the query names, sorted.
+func nexmarkQueryNames() []string {
+	names := make([]string, 0, len(nexmarkQueries))
+	for k := range nexmarkQueries {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// nexmarkBidColumns declares the bid stream's columns; JSON keys from
+// `eddy gen` match them case-insensitively.
+const nexmarkBidColumns = `AUCTION BIGINT, BIDDER BIGINT, PRICE BIGINT, CHANNEL VARCHAR,
+    URL VARCHAR, DATE_TIME TIMESTAMP, EXTRA VARCHAR`
+
+// nexmarkRun is one run of a Nexmark query: its input and what sees its
+// output.
+type nexmarkRun struct {
+	query string // a key of nexmarkQueries
+	// events is the number of Nexmark events of all kinds the generator
+	// makes (bids are 92% of them); unused with file.
+	events int64
+	// file, when set, is a JSON-lines file of bids (as `eddy gen` writes)
+	// read instead of the generator, in bounded mode.
+	file string
+	// batchSize is the source's batch size; 0 is the connector default.
+	batchSize int
+	alloc     memory.Allocator // nil: a Go allocator
+	clock     func() time.Time // nil: time.Now
+	// onBatch, when set, sees every output batch before the discard sink
+	// releases it; it must not keep or release it.
+	onBatch func(arrow.RecordBatch) error
+}
+
+// script returns the application: the BID stream and the query.
+func (r nexmarkRun) script() (string, error) {
+	q, ok := nexmarkQueries[r.query]
+	if !ok {
+		return "", fmt.Errorf("bench: unknown query %q (have %s)", r.query, strings.Join(nexmarkQueryNames(), ", "))
+	}
+	opts := []string{}
+	if r.file != "" {
+		opts = append(opts, "connector = 'file'", "path = "+sqlString(r.file), "format = 'json'")
+		if !q.procTime {
+			opts = append(opts, "rowtime = 'DATE_TIME'")
+		}
+	} else {
+		if r.events <= 0 {
+			return "", errors.New("bench: events must be positive")
+		}
+		opts = append(opts, "connector = 'generator'", "kind = 'nexmark'", "table = 'bid'", fmt.Sprintf("count = '%d'", r.events))
+		if q.procTime {
+			opts = append(opts, "rowtime = 'APPROXIMATE_ARRIVAL_TIME'")
+		}
+	}
+	if r.batchSize > 0 {
+		opts = append(opts, fmt.Sprintf("batch_size = '%d'", r.batchSize))
+	}
+	return fmt.Sprintf("CREATE STREAM BID (\n    %s\n) WITH (%s);\n%s;\n", nexmarkBidColumns, strings.Join(opts, ", "), q.sql), nil
+}
+
+// sqlString quotes s as a SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// build parses and plans the run and opens its source and sink.
+func (r nexmarkRun) build(ctx context.Context) (*planner.Job, *nexmarkConnectors, error) {
+	text, err := r.script()
+	if err != nil {
+		return nil, nil, err
+	}
+	alloc, clock := r.alloc, r.clock
+	if alloc == nil {
+		alloc = memory.NewGoAllocator()
+	}
+	if clock == nil {
+		clock = time.Now
+	}
+	conns := &nexmarkConnectors{
+		registryConnectors: &registryConnectors{alloc: alloc, clock: clock, stdout: stdoutTarget{w: io.Discard}, defaults: map[string]string{}},
+		onBatch:            r.onBatch,
+	}
+	s := planner.NewSession(planner.Config{
+		Connectors: conns, Alloc: alloc, Clock: clock,
+		DefaultOutput: map[string]string{"connector": "discard"},
+	})
+	stmts, err := sql.Parse(&sql.Source{Name: "nexmark-" + r.query, Text: text})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, st := range stmts {
+		if _, err := s.Exec(ctx, st); err != nil {
+			return nil, nil, err
+		}
+	}
+	job, err := s.Build(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return job, conns, nil
+}
+
+// run builds the job and runs it to the end of its input; it returns the
+// rows the query output.
+func (r nexmarkRun) run(ctx context.Context) (int64, error) {
+	job, conns, err := r.build(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := job.Run(ctx); err != nil {
+		return 0, err
+	}
+	if n := job.Errors(); n > 0 {
+		return 0, fmt.Errorf("bench: %d rows went to the error stream", n)
+	}
+	return conns.rows(), nil
+}
+
+// nexmarkConnectors are the registry's connectors with every destination
+// watched: onBatch sees each batch and the rows are counted.
+type nexmarkConnectors struct {
+	*registryConnectors
+	onBatch func(arrow.RecordBatch) error
+	mu      sync.Mutex
+	sinks   []*countingSink
+}
+
+func (c *nexmarkConnectors) OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (planner.Sink, error) {
+	inner, err := c.registryConnectors.OpenSink(ctx, stream, schema, options, errs)
+	if err != nil {
+		return nil, err
+	}
+	s := &countingSink{inner: inner, onBatch: c.onBatch}
+	c.mu.Lock()
+	c.sinks = append(c.sinks, s)
+	c.mu.Unlock()
+	return s, nil
+}
+
+// rows returns the rows written to every destination.
+func (c *nexmarkConnectors) rows() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n int64
+	for _, s := range c.sinks {
+		n += s.rows
+	}
+	return n
+}
+
+// countingSink counts rows and shows batches to onBatch on their way to
+// inner, which releases them.
+type countingSink struct {
+	inner   planner.Sink
+	onBatch func(arrow.RecordBatch) error
+	rows    int64
+}
+
+func (s *countingSink) Write(ctx context.Context, b arrow.RecordBatch) error {
+	s.rows += b.NumRows()
+	if s.onBatch != nil {
+		if err := s.onBatch(b); err != nil {
+			b.Release()
+			return err
+		}
+	}
+	return s.inner.Write(ctx, b)
+}
+
+func (s *countingSink) Close(ctx context.Context) error { return s.inner.Close(ctx) }
+
+const benchUsage = "usage: eddy bench nexmark [--query Q] [--events N] [--file BIDS.jsonl]"
 
 func cmdBench(args []string, stdout, stderr io.Writer) int {
-	fs, err := parseFlags(args, []string{"query", "events"}, nil)
+	fs, err := parseFlags(args, []string{"query", "events", "file"}, nil)
 	if err != nil || len(fs.args) != 1 || fs.args[0] != "nexmark" {
-		fmt.Fprintln(stderr, "usage: eddy bench nexmark [--query q0|q1|q2] [--events N]")
-		return 2
-	}
-	q := fs.last("query", "q1")
-	query, ok := nexmarkQueries[q]
-	if !ok {
-		names := make([]string, 0, len(nexmarkQueries))
-		for k := range nexmarkQueries {
-			names = append(names, k)
+		if err != nil {
+			fmt.Fprintf(stderr, "eddy bench: %v\n", err)
 		}
-		sort.Strings(names)
-		fmt.Fprintf(stderr, "eddy bench: unknown query %q (have %v)\n", q, names)
+		fmt.Fprintf(stderr, "%s\nqueries:\n", benchUsage)
+		for _, name := range nexmarkQueryNames() {
+			fmt.Fprintf(stderr, "  %-7s %s\n", name, nexmarkQueries[name].doc)
+		}
 		return 2
 	}
-	events, err := strconv.ParseInt(fs.last("events", "10000000"), 10, 64)
-	if err != nil || events <= 0 {
-		fmt.Fprintln(stderr, "eddy bench: --events wants a positive number")
+	r := nexmarkRun{query: fs.last("query", "q1"), file: fs.last("file", "")}
+	if _, ok := nexmarkQueries[r.query]; !ok {
+		fmt.Fprintf(stderr, "eddy bench: unknown query %q (have %s)\n", r.query, strings.Join(nexmarkQueryNames(), ", "))
 		return 2
 	}
-	a := newApp(stdout, stderr, "")
-	a.session.BindOutput("QUERY_1", map[string]string{"connector": "discard"})
+	if r.file == "" {
+		r.events, err = strconv.ParseInt(fs.last("events", "10000000"), 10, 64)
+		if err != nil || r.events <= 0 {
+			fmt.Fprintln(stderr, "eddy bench: --events wants a positive number")
+			return 2
+		}
+	} else if len(fs.values["events"]) > 0 {
+		fmt.Fprintln(stderr, "eddy bench: --events and --file exclude each other (the file holds the bids)")
+		return 2
+	}
+	var bids, size int64
+	if r.file != "" {
+		// Counted before the clock starts, so the rate is per bid.
+		if bids, size, err = countLines(r.file); err != nil {
+			fmt.Fprintf(stderr, "eddy bench: %v\n", err)
+			return 1
+		}
+	}
 	ctx := context.Background()
-	text := fmt.Sprintf(nexmarkBidStream, events) + query + ";\n"
-	if err := a.execText(ctx, &sql.Source{Name: "nexmark-" + q, Text: text}, stdout); err != nil {
-		printError(stderr, err)
-		return 1
-	}
-	job, err := a.session.Build(ctx, nil)
+	job, conns, err := r.build(ctx)
 	if err != nil {
 		printError(stderr, err)
 		return 1
@@ -69,9 +277,46 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	}
 	wall := time.Since(start).Seconds()
 	cpu := cpuSeconds() - cpu0
-	fmt.Fprintf(stdout, "nexmark %s: %d events in %.2fs wall, %.2fs CPU: %.0f events/s, %.0f events per CPU-second\n",
-		q, events, wall, cpu, float64(events)/wall, float64(events)/cpu)
+	if n := job.Errors(); n > 0 {
+		fmt.Fprintf(stderr, "eddy: %d rows went to the error stream\n", n)
+	}
+	if r.file != "" {
+		fmt.Fprintf(stdout, "nexmark %s over %s: %d bids (%.0f MB) in %.2fs wall, %.2fs CPU: %.0f bids/s, %.0f bids per CPU-second, %.1f MB/s; %d rows out\n",
+			r.query, r.file, bids, float64(size)/1e6, wall, cpu, float64(bids)/wall, float64(bids)/cpu, float64(size)/1e6/wall, conns.rows())
+		return 0
+	}
+	fmt.Fprintf(stdout, "nexmark %s: %d events in %.2fs wall, %.2fs CPU: %.0f events/s, %.0f events per CPU-second; %d rows out\n",
+		r.query, r.events, wall, cpu, float64(r.events)/wall, float64(r.events)/cpu, conns.rows())
 	return 0
+}
+
+// countLines returns the number of lines of a file (a last line without a
+// newline counts) and its size.
+func countLines(path string) (lines, size int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	last := byte('\n')
+	for {
+		n, rerr := f.Read(buf)
+		if n > 0 {
+			lines += int64(bytes.Count(buf[:n], []byte{'\n'}))
+			last = buf[n-1]
+			size += int64(n)
+		}
+		if rerr == io.EOF {
+			if last != '\n' {
+				lines++
+			}
+			return lines, size, nil
+		}
+		if rerr != nil {
+			return 0, 0, fmt.Errorf("bench: count lines of %s: %w", path, rerr)
+		}
+	}
 }
 
 // cpuSeconds returns the process's user plus system CPU time.

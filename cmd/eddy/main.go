@@ -27,10 +27,14 @@ usage:
       --output NAME=URI              bind output stream NAME (default: stdout)
       --format table|json|csv        stdout format (default: table on a terminal, else json)
       --set KEY=VALUE                a setting, as SET KEY = 'VALUE' in SQL
+                                     (checkpoint_interval, max_state)
+      --state DIR                    keep checkpoints in DIR and resume from them
       --explain                      print the plans and exit
   eddy discover URI                  sample a source and print a CREATE STREAM for it
-  eddy bench nexmark [--query q0|q1|q2] [--events N]
-                                     run a Nexmark query on the built-in generator
+  eddy bench nexmark [--query q0|q1|q2|q5-hop|q7-max|q11|q12|tumble] [--events N | --file BIDS.jsonl]
+                                     run a Nexmark query on the built-in generator or a bids file
+  eddy gen nexmark --events N [--table bid|auction|person] [--seed S] [-o FILE]
+                                     write Nexmark events as JSON lines
   eddy connectors                    list source and destination connectors
   eddy help                          this text
 
@@ -57,6 +61,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdDiscover(args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
+	case "gen":
+		return cmdGen(args[1:], stdout, stderr)
 	case "connectors":
 		fmt.Fprintln(stdout, connectorNames())
 		return 0
