@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -63,11 +64,27 @@ func (a *countAcc) Reset(ids []uint32) {
 
 func (a *countAcc) SizeBytes() int { return 8 * cap(a.counts) }
 
+func (a *countAcc) StateTypes() []arrow.DataType {
+	return []arrow.DataType{arrow.PrimitiveTypes.Int64}
+}
+
+func (a *countAcc) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	return []arrow.Array{aggStateFixed(mem, arrow.PrimitiveTypes.Int64, a.counts, ids)}, nil
+}
+
+func (a *countAcc) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("count", cols, a.StateTypes(), ids, len(a.counts)); err != nil {
+		return err
+	}
+	aggLoadFixed(a.counts, cols[0], ids)
+	return nil
+}
+
 // countDistinctAcc is COUNT(DISTINCT x): a set of encoded values per group.
 type countDistinctAcc struct {
 	codec aggCodec
 	sets  []map[string]struct{}
-	buf   [][]byte
+	bytes int // bytes of the set entries, kept up to date for SizeBytes
 }
 
 func newCountDistinct(arg arrow.DataType) (*countDistinctAcc, error) {
@@ -97,6 +114,7 @@ func (a *countDistinctAcc) Update(arg arrow.Array, rows []int32, groups []uint32
 		}
 		if _, ok := set[string(b)]; !ok {
 			set[string(b)] = struct{}{}
+			a.bytes += len(b) + aggSetEntryBytes
 		}
 	}
 	return nil
@@ -118,8 +136,12 @@ func (a *countDistinctAcc) Merge(from Accumulator, src, dst []uint32) error {
 		if a.sets[d] == nil {
 			a.sets[d] = make(map[string]struct{}, len(f.sets[s]))
 		}
+		set := a.sets[d]
 		for k := range f.sets[s] {
-			a.sets[d][k] = struct{}{}
+			if _, ok := set[k]; !ok {
+				set[k] = struct{}{}
+				a.bytes += len(k) + aggSetEntryBytes
+			}
 		}
 	}
 	return nil
@@ -135,16 +157,64 @@ func (a *countDistinctAcc) Build(mem memory.Allocator, ids []uint32) (arrow.Arra
 
 func (a *countDistinctAcc) Reset(ids []uint32) {
 	for _, id := range ids {
+		for k := range a.sets[id] {
+			a.bytes -= len(k) + aggSetEntryBytes
+		}
 		a.sets[id] = nil
 	}
 }
 
-func (a *countDistinctAcc) SizeBytes() int {
-	n := 8 * cap(a.sets)
-	for _, s := range a.sets {
-		for k := range s {
-			n += len(k) + 24
+// aggSetEntryBytes is the estimated overhead of one set entry.
+const aggSetEntryBytes = 24
+
+func (a *countDistinctAcc) SizeBytes() int { return 8*cap(a.sets) + a.bytes }
+
+// StateTypes is one list of the raw value bytes per group.
+func (a *countDistinctAcc) StateTypes() []arrow.DataType {
+	return []arrow.DataType{arrow.ListOf(arrow.BinaryTypes.Binary)}
+}
+
+func (a *countDistinctAcc) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	b := array.NewListBuilder(mem, arrow.BinaryTypes.Binary)
+	defer b.Release()
+	vb := b.ValueBuilder().(*array.BinaryBuilder)
+	b.Reserve(len(ids))
+	for _, id := range ids {
+		b.Append(true)
+		for k := range a.sets[id] {
+			vb.AppendString(k)
 		}
 	}
-	return n
+	return []arrow.Array{b.NewArray()}, nil
+}
+
+func (a *countDistinctAcc) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("count distinct", cols, a.StateTypes(), ids, len(a.sets)); err != nil {
+		return err
+	}
+	l := cols[0].(*array.List)
+	vals, ok := l.ListValues().(*array.Binary)
+	if !ok {
+		return fmt.Errorf("%w: count distinct: list values are %s", ErrAggState, l.ListValues().DataType())
+	}
+	a.Reset(ids)
+	for i, id := range ids {
+		lo, hi := l.ValueOffsets(i)
+		if hi <= lo {
+			continue
+		}
+		set := a.sets[id]
+		if set == nil {
+			set = make(map[string]struct{}, hi-lo)
+			a.sets[id] = set
+		}
+		for j := lo; j < hi; j++ {
+			k := string(vals.Value(int(j))) // a copy: ValueString aliases the buffer
+			if _, dup := set[k]; !dup {
+				set[k] = struct{}{}
+				a.bytes += len(k) + aggSetEntryBytes
+			}
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -171,6 +172,23 @@ func (a *minMaxNum[T]) SizeBytes() int {
 	return cap(a.vals)*int(aggSizeOf(zero)) + cap(a.has)
 }
 
+// StateTypes is the current value per group, NULL when it has none.
+func (a *minMaxNum[T]) StateTypes() []arrow.DataType { return []arrow.DataType{a.dt} }
+
+func (a *minMaxNum[T]) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	c, err := a.Build(mem, ids)
+	return []arrow.Array{c}, err
+}
+
+func (a *minMaxNum[T]) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("min/max", cols, a.StateTypes(), ids, len(a.vals)); err != nil {
+		return err
+	}
+	aggLoadFixed(a.vals, cols[0], ids)
+	aggLoadHas(a.has, cols[0], ids)
+	return nil
+}
+
 func aggSizeOf[T aggNumber](T) uintptr {
 	var z T
 	switch any(z).(type) {
@@ -249,6 +267,23 @@ func (a *minMaxDecimal) Reset(ids []uint32) {
 
 func (a *minMaxDecimal) SizeBytes() int { return 16*cap(a.vals) + cap(a.has) }
 
+// StateTypes is the current value per group, NULL when it has none.
+func (a *minMaxDecimal) StateTypes() []arrow.DataType { return []arrow.DataType{a.dt} }
+
+func (a *minMaxDecimal) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	c, err := a.Build(mem, ids)
+	return []arrow.Array{c}, err
+}
+
+func (a *minMaxDecimal) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("min/max", cols, a.StateTypes(), ids, len(a.vals)); err != nil {
+		return err
+	}
+	aggLoadFixed(a.vals, cols[0], ids)
+	aggLoadHas(a.has, cols[0], ids)
+	return nil
+}
+
 // minMaxBool is MIN (logical AND) or MAX (logical OR) over booleans.
 type minMaxBool struct {
 	dt   arrow.DataType
@@ -324,12 +359,32 @@ func (a *minMaxBool) Reset(ids []uint32) {
 
 func (a *minMaxBool) SizeBytes() int { return cap(a.vals) + cap(a.has) }
 
+// StateTypes is the current value per group, NULL when it has none.
+func (a *minMaxBool) StateTypes() []arrow.DataType { return []arrow.DataType{a.dt} }
+
+func (a *minMaxBool) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	c, err := a.Build(mem, ids)
+	return []arrow.Array{c}, err
+}
+
+func (a *minMaxBool) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("min/max", cols, a.StateTypes(), ids, len(a.vals)); err != nil {
+		return err
+	}
+	c := cols[0].(*array.Boolean)
+	for i, id := range ids {
+		a.vals[id], a.has[id] = c.IsValid(i) && c.Value(i), c.IsValid(i)
+	}
+	return nil
+}
+
 // minMaxString is MIN or MAX over strings and binaries, by byte order.
 type minMaxString struct {
-	codec aggCodec
-	max   bool
-	vals  []string
-	has   []bool
+	codec    aggCodec
+	max      bool
+	vals     []string
+	has      []bool
+	strBytes int // total length of vals, kept up to date for SizeBytes
 }
 
 func (a *minMaxString) DataType() arrow.DataType { return a.codec.dt }
@@ -348,6 +403,7 @@ func (a *minMaxString) Update(arg arrow.Array, rows []int32, groups []uint32) er
 		}
 		b := a.codec.bytesAt(&v, r)
 		if !a.has[g] || (a.max && string(b) > a.vals[g]) || (!a.max && string(b) < a.vals[g]) {
+			a.strBytes += len(b) - len(a.vals[g])
 			a.vals[g], a.has[g] = string(b), true
 		}
 	}
@@ -366,6 +422,7 @@ func (a *minMaxString) Merge(from Accumulator, src, dst []uint32) error {
 		}
 		x := f.vals[s]
 		if !a.has[d] || (a.max && x > a.vals[d]) || (!a.max && x < a.vals[d]) {
+			a.strBytes += len(x) - len(a.vals[d])
 			a.vals[d], a.has[d] = x, true
 		}
 	}
@@ -386,14 +443,34 @@ func (a *minMaxString) Build(mem memory.Allocator, ids []uint32) (arrow.Array, e
 
 func (a *minMaxString) Reset(ids []uint32) {
 	for _, id := range ids {
+		a.strBytes -= len(a.vals[id])
 		a.vals[id], a.has[id] = "", false
 	}
 }
 
-func (a *minMaxString) SizeBytes() int {
-	n := 16*cap(a.vals) + cap(a.has)
-	for _, s := range a.vals {
-		n += len(s)
+func (a *minMaxString) SizeBytes() int { return 16*cap(a.vals) + cap(a.has) + a.strBytes }
+
+// StateTypes is the current value per group, NULL when it has none.
+func (a *minMaxString) StateTypes() []arrow.DataType { return []arrow.DataType{a.codec.dt} }
+
+func (a *minMaxString) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	c, err := a.Build(mem, ids)
+	return []arrow.Array{c}, err
+}
+
+func (a *minMaxString) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("min/max", cols, a.StateTypes(), ids, len(a.vals)); err != nil {
+		return err
 	}
-	return n
+	a.Reset(ids)
+	v := a.codec.view(cols[0])
+	for i, id := range ids {
+		if v.isNull(i) {
+			continue
+		}
+		s := string(a.codec.bytesAt(&v, i))
+		a.vals[id], a.has[id] = s, true
+		a.strBytes += len(s)
+	}
+	return nil
 }

@@ -157,8 +157,20 @@ type Accumulator interface {
 	Build(mem memory.Allocator, ids []uint32) (arrow.Array, error)
 	// Reset returns groups ids to the empty state.
 	Reset(ids []uint32)
-	// SizeBytes estimates the memory the state holds.
+	// SizeBytes estimates the memory the state holds, in O(1).
 	SizeBytes() int
+	// StateTypes returns the types of the columns State returns; they
+	// depend only on the spec.
+	StateTypes() []arrow.DataType
+	// State returns the state of groups ids as columns of StateTypes, one
+	// row per id, which the caller releases. Loading them with LoadState
+	// into an accumulator of the same spec restores the groups exactly.
+	State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error)
+	// LoadState sets groups ids (below the size given to Grow) to the state
+	// in cols, columns State of an accumulator of the same spec returned.
+	// It wraps ErrAggState when cols do not fit, and then leaves the groups
+	// in an unspecified but valid state. cols are not retained.
+	LoadState(cols []arrow.Array, ids []uint32) error
 }
 
 // NewAccumulator returns an empty accumulator for aggregate fn over an

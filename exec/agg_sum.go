@@ -129,6 +129,27 @@ func (a *sumIntAcc) Reset(ids []uint32) {
 
 func (a *sumIntAcc) SizeBytes() int { return 8 * (cap(a.sums) + cap(a.cnt)) }
 
+// StateTypes is the sum and the count of values per group.
+func (a *sumIntAcc) StateTypes() []arrow.DataType {
+	return []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64}
+}
+
+func (a *sumIntAcc) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	return []arrow.Array{
+		aggStateFixed(mem, arrow.PrimitiveTypes.Int64, a.sums, ids),
+		aggStateFixed(mem, arrow.PrimitiveTypes.Int64, a.cnt, ids),
+	}, nil
+}
+
+func (a *sumIntAcc) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("sum", cols, a.StateTypes(), ids, len(a.sums)); err != nil {
+		return err
+	}
+	aggLoadFixed(a.sums, cols[0], ids)
+	aggLoadFixed(a.cnt, cols[1], ids)
+	return nil
+}
+
 // sumFloatAcc is SUM over floats and AVG over integers and floats: a float64
 // sum and a count per group.
 type sumFloatAcc struct {
@@ -209,6 +230,27 @@ func (a *sumFloatAcc) Reset(ids []uint32) {
 }
 
 func (a *sumFloatAcc) SizeBytes() int { return 8 * (cap(a.sums) + cap(a.cnt)) }
+
+// StateTypes is the sum and the count of values per group.
+func (a *sumFloatAcc) StateTypes() []arrow.DataType {
+	return []arrow.DataType{arrow.PrimitiveTypes.Float64, arrow.PrimitiveTypes.Int64}
+}
+
+func (a *sumFloatAcc) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	return []arrow.Array{
+		aggStateFixed(mem, arrow.PrimitiveTypes.Float64, a.sums, ids),
+		aggStateFixed(mem, arrow.PrimitiveTypes.Int64, a.cnt, ids),
+	}, nil
+}
+
+func (a *sumFloatAcc) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("sum", cols, a.StateTypes(), ids, len(a.sums)); err != nil {
+		return err
+	}
+	aggLoadFixed(a.sums, cols[0], ids)
+	aggLoadFixed(a.cnt, cols[1], ids)
+	return nil
+}
 
 // sumDecimalAcc is SUM and AVG over decimal128: a 128-bit sum and a count
 // per group. Sums are kept at the argument's scale.
@@ -305,3 +347,29 @@ func (a *sumDecimalAcc) Reset(ids []uint32) {
 }
 
 func (a *sumDecimalAcc) SizeBytes() int { return 16*cap(a.sums) + 8*cap(a.cnt) }
+
+// StateTypes is the sum (decimal(38) at the argument's scale) and the count
+// of values per group.
+func (a *sumDecimalAcc) StateTypes() []arrow.DataType {
+	scale := a.rt.Scale
+	if a.avg {
+		scale = a.inScale
+	}
+	return []arrow.DataType{&arrow.Decimal128Type{Precision: 38, Scale: scale}, arrow.PrimitiveTypes.Int64}
+}
+
+func (a *sumDecimalAcc) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	return []arrow.Array{
+		aggStateFixed(mem, a.StateTypes()[0], a.sums, ids),
+		aggStateFixed(mem, arrow.PrimitiveTypes.Int64, a.cnt, ids),
+	}, nil
+}
+
+func (a *sumDecimalAcc) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("sum", cols, a.StateTypes(), ids, len(a.sums)); err != nil {
+		return err
+	}
+	aggLoadFixed(a.sums, cols[0], ids)
+	aggLoadFixed(a.cnt, cols[1], ids)
+	return nil
+}

@@ -100,3 +100,26 @@ func (a *varianceAcc) Reset(ids []uint32) {
 }
 
 func (a *varianceAcc) SizeBytes() int { return 8 * (cap(a.cnt) + cap(a.mean) + cap(a.m2)) }
+
+// StateTypes is the count, mean and sum of squared deviations per group.
+func (a *varianceAcc) StateTypes() []arrow.DataType {
+	return []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Float64, arrow.PrimitiveTypes.Float64}
+}
+
+func (a *varianceAcc) State(mem memory.Allocator, ids []uint32) ([]arrow.Array, error) {
+	return []arrow.Array{
+		aggStateFixed(mem, arrow.PrimitiveTypes.Int64, a.cnt, ids),
+		aggStateFixed(mem, arrow.PrimitiveTypes.Float64, a.mean, ids),
+		aggStateFixed(mem, arrow.PrimitiveTypes.Float64, a.m2, ids),
+	}, nil
+}
+
+func (a *varianceAcc) LoadState(cols []arrow.Array, ids []uint32) error {
+	if err := aggCheckState("variance", cols, a.StateTypes(), ids, len(a.cnt)); err != nil {
+		return err
+	}
+	aggLoadFixed(a.cnt, cols[0], ids)
+	aggLoadFixed(a.mean, cols[1], ids)
+	aggLoadFixed(a.m2, cols[2], ids)
+	return nil
+}

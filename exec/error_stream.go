@@ -27,6 +27,7 @@ var ErrorSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "SOURCE_ORIGIN", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "SOURCE_PARTITION", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "SOURCE_OFFSET", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "SOURCE_POSITION", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: RowtimeColumn, Type: TimestampType, Nullable: false},
 }, nil)
 
@@ -166,12 +167,13 @@ func (e *ErrorStream) batch(recs []ErrorRecord) arrow.RecordBatch {
 		str(7, r.Stream)
 		str(8, r.Origin)
 		str(9, r.Partition)
-		if r.Origin != "" {
+		if r.Origin != "" && r.Position == "" {
 			b.Field(10).(*array.Int64Builder).Append(r.Offset)
 		} else {
 			b.Field(10).AppendNull()
 		}
-		b.Field(11).(*array.TimestampBuilder).Append(t)
+		str(11, r.Position)
+		b.Field(12).(*array.TimestampBuilder).Append(t)
 	}
 	return b.NewRecordBatch()
 }

@@ -22,6 +22,9 @@ type ErrorRecord struct {
 	Origin    string
 	Partition string
 	Offset    int64
+	// Position is a position that is not a number: a Kinesis sequence
+	// number.
+	Position string
 }
 
 // ErrorSink receives error records. ReportError must not block for long and

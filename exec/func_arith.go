@@ -196,7 +196,8 @@ func intArith[T integer](op arithOp, typ arrow.DataType) kernel {
 	}
 }
 
-// floatArith is IEEE arithmetic: division by zero gives ±Inf or NaN.
+// floatArith is IEEE arithmetic, except that division (and MOD) by zero is
+// a row error, as in KDA: the row goes to the error stream.
 func floatArith[T float32 | float64](op arithOp, typ arrow.DataType) kernel {
 	return func(ec *EvalContext, n int, ops []operand) (arrow.Array, error) {
 		a, am := fixedOperand(ops[0], numConv[T])
@@ -218,11 +219,21 @@ func floatArith[T float32 | float64](op arithOp, typ arrow.DataType) kernel {
 			}
 		case opDiv:
 			for i := range out {
-				out[i] = a[i&am] / b[i&bm]
+				y := b[i&bm]
+				if y == 0 {
+					v.fail(ec, i, errDivZero)
+					continue
+				}
+				out[i] = a[i&am] / y
 			}
 		case opMod:
 			for i := range out {
-				out[i] = T(math.Mod(float64(a[i&am]), float64(b[i&bm])))
+				y := b[i&bm]
+				if y == 0 {
+					v.fail(ec, i, errModZero)
+					continue
+				}
+				out[i] = T(math.Mod(float64(a[i&am]), float64(y)))
 			}
 		}
 		return newArray(typ, n, v, buf), nil

@@ -36,8 +36,9 @@ type GroupTable struct {
 	nullID  int64    // id of the NULL group, -1 if none
 	live    []bool
 
-	free  []uint32
-	count int
+	free     []uint32
+	count    int
+	keyBytes int // total length of strKeys, kept up to date for SizeBytes
 
 	scratchInt []int64
 	scratchKey [][]byte
@@ -201,6 +202,7 @@ func (t *GroupTable) groupsBinary(key arrow.Array, rows []int32, ids []uint32, n
 			s := string(b)
 			t.strs[s] = id
 			t.strKeys[id] = s
+			t.keyBytes += len(s)
 		}
 		ids = append(ids, id)
 	}
@@ -225,6 +227,7 @@ func (t *GroupTable) groupsBytes(keys []arrow.Array, rows []int32, ids []uint32,
 			s := string(b)
 			t.strs[s] = id
 			t.strKeys[id] = s
+			t.keyBytes += len(s)
 		}
 		ids = append(ids, id)
 	}
@@ -253,10 +256,12 @@ func (t *GroupTable) Delete(ids []uint32) {
 				t.isNull[id] = false
 				t.nullID = -1
 			} else {
+				t.keyBytes -= len(t.strKeys[id])
 				delete(t.strs, t.strKeys[id])
 				t.strKeys[id] = ""
 			}
 		case groupModeBytes:
+			t.keyBytes -= len(t.strKeys[id])
 			delete(t.strs, t.strKeys[id])
 			t.strKeys[id] = ""
 		}
@@ -274,6 +279,7 @@ func (t *GroupTable) Reset() {
 	t.free = t.free[:0]
 	t.nullID = -1
 	t.count = 0
+	t.keyBytes = 0
 }
 
 // LiveIDs appends the ids of every live group, in increasing order, to dst.
@@ -321,6 +327,7 @@ func (t *GroupTable) MergeFrom(src *GroupTable, srcIDs []uint32, dst []uint32) [
 				id = t.newID()
 				t.strs[s] = id
 				t.strKeys[id] = s
+				t.keyBytes += len(s)
 			}
 		}
 		dst = append(dst, id)
@@ -436,12 +443,9 @@ func aggWiden[T int8 | int16 | int32 | uint8 | uint16 | uint32](dst []int64, src
 	return dst
 }
 
-// SizeBytes estimates the memory the table holds.
+// SizeBytes estimates the memory the table holds, in O(1).
 func (t *GroupTable) SizeBytes() int {
-	n := 8*cap(t.intKeys) + 2*cap(t.live) + 4*cap(t.free)
+	n := 8*cap(t.intKeys) + 2*cap(t.live) + 4*cap(t.free) + 16*cap(t.strKeys)
 	n += 24 * (len(t.ints) + len(t.strs)) // map entries with overhead
-	for _, s := range t.strKeys {
-		n += 16 + 2*len(s) // key slice entry, map key copy
-	}
-	return n
+	return n + t.keyBytes                 // strings are shared by the map and strKeys
 }

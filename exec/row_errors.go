@@ -20,6 +20,7 @@ var errorNames = []struct {
 	{ErrAggregateOverflow, "OVERFLOW"},
 	{ErrCast, "CAST"},
 	{ErrInvalidArgument, "INVALID_ARGUMENT"},
+	{ErrNotNull, "NOT_NULL"},
 }
 
 // errorName classifies err for the error stream's ERROR_NAME column.

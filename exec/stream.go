@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"math"
 	"sync"
@@ -28,11 +27,10 @@ type Stream struct {
 
 	tracker *Tracker
 
-	mu      sync.Mutex
-	readers []*streamReader
-	writers int
-	closed  int
-	started bool
+	mu            sync.Mutex
+	readers       []*streamReader
+	writers       int
+	closedWriters map[int]bool
 }
 
 type message struct {
@@ -68,16 +66,19 @@ func (s *Stream) Readers() int {
 	return len(s.readers)
 }
 
-// Subscribe adds a reader and returns it as an Operator. It must be called
-// before the first Publish. The reader implements Watermarker: its
-// watermark is the minimum over the stream's writers.
+// Subscribe adds a reader and returns it as an Operator. A reader sees
+// every batch published after it subscribed; subscribe before the writers
+// start to see them all. The reader implements Watermarker: its watermark
+// is the minimum over the stream's writers.
 func (s *Stream) Subscribe() (Operator, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.started {
-		return nil, fmt.Errorf("exec: stream %s: subscribe after start", s.name)
+	r := &streamReader{stream: s, ch: make(chan message, s.depth), gone: make(chan struct{}),
+		marks: map[int]int64{}, watermark: math.MinInt64}
+	for w := range s.closedWriters {
+		r.marks[w] = math.MaxInt64
+		r.eofs++
 	}
-	r := &streamReader{stream: s, ch: make(chan message, s.depth), gone: make(chan struct{})}
 	s.readers = append(s.readers, r)
 	return r, nil
 }
@@ -118,7 +119,12 @@ func (w *StreamWriter) Close(ctx context.Context) error {
 
 func (s *Stream) publish(ctx context.Context, m message) error {
 	s.mu.Lock()
-	s.started = true
+	if m.eof {
+		if s.closedWriters == nil {
+			s.closedWriters = map[int]bool{}
+		}
+		s.closedWriters[m.writer] = true
+	}
 	readers := s.readers
 	s.mu.Unlock()
 	if m.batch != nil {
@@ -175,10 +181,6 @@ func (r *streamReader) Schema() *arrow.Schema { return r.stream.schema }
 // Next returns the next batch published to the stream (the caller releases
 // it), or io.EOF once every writer has closed.
 func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if r.marks == nil {
-		r.marks = map[int]int64{}
-		r.watermark = math.MinInt64
-	}
 	if r.holding {
 		r.holding = false
 		r.stream.tracker.add(-1)
@@ -222,12 +224,7 @@ func (r *streamReader) minMark(writers int) int64 {
 }
 
 // Watermark returns the minimum watermark over the stream's writers.
-func (r *streamReader) Watermark() int64 {
-	if r.marks == nil {
-		return math.MinInt64
-	}
-	return r.watermark
-}
+func (r *streamReader) Watermark() int64 { return r.watermark }
 
 // Close stops reading: writers no longer wait for this reader, and batches
 // still queued are released.

@@ -204,3 +204,27 @@ func TestTrackerCountsWorkUntilTheReaderAsksForMore(t *testing.T) {
 	}
 	r1.Close()
 }
+
+func TestStreamLateSubscriber(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ctx := context.Background()
+	s := NewStream("S", abSchema, 4)
+	early, _ := s.Subscribe()
+	w1, w2 := s.NewWriter(), s.NewWriter()
+	bs := batchesFromJSON(t, mem, abSchema, `[{"A":1,"B":1}]`, `[{"A":2,"B":2}]`)
+	w1.Write(ctx, bs[0], 5)
+	w1.Close(ctx) // finished before the late reader joins
+	late, _ := s.Subscribe()
+	w2.Write(ctx, bs[1], 7)
+	w2.Close(ctx)
+	if got := drainRows(t, late); len(got) != 1 || got[0] != `{"A":2,"B":2}` {
+		t.Errorf("late reader got %v, want only the batch published after it joined", got)
+	}
+	if got := drainRows(t, early); len(got) != 2 {
+		t.Errorf("early reader got %v", got)
+	}
+	early.Close()
+	late.Close()
+}

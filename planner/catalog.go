@@ -16,6 +16,9 @@ type Column struct {
 	Type    arrow.DataType
 	SQLType string // the declared SQL type text, e.g. VARCHAR(4)
 	NotNull bool
+	// Length is the declared length of a CHAR or VARCHAR column (0: none);
+	// sources truncate longer input values to it, as KDA did.
+	Length int
 }
 
 // StreamDef is an in-application stream in the catalog.
@@ -48,7 +51,7 @@ type PumpDef struct {
 type Connectors interface {
 	// OpenSource opens a source for stream with the given options and
 	// output schema (declared columns, APPROXIMATE_ARRIVAL_TIME, ROWTIME).
-	OpenSource(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (exec.Operator, error)
+	OpenSource(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (*OpenedSource, error)
 	// DiscoverSource returns the declared columns a source would produce.
 	DiscoverSource(ctx context.Context, options map[string]string) ([]Column, error)
 	// OpenSink opens a destination for stream; rows it gives up on go to
@@ -58,6 +61,15 @@ type Connectors interface {
 	// destination connector.
 	IsSource(connector string) bool
 	IsSink(connector string) bool
+}
+
+// OpenedSource is a source ready to run.
+type OpenedSource struct {
+	// Op produces the stream's batches and tracks its watermark.
+	Op exec.Operator
+	// Raw is the connector's own source; the checkpoint coordinator looks
+	// on it for the abilities of sources.Positioner, Seeker and Committer.
+	Raw any
 }
 
 // Sink is a destination as the planner uses it; sinks.Sink satisfies it.

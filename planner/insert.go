@@ -60,6 +60,9 @@ func (q *queryPlanner) insertInto(n Node, target *StreamDef, ins *sql.Insert) (N
 			e = c
 			texts[targetIdx[i]] = fmt.Sprintf("CAST(%s AS %s)", quoteIdent(f.Name), tc.SQLType)
 		}
+		if tc.NotNull {
+			e = exec.NotNull(e, tc.Name)
+		}
 		exprs[targetIdx[i]] = e
 	}
 	for j, c := range target.Columns {

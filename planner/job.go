@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +25,10 @@ type Job struct {
 	physical  []string
 	// OnError receives error records when nothing reads the error stream.
 	onError func(exec.ErrorRecord)
+	// coord takes checkpoints; nil when the session has no state directory.
+	coord *coordinator
+	// sinks are closed by Run after the final checkpoint when checkpointing.
+	sinks []sinkEntry
 }
 
 // Explain returns the physical pipeline, one task per line.
@@ -41,6 +48,15 @@ type jobBuilder struct {
 	sideSink  exec.ErrorSink // for tasks downstream of the error stream
 	unionSeq  int
 	sourceCtx context.Context
+	tracker   *exec.Tracker
+	coord     *coordinator
+	// live is set for a Live session, where readers come and go: every
+	// scan applies its own pushed predicate.
+	live bool
+	// fp is the fingerprint of the pump being lowered; seq numbers its
+	// stateful operators.
+	fp  string
+	seq map[string]int
 }
 
 // Build lowers the session's pumps, ad hoc queries, sources and
@@ -50,7 +66,28 @@ func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*J
 		onError = func(exec.ErrorRecord) {}
 	}
 	job := &Job{errs: exec.NewErrorStream(s.cfg.Alloc), onError: onError}
-	b := &jobBuilder{s: s, ctx: ctx, job: job, streams: map[string]*exec.Stream{}, readers: map[string]int{}}
+	b := &jobBuilder{s: s, ctx: ctx, job: job, streams: map[string]*exec.Stream{}, readers: map[string]int{}, seq: map[string]int{}}
+	if s.cfg.StateDir != "" {
+		interval := 10 * time.Second
+		if v, ok := s.settings["checkpoint_interval"]; ok {
+			if d := durationOption(v); d > 0 {
+				interval = d
+			} else {
+				return nil, fmt.Errorf("checkpoint_interval %q: want a duration such as 10s", v)
+			}
+		}
+		logf := s.cfg.Log
+		if logf == nil {
+			logf = func(string) {}
+		}
+		b.tracker = exec.NewTracker()
+		b.coord = &coordinator{
+			store: &checkpointStore{dir: s.cfg.StateDir, keep: 3}, interval: interval,
+			tracker: b.tracker, gate: &gate{}, log: logf,
+		}
+		job.coord = b.coord
+		job.errs.Stream().Track(b.tracker)
+	}
 	b.sideSink = exec.ErrorSinkFunc(onError)
 	b.errSink = job.errs
 
@@ -84,7 +121,9 @@ func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*J
 			b.streams[name] = job.errs.Stream()
 			continue
 		}
-		b.streams[name] = exec.NewStream(name, streamScope(def, s.isSourceStream(def)).schema(), s.cfg.QueueBatches)
+		st := exec.NewStream(name, streamScope(def, s.isSourceStream(def)).schema(), s.cfg.QueueBatches)
+		st.Track(b.tracker)
+		b.streams[name] = st
 	}
 	for _, name := range s.cat.order {
 		p := s.cat.pumps[name]
@@ -180,9 +219,43 @@ func readsErrors(n Node) bool {
 	return false
 }
 
+// errorDownstream returns the streams fed, directly or through pumps, by
+// the error stream. Their tasks run until the error stream ends, and report
+// their own errors outside it (no cycle).
+func (s *Session) errorDownstream() map[string]bool {
+	down := map[string]bool{exec.ErrorStreamName: true}
+	for changed := true; changed; {
+		changed = false
+		for _, p := range s.cat.pumps {
+			if down[p.Insert.Target] {
+				continue
+			}
+			for _, in := range scannedStreams(p.plan) {
+				if down[in] {
+					down[p.Insert.Target], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	return down
+}
+
+// readsDownstream tells whether a plan reads a stream fed by the error
+// stream.
+func readsDownstream(n Node, down map[string]bool) bool {
+	for _, s := range scannedStreams(n) {
+		if down[s] {
+			return true
+		}
+	}
+	return false
+}
+
 // pump lowers a pump's plan and adds its task, writing into target.
 func (b *jobBuilder) pump(name string, plan Node, target *exec.Stream, targetName string) error {
-	side := readsErrors(plan)
+	b.fp = fingerprint("pump", name, targetName, explainTree(plan))
+	side := readsDownstream(plan, b.s.errorDownstream())
 	op, err := b.lower(plan, b.env(name, side))
 	if err != nil {
 		return err
@@ -209,12 +282,13 @@ func (b *jobBuilder) output(name string, plan Node, options map[string]string) e
 	if options == nil {
 		options = b.s.cfg.DefaultOutput
 	}
-	side := readsErrors(plan)
+	b.fp = fingerprint("query", name, explainTree(plan))
+	side := readsDownstream(plan, b.s.errorDownstream())
 	op, err := b.lower(plan, b.env(name, side))
 	if err != nil {
 		return err
 	}
-	return b.deliver(name, op, plan.Scope(), options, true)
+	return b.deliver(name, op, plan.Scope(), options, side)
 }
 
 // destination delivers a stream to its sink.
@@ -223,7 +297,7 @@ func (b *jobBuilder) destination(d dest) error {
 	if err != nil {
 		return err
 	}
-	return b.deliver(d.def.Name, sub, streamScope(d.def, b.s.isSourceStream(d.def)), d.options, true)
+	return b.deliver(d.def.Name, sub, streamScope(d.def, b.s.isSourceStream(d.def)), d.options, b.s.errorDownstream()[d.def.Name])
 }
 
 // deliver projects op's visible columns and adds a task draining them into
@@ -243,12 +317,27 @@ func (b *jobBuilder) deliver(name string, op exec.Operator, sc *scope, options m
 		op.Close()
 		return err
 	}
-	sink, err := b.s.cfg.Connectors.OpenSink(b.ctx, name, proj.Schema(), options, b.errSink)
+	if b.coord != nil {
+		withCk := map[string]string{CheckpointingOption: "true"}
+		for k, v := range options {
+			withCk[k] = v
+		}
+		options = withCk
+	}
+	sink, err := b.s.cfg.Connectors.OpenSink(b.ctx, name, proj.Schema(), options, b.env(name, consumer).Errors)
 	if err != nil {
 		proj.Close()
 		return fmt.Errorf("destination of %s: %w", quoteIdent(name), err)
 	}
 	b.job.physical = append(b.job.physical, fmt.Sprintf("destination %s: %s -> %s", quoteIdent(name), physical(op), options["connector"]))
+	if b.coord != nil {
+		b.coord.sinks = append(b.coord.sinks, sinkEntry{name: name, sink: sink})
+		b.job.sinks = append(b.job.sinks, sinkEntry{name: name, sink: sink})
+		b.add(consumer, exec.Task{Name: "destination " + name, Run: func(ctx context.Context) error {
+			return exec.Drain(ctx, proj, sink.Write) // Run closes the sink after the final checkpoint
+		}})
+		return nil
+	}
 	b.add(consumer, exec.Task{Name: "destination " + name, Run: func(ctx context.Context) error {
 		err := exec.Drain(ctx, proj, sink.Write)
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -284,13 +373,14 @@ func (b *jobBuilder) source(def *StreamDef) error {
 		}
 	}
 	stream := b.streams[def.Name]
-	op, err := b.s.cfg.Connectors.OpenSource(b.ctx, def.Name, stream.Schema(), opts, b.errSink)
+	opened, err := b.s.cfg.Connectors.OpenSource(b.ctx, def.Name, stream.Schema(), opts, b.errSink)
 	if err != nil {
 		return fmt.Errorf("source of %s: %w", quoteIdent(def.Name), err)
 	}
+	op := opened.Op
 	desc := "source " + quoteIdent(def.Name) + " [" + opts["connector"] + "]"
-	if pred := b.pushedPredicate(def.Name); pred != nil {
-		f, err := exec.NewFilter(b.env(def.Name, false), op, pred)
+	if pred, pump := b.pushedPredicate(def.Name); pred != nil && !b.live {
+		f, err := exec.NewFilter(b.env(pump, false), op, pred)
 		if err != nil {
 			op.Close()
 			return err
@@ -300,8 +390,17 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	}
 	w := stream.NewWriter()
 	b.job.physical = append(b.job.physical, desc+" -> stream "+quoteIdent(def.Name))
+	var g *gate
+	if b.coord != nil {
+		g = b.coord.gate
+		fp := fingerprint("source", def.Name, sortedOptions(opts))
+		b.coord.sources = append(b.coord.sources, sourceEntry{stream: def.Name, fingerprint: fp, raw: opened.Raw})
+		if sn, ok := opened.Op.(exec.Snapshotter); ok {
+			b.coord.states = append(b.coord.states, stateEntry{key: "source " + def.Name + "#0", fingerprint: fp, op: sn})
+		}
+	}
 	b.add(false, exec.Task{Name: "source " + def.Name, Run: func(ctx context.Context) error {
-		err := exec.Pipe(ctx, op, w)
+		err := runSource(ctx, op, w, g)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			// Stopping: end the stream so everything downstream drains.
 			return w.Close(context.WithoutCancel(ctx))
@@ -309,6 +408,57 @@ func (b *jobBuilder) source(def *StreamDef) error {
 		return err
 	}})
 	return nil
+}
+
+// runSource feeds a source's batches into its stream, parking at the
+// checkpoint gate (when there is one) between batches.
+func runSource(ctx context.Context, op exec.Operator, w *exec.StreamWriter, g *gate) (err error) {
+	if g == nil {
+		return exec.Pipe(ctx, op, w)
+	}
+	g.enter()
+	defer g.exit()
+	defer func() {
+		if cerr := op.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	for {
+		if err := g.wait(ctx); err != nil {
+			return err
+		}
+		batch, err := op.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return w.Close(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		wm := int64(math.MinInt64)
+		if m, ok := op.(exec.Watermarker); ok {
+			wm = m.Watermark()
+		}
+		if err := w.Write(ctx, batch, wm); err != nil {
+			return err
+		}
+	}
+}
+
+// CheckpointingOption is the option the planner adds for destinations when
+// checkpoints are taken; connectors turn it into sinks.Env.Checkpointing.
+const CheckpointingOption = "eddy.checkpointing"
+
+func sortedOptions(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + m[k] + ";")
+	}
+	return b.String()
 }
 
 // watermarkLateness reads the lateness of WATERMARK FOR c AS c - INTERVAL x
@@ -323,10 +473,10 @@ func watermarkLateness(wm *sql.Watermark) time.Duration {
 }
 
 // pushedPredicate returns the predicate pushed into the only scan of a
-// stream, or nil.
-func (b *jobBuilder) pushedPredicate(stream string) exec.Expr {
+// stream, and the pump (or query) that scan belongs to; nil when none.
+func (b *jobBuilder) pushedPredicate(stream string) (exec.Expr, string) {
 	if b.readers[stream] != 1 {
-		return nil
+		return nil, ""
 	}
 	var found exec.Expr
 	var walk func(n Node)
@@ -338,13 +488,17 @@ func (b *jobBuilder) pushedPredicate(stream string) exec.Expr {
 			walk(c)
 		}
 	}
-	for _, p := range b.s.cat.pumps {
-		walk(p.plan)
+	for _, name := range b.s.cat.order {
+		if walk(b.s.cat.pumps[name].plan); found != nil {
+			return found, name
+		}
 	}
 	for _, q := range b.s.queries {
-		walk(q.plan)
+		if walk(q.plan); found != nil {
+			return found, q.name
+		}
 	}
-	return found
+	return nil, ""
 }
 
 // lower turns a logical plan into an operator tree. It is the one
@@ -356,7 +510,7 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n.Pushed == nil || b.readers[n.Stream.Name] == 1 && b.s.isSourceStream(n.Stream) {
+		if n.Pushed == nil || !b.live && b.readers[n.Stream.Name] == 1 && b.s.isSourceStream(n.Stream) {
 			return sub, nil
 		}
 		return exec.NewFilter(env, sub, n.Pushed)
@@ -384,23 +538,26 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		if n.OwnWatermark {
 			in = hideWatermark{in}
 		}
-		return window.NewGroupBy(in, window.Config{
+		op, err := window.NewGroupBy(in, window.Config{
 			Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, TimeColumn: n.TimeColumn,
 			Assigner: n.Assigner, Lateness: n.Lateness, Emit: n.Emit, Late: n.Late,
 			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
 		})
+		return b.stateful(env.Pump, op, err)
 	case *Over:
 		in, err := b.lower(n.Input, env)
 		if err != nil {
 			return nil, err
 		}
-		return window.NewOver(in, window.OverConfig{
+		op, err := window.NewOver(in, window.OverConfig{
 			Specs: n.Specs, Alloc: env.Alloc, Errors: env.Errors, Start: env.Start, Clock: env.Clock,
 		})
+		return b.stateful(env.Pump, op, err)
 	case *Union:
 		b.unionSeq++
 		name := fmt.Sprintf("%s$union%d", env.Pump, b.unionSeq)
 		st := exec.NewStream(name, n.Scope().schema(), b.s.cfg.QueueBatches)
+		st.Track(b.tracker)
 		for i, item := range n.Items {
 			if err := b.pump(fmt.Sprintf("%s$%d", name, i+1), item, st, name); err != nil {
 				return nil, err
@@ -409,6 +566,25 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		return st.Subscribe()
 	}
 	return nil, fmt.Errorf("planner: cannot lower %T", n)
+}
+
+// stateful registers a stateful operator with the checkpoint coordinator
+// and applies the session's max_state limit to it.
+func (b *jobBuilder) stateful(pump string, op exec.Operator, err error) (exec.Operator, error) {
+	if err != nil {
+		return nil, err
+	}
+	if b.coord != nil {
+		if sn, ok := op.(exec.Snapshotter); ok {
+			key := fmt.Sprintf("%s#%d", pump, b.seq[pump])
+			b.seq[pump]++
+			b.coord.states = append(b.coord.states, stateEntry{key: key, fingerprint: b.fp, op: sn})
+		}
+	}
+	if limit := b.s.maxState(); limit > 0 {
+		return limitState(op, limit, pump), nil
+	}
+	return op, nil
 }
 
 // hideWatermark hides its operator's watermark, so that a window over a
@@ -425,10 +601,18 @@ func physical(op exec.Operator) string {
 
 // Run runs the job until every bounded source is exhausted and all output
 // is flushed, or until an error. Cancelling ctx stops the sources; what is
-// already in flight is drained and flushed before Run returns.
+// already in flight is drained and flushed before Run returns. With
+// checkpoints on, Run first restores the newest complete checkpoint, takes
+// one every interval, and a final one when the sources have stopped.
 func (j *Job) Run(ctx context.Context) error {
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	if j.coord != nil {
+		if err := j.coord.restore(work); err != nil {
+			j.closeSinks(work)
+			return err
+		}
+	}
 	stopSources, stop := context.WithCancel(work)
 	defer stop()
 	go func() {
@@ -442,6 +626,10 @@ func (j *Job) Run(ctx context.Context) error {
 		once     sync.Once
 		firstErr error
 	)
+	fail := func(err error) {
+		once.Do(func() { firstErr = err })
+		cancel()
+	}
 	start := func(wg *sync.WaitGroup, t exec.Task, c context.Context) {
 		wg.Add(1)
 		go func() {
@@ -450,8 +638,7 @@ func (j *Job) Run(ctx context.Context) error {
 			if err == nil || errors.Is(err, context.Canceled) && work.Err() != nil {
 				return
 			}
-			once.Do(func() { firstErr = fmt.Errorf("%s: %w", t.Name, err) })
-			cancel()
+			fail(fmt.Errorf("%s: %w", t.Name, err))
 		}()
 	}
 	var producers, consumers sync.WaitGroup
@@ -466,8 +653,49 @@ func (j *Job) Run(ctx context.Context) error {
 	for _, t := range j.consumers {
 		start(&consumers, t, work)
 	}
+	coordDone := make(chan struct{})
+	coordCtx, stopCoord := context.WithCancel(work)
+	if j.coord != nil {
+		go func() { defer close(coordDone); j.coord.run(coordCtx) }()
+	} else {
+		close(coordDone)
+	}
 	producers.Wait()
 	j.errs.Close()
 	consumers.Wait()
+	stopCoord()
+	<-coordDone
+	if j.coord != nil {
+		if firstErr == nil {
+			if err := j.coord.take(work, true); err != nil {
+				fail(fmt.Errorf("final checkpoint: %w", err))
+			}
+		}
+		if err := j.closeSinks(context.WithoutCancel(ctx)); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
 	return firstErr
+}
+
+// closeSinks closes the destinations Run owns (with checkpoints on).
+func (j *Job) closeSinks(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, s := range j.sinks {
+		if err := s.sink.Close(cctx); err != nil {
+			errs = append(errs, fmt.Errorf("destination %s: %w", s.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Checkpoints returns how many checkpoints Run completed and abandoned,
+// and the state bytes and duration of the last one.
+func (j *Job) Checkpoints() (taken, failed int64, lastBytes int, last time.Duration) {
+	if j.coord == nil {
+		return 0, 0, 0, 0
+	}
+	return j.coord.taken, j.coord.failed, j.coord.lastBytes, j.coord.lastDuration
 }

@@ -228,6 +228,10 @@ func (q *queryPlanner) from(t sql.TableExpr) (Node, error) {
 		if err != nil {
 			return nil, q.errorf(t.Pos, "%v", err)
 		}
+		source := q.s.isSourceStream(def)
+		if source && columnIndex(def, exec.ArrivalColumn) >= 0 {
+			return nil, q.errorf(t.Pos, "source stream %s declares %s, a system column of every source; rename the column", quoteIdent(def.Name), exec.ArrivalColumn)
+		}
 		quals := []string{def.Name}
 		if t.Alias != "" {
 			quals = []string{t.Alias}
@@ -270,7 +274,7 @@ func withScope(n Node, sc *scope) Node {
 func streamScope(def *StreamDef, source bool) *scope {
 	sc := &scope{}
 	for _, c := range def.Columns {
-		sc.fields = append(sc.fields, field{Name: c.Name, Type: c.Type})
+		sc.fields = append(sc.fields, field{Name: c.Name, Type: c.Type, Length: c.Length})
 	}
 	if source {
 		sc.fields = append(sc.fields, field{Name: exec.ArrivalColumn, Type: exec.TimestampType, Hidden: true})

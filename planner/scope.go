@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -16,6 +17,7 @@ type field struct {
 	Quals  []string
 	Type   arrow.DataType
 	Hidden bool // system columns: not part of SELECT *
+	Length int  // declared CHAR/VARCHAR length, passed to sources
 }
 
 // scope is the ordered list of columns of an operator's output.
@@ -27,6 +29,9 @@ func (s *scope) schema() *arrow.Schema {
 	fs := make([]arrow.Field, len(s.fields))
 	for i, f := range s.fields {
 		fs[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: true}
+		if f.Length > 0 {
+			fs[i].Metadata = arrow.NewMetadata([]string{"length"}, []string{strconv.Itoa(f.Length)})
+		}
 	}
 	return arrow.NewSchema(fs, nil)
 }

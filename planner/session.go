@@ -26,6 +26,13 @@ type Config struct {
 	QueueBatches int
 	// Rules is the optimizer's rule list; nil means DefaultRules.
 	Rules []Rule
+	// StateDir, when set, turns checkpoints on: every checkpoint_interval
+	// (a SET setting, default 10s) the job's state, source positions and
+	// destination output are recorded there, and Run resumes from the
+	// newest complete checkpoint.
+	StateDir string
+	// Log receives notices about checkpoints and recovery.
+	Log func(string)
 }
 
 // Session holds a catalog of streams and pumps built by statements, the
@@ -165,7 +172,11 @@ func (s *Session) createStream(st *sql.CreateStream) (*Result, error) {
 			return nil, st.Src.Errorf(c.Pos, "ROWTIME is a system column; it cannot be declared")
 		}
 		seen[c.Name] = true
-		def.Columns = append(def.Columns, Column{Name: c.Name, Type: ArrowType(c.Type), SQLType: TypeText(c.Type), NotNull: c.NotNull})
+		col := Column{Name: c.Name, Type: ArrowType(c.Type), SQLType: TypeText(c.Type), NotNull: c.NotNull}
+		if c.Type.Kind == sql.TypeChar || c.Type.Kind == sql.TypeVarchar {
+			col.Length = c.Type.Length
+		}
+		def.Columns = append(def.Columns, col)
 	}
 	for _, o := range st.Options {
 		def.Options[o.Key] = o.Value

@@ -15,7 +15,7 @@ import (
 // nothing: these tests stop at planning.
 type fakeConnectors struct{}
 
-func (fakeConnectors) OpenSource(context.Context, string, *arrow.Schema, map[string]string, exec.ErrorSink) (exec.Operator, error) {
+func (fakeConnectors) OpenSource(context.Context, string, *arrow.Schema, map[string]string, exec.ErrorSink) (*OpenedSource, error) {
 	return nil, errors.New("not in this test")
 }
 func (fakeConnectors) DiscoverSource(_ context.Context, opts map[string]string) ([]Column, error) {

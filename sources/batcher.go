@@ -36,8 +36,11 @@ type Batcher struct {
 	// for the arrival time.
 	eventCol  int
 	eventName string
-	rows      int
-	reserve   int
+	// arrivalCol is the declared column whose value becomes
+	// APPROXIMATE_ARRIVAL_TIME (replays of recorded input), or -1.
+	arrivalCol int
+	rows       int
+	reserve    int
 }
 
 // staged is one declared column: its builder and the value of the row
@@ -66,7 +69,7 @@ func NewBatcher(alloc memory.Allocator, schema *arrow.Schema, rowtime string, ca
 	if err != nil {
 		return nil, err
 	}
-	b := &Batcher{eventCol: -1, reserve: capacity}
+	b := &Batcher{eventCol: -1, arrivalCol: -1, reserve: capacity}
 	if rowtime = strings.TrimSpace(rowtime); rowtime != "" && !strings.EqualFold(rowtime, ArrivalColumn) {
 		b.eventCol = findColumn(declared, rowtime)
 		if b.eventCol < 0 {
@@ -174,6 +177,9 @@ func (b *Batcher) Discard() {
 // empty afterwards.
 func (b *Batcher) Commit(arrival time.Time) error {
 	at := arrow.Timestamp(arrival.UnixMilli())
+	if b.arrivalCol >= 0 && b.cols[b.arrivalCol].set {
+		at = arrow.Timestamp(b.cols[b.arrivalCol].i)
+	}
 	rt := at
 	if b.eventCol >= 0 {
 		c := &b.cols[b.eventCol]
@@ -229,6 +235,26 @@ func (b *Batcher) Commit(arrival time.Time) error {
 	b.arrival.Append(at)
 	b.rowtime.Append(rt)
 	b.rows++
+	return nil
+}
+
+// SetArrivalColumn makes the declared TIMESTAMP column name supply
+// APPROXIMATE_ARRIVAL_TIME (and ROWTIME, when ROWTIME is the arrival time)
+// instead of the clock: for replaying input recorded with its arrival
+// times. A NULL in the column falls back to the clock.
+func (b *Batcher) SetArrivalColumn(name string) error {
+	declared, err := DeclaredColumns(b.rb.Schema())
+	if err != nil {
+		return err
+	}
+	i := findColumn(declared, strings.TrimSpace(name))
+	if i < 0 {
+		return fmt.Errorf("sources: arrival %q is not a declared column", name)
+	}
+	if t := declared.Field(i).Type; t.ID() != arrow.TIMESTAMP {
+		return fmt.Errorf("sources: arrival column %s is %s, not TIMESTAMP", declared.Field(i).Name, t)
+	}
+	b.arrivalCol = i
 	return nil
 }
 

@@ -177,3 +177,35 @@ func TestBatcherAllKinds(t *testing.T) {
 		}
 	}
 }
+
+func TestBatcherArrivalColumn(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	declared := arrow.NewSchema([]arrow.Field{{Name: "ARRIVED", Type: TimestampType, Nullable: true}}, nil)
+	b, err := NewBatcher(mem, WithSystemColumns(declared), "", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	if err := b.SetArrivalColumn("arrived"); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.UnixMilli(9000)
+	b.SetInt(0, 5000)
+	if err := b.Commit(clock); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(clock); err != nil { // NULL arrival: the clock
+		t.Fatal(err)
+	}
+	rec := b.Flush()
+	defer rec.Release()
+	arr, rt := rec.Column(1).(*array.Timestamp), rec.Column(2).(*array.Timestamp)
+	if arr.Value(0) != 5000 || rt.Value(0) != 5000 || arr.Value(1) != 9000 || rt.Value(1) != 9000 {
+		t.Errorf("arrival %v %v, rowtime %v %v", arr.Value(0), arr.Value(1), rt.Value(0), rt.Value(1))
+	}
+	if err := b.SetArrivalColumn("nope"); err == nil {
+		t.Error("an unknown arrival column was accepted")
+	}
+}

@@ -79,6 +79,12 @@ type windowState interface {
 	partial(e *emitter) error
 	live() int
 	bytes() int
+	// snapshotHeader records the state's scalars and section sizes in h;
+	// writeState then writes its columnar sections.
+	snapshotHeader(h *groupByHeader)
+	writeState(w *snapWriter) error
+	// loadState fills the (empty) state from the sections described by h.
+	loadState(r *snapReader, h *groupByHeader) error
 }
 
 // NewGroupBy returns the windowed GROUP BY operator. Each output row is one
@@ -139,6 +145,34 @@ func NewGroupBy(input exec.Operator, cfg Config) (exec.Operator, error) {
 	fields = append(fields, arrow.Field{Name: exec.RowtimeColumn, Type: exec.TimestampType})
 	schema := arrow.NewSchema(fields, nil)
 
+	st, err := newWindowState(cfg, keyTypes)
+	if err != nil {
+		return nil, err
+	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	o := &groupBy{
+		input:    input,
+		keyTypes: keyTypes,
+		cfg:      cfg,
+		timeIdx:  idx[0],
+		schema:   schema,
+		state:    st,
+		clock:    clock,
+		ec:       &exec.EvalContext{Alloc: cfg.Alloc, Start: cfg.Start, Clock: cfg.Clock},
+		maxTs:    math.MinInt64,
+		wm:       math.MinInt64,
+	}
+	o.inWM, _ = input.(exec.Watermarker)
+	o.emit = emitter{mem: cfg.Alloc, schema: schema, partial: cfg.Emit.Every > 0}
+	o.lastPartialWM = math.MinInt64
+	return o, nil
+}
+
+// newWindowState returns the empty state the assigner of cfg needs.
+func newWindowState(cfg Config, keyTypes []arrow.DataType) (windowState, error) {
 	var st windowState
 	var err error
 	sp := cfg.Assigner.spec()
@@ -151,37 +185,20 @@ func NewGroupBy(input exec.Operator, cfg Config) (exec.Operator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("window: group by: %w", err)
 	}
-	clock := cfg.Clock
-	if clock == nil {
-		clock = time.Now
-	}
-	o := &groupBy{
-		input:   input,
-		cfg:     cfg,
-		timeIdx: idx[0],
-		schema:  schema,
-		state:   st,
-		clock:   clock,
-		ec:      &exec.EvalContext{Alloc: cfg.Alloc, Start: cfg.Start, Clock: cfg.Clock},
-		maxTs:   math.MinInt64,
-		wm:      math.MinInt64,
-	}
-	o.inWM, _ = input.(exec.Watermarker)
-	o.emit = emitter{mem: cfg.Alloc, schema: schema, partial: cfg.Emit.Every > 0}
-	o.lastPartialWM = math.MinInt64
-	return o, nil
+	return st, nil
 }
 
 type groupBy struct {
-	input   exec.Operator
-	inWM    exec.Watermarker
-	cfg     Config
-	timeIdx int
-	schema  *arrow.Schema
-	state   windowState
-	clock   func() time.Time
-	ec      *exec.EvalContext
-	emit    emitter
+	input    exec.Operator
+	keyTypes []arrow.DataType
+	inWM     exec.Watermarker
+	cfg      Config
+	timeIdx  int
+	schema   *arrow.Schema
+	state    windowState
+	clock    func() time.Time
+	ec       *exec.EvalContext
+	emit     emitter
 
 	maxTs    int64
 	wm       int64
@@ -199,6 +216,8 @@ var (
 	_ exec.Watermarker = (*groupBy)(nil)
 	_ LateCounter      = (*groupBy)(nil)
 	_ StateCounter     = (*groupBy)(nil)
+	_ exec.Snapshotter = (*groupBy)(nil)
+	_ exec.StateSizer  = (*groupBy)(nil)
 )
 
 func (o *groupBy) Schema() *arrow.Schema { return o.schema }

@@ -300,14 +300,12 @@ func (s *keyedState) partial(e *emitter) error {
 func (s *keyedState) live() int { return s.nlive }
 
 func (s *keyedState) bytes() int {
-	n := s.keys.SizeBytes() + 24*len(s.ends) + 16*len(s.slotKey)
+	n := s.keys.SizeBytes() + 24*len(s.ends) + 17*len(s.slotKey)
 	for _, acc := range s.accs {
 		n += acc.SizeBytes()
 	}
-	for _, ws := range s.windows {
-		n += 24*cap(ws) + 24
-	}
-	return n
+	// Window lists: a slice header per key, an entry per open window.
+	return n + 24*len(s.windows) + 24*s.nlive
 }
 
 // endEntry is a window end in the heap; gen invalidates entries of windows

@@ -116,8 +116,10 @@ type over struct {
 }
 
 var (
-	_ exec.Operator = (*over)(nil)
-	_ StateCounter  = (*over)(nil)
+	_ exec.Operator    = (*over)(nil)
+	_ StateCounter     = (*over)(nil)
+	_ exec.Snapshotter = (*over)(nil)
+	_ exec.StateSizer  = (*over)(nil)
 )
 
 func (o *over) Schema() *arrow.Schema { return o.schema }
@@ -166,23 +168,18 @@ func (o *over) Close() error {
 func (o *over) LiveGroups() int {
 	n := 0
 	for _, st := range o.states {
-		for _, dq := range st.deques {
-			n += len(dq)
-		}
+		n += st.nrows
 	}
 	return n
 }
 
-// StateBytes estimates the memory held by the frames.
+// StateBytes estimates the memory held by the frames: the retained
+// argument columns, the frame entries and the partition tables, in
+// O(number of specs).
 func (o *over) StateBytes() int {
 	n := 0
 	for _, st := range o.states {
-		for _, c := range st.chunks {
-			if c.arr != nil {
-				n += arrayBytes(c.arr.Data())
-			}
-		}
-		n += 16 * o.LiveGroups()
+		n += st.chunkBytes + 16*st.nrows + 24*len(st.deques) + st.parts.SizeBytes()
 	}
 	return n
 }
@@ -214,6 +211,9 @@ type overState struct {
 	next   int32
 	maxTs  int64
 	swept  int64
+
+	nrows      int // entries over all deques
+	chunkBytes int // buffer bytes of the retained chunks
 
 	pids  []uint32
 	rows  []int32
@@ -285,6 +285,9 @@ func (s *overState) batch(ec *exec.EvalContext, mem memory.Allocator, b arrow.Re
 	s.next++
 	chunk := &overChunk{arr: arg}
 	s.chunks[cid] = chunk
+	if arg != nil {
+		s.chunkBytes += arrayBytes(arg.Data())
+	}
 	if s.pids, err = s.parts.Groups(keys, n, nil, s.pids); err != nil {
 		return nil, err
 	}
@@ -296,6 +299,7 @@ func (s *overState) batch(ec *exec.EvalContext, mem memory.Allocator, b arrow.Re
 		s.maxTs = max(s.maxTs, t)
 		dq := append(s.deques[pid], overEntry{ts: t, chunk: cid, row: int32(i)})
 		chunk.refs++
+		s.nrows++
 		dq = s.trim(dq, t)
 		s.deques[pid] = dq
 		if err := s.fold(acc, dq, uint32(i)); err != nil {
@@ -308,6 +312,7 @@ func (s *overState) batch(ec *exec.EvalContext, mem memory.Allocator, b arrow.Re
 	for id, c := range s.chunks {
 		if c.refs == 0 {
 			if c.arr != nil {
+				s.chunkBytes -= arrayBytes(c.arr.Data())
 				c.arr.Release()
 			}
 			delete(s.chunks, id)
@@ -337,6 +342,7 @@ func (s *overState) trim(dq []overEntry, t int64) []overEntry {
 	for _, e := range dq[:drop] {
 		s.chunks[e.chunk].refs--
 	}
+	s.nrows -= drop
 	if drop == 0 {
 		return dq
 	}
@@ -389,6 +395,7 @@ func (s *overState) sweep() {
 		for _, e := range dq {
 			s.chunks[e.chunk].refs--
 		}
+		s.nrows -= len(dq)
 		s.deques[pid] = nil
 		gone = append(gone, uint32(pid))
 	}
@@ -403,6 +410,7 @@ func (s *overState) release() {
 		delete(s.chunks, id)
 	}
 	s.deques = nil
+	s.nrows, s.chunkBytes = 0, 0
 }
 
 func arrayBytes(d arrow.ArrayData) int {

@@ -20,6 +20,7 @@ type paneState struct {
 	keyTypes []arrow.DataType
 	specs    []exec.AggSpec
 	mem      memory.Allocator
+	types    []arrow.DataType // column types of a pane's snapshot state
 
 	panes   map[int64]*exec.HashAggregator
 	order   []int64 // live pane starts, sorted
@@ -31,11 +32,12 @@ type paneState struct {
 
 func newPaneState(a assignerSpec, keyTypes []arrow.DataType, specs []exec.AggSpec, mem memory.Allocator) (*paneState, error) {
 	// Validate the specs once.
-	if _, err := exec.NewHashAggregator(keyTypes, specs); err != nil {
+	h, err := exec.NewHashAggregator(keyTypes, specs)
+	if err != nil {
 		return nil, err
 	}
 	return &paneState{
-		a: a, keyTypes: keyTypes, specs: specs, mem: mem,
+		a: a, keyTypes: keyTypes, specs: specs, mem: mem, types: h.StateTypes(),
 		panes:   make(map[int64]*exec.HashAggregator),
 		lastEnd: math.MinInt64,
 		sel:     make(map[int64][]int32),

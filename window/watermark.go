@@ -61,6 +61,8 @@ type watermark struct {
 var (
 	_ exec.Operator    = (*watermark)(nil)
 	_ exec.Watermarker = (*watermark)(nil)
+	_ exec.Snapshotter = (*watermark)(nil)
+	_ exec.StateSizer  = (*watermark)(nil)
 )
 
 func (w *watermark) Schema() *arrow.Schema { return w.input.Schema() }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -43,7 +44,7 @@ func sourceFactory(options map[string]string) (sources.Factory, sources.Options,
 	return f, opts, nil
 }
 
-func (c *registryConnectors) OpenSource(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (exec.Operator, error) {
+func (c *registryConnectors) OpenSource(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (*planner.OpenedSource, error) {
 	f, opts, err := sourceFactory(options)
 	if err != nil {
 		return nil, err
@@ -54,7 +55,7 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 			errs.ReportError(exec.ErrorRecord{
 				Time: c.clock(), Level: "ERROR", Name: "DECODE", Message: r.Err.Error(),
 				DataRow: string(r.Data), Stream: r.Stream, Origin: r.Origin,
-				Partition: r.Partition, Offset: r.Offset,
+				Partition: r.Partition, Offset: r.Offset, Position: r.Position,
 			})
 		},
 	}
@@ -69,7 +70,49 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 	}
 	// The stream's watermark: its newest ROWTIME minus the allowed
 	// lateness, advancing with the clock once the source has been idle.
-	return window.NewWatermark(src, rt[0], opts.Duration("lateness"), opts.Duration("idle_timeout"), c.clock)
+	op, err := window.NewWatermark(src, rt[0], opts.Duration("lateness"), opts.Duration("idle_timeout"), c.clock)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	if own, ok := src.(interface{ Watermark() int64 }); ok {
+		// Sources with partitions (Kafka, Kinesis) know better: a
+		// partition that lags holds the watermark back.
+		op = &partitionedWatermark{Operator: op, source: own}
+	}
+	return &planner.OpenedSource{Op: op, Raw: src}, nil
+}
+
+// partitionedWatermark takes the smaller of the stream-wide watermark and
+// the source's own per-partition one.
+type partitionedWatermark struct {
+	exec.Operator
+	source interface{ Watermark() int64 }
+}
+
+// Watermark returns the minimum of both watermarks.
+func (p *partitionedWatermark) Watermark() int64 {
+	w := p.source.Watermark()
+	if m, ok := p.Operator.(exec.Watermarker); ok {
+		w = min(w, m.Watermark())
+	}
+	return w
+}
+
+// Snapshot forwards to the watermark operator's state.
+func (p *partitionedWatermark) Snapshot(w io.Writer) error {
+	if s, ok := p.Operator.(exec.Snapshotter); ok {
+		return s.Snapshot(w)
+	}
+	return nil
+}
+
+// Restore forwards to the watermark operator's state.
+func (p *partitionedWatermark) Restore(r io.Reader) error {
+	if s, ok := p.Operator.(exec.Snapshotter); ok {
+		return s.Restore(r)
+	}
+	return nil
 }
 
 func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[string]string) ([]planner.Column, error) {
@@ -116,8 +159,13 @@ func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema
 			raw[k] = v
 		}
 	}
+	checkpointing := false
 	for k, v := range options {
-		if k != "connector" {
+		switch k {
+		case "connector":
+		case planner.CheckpointingOption:
+			checkpointing = v == "true"
+		default:
 			raw[k] = v
 		}
 	}
@@ -132,6 +180,7 @@ func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema
 				Time: c.clock(), Level: "ERROR", Name: "DELIVERY", Message: reason.Error(), DataRow: row, Stream: stream,
 			})
 		},
+		Checkpointing: checkpointing,
 	}
 	return f.Open(ctx, env, opts)
 }

@@ -13,9 +13,13 @@ import (
 
 	_ "github.com/eddy-sql/eddy/sinks/discard"
 	_ "github.com/eddy-sql/eddy/sinks/file"
+	_ "github.com/eddy-sql/eddy/sinks/kafka"
+	_ "github.com/eddy-sql/eddy/sinks/kinesis"
 	_ "github.com/eddy-sql/eddy/sinks/stdout"
 	_ "github.com/eddy-sql/eddy/sources/file"
 	_ "github.com/eddy-sql/eddy/sources/generator"
+	_ "github.com/eddy-sql/eddy/sources/kafka"
+	_ "github.com/eddy-sql/eddy/sources/kinesis"
 	_ "github.com/eddy-sql/eddy/sources/stdin"
 )
 

@@ -34,6 +34,11 @@ type app struct {
 
 // newApp makes a session whose connectors come from the registries.
 func newApp(stdout, stderr io.Writer, format string) *app {
+	return newAppWithState(stdout, stderr, format, "")
+}
+
+// newAppWithState is newApp with checkpoints kept in stateDir ("" for none).
+func newAppWithState(stdout, stderr io.Writer, format, stateDir string) *app {
 	alloc := memory.NewGoAllocator()
 	terminal := false
 	if f, ok := stdout.(*os.File); ok {
@@ -43,7 +48,10 @@ func newApp(stdout, stderr io.Writer, format string) *app {
 	if format != "" {
 		conns.defaults["format"] = format
 	}
-	s := planner.NewSession(planner.Config{Connectors: conns, Alloc: alloc, Clock: time.Now})
+	s := planner.NewSession(planner.Config{
+		Connectors: conns, Alloc: alloc, Clock: time.Now, StateDir: stateDir,
+		Log: func(msg string) { fmt.Fprintf(stderr, "eddy: %s\n", msg) },
+	})
 	return &app{session: s, conns: conns, stderr: stderr}
 }
 
@@ -100,7 +108,7 @@ func printError(w io.Writer, err error) {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs, err := parseFlags(args, []string{"input", "output", "format", "set"}, []string{"explain"})
+	fs, err := parseFlags(args, []string{"input", "output", "format", "set", "state"}, []string{"explain"})
 	if err != nil {
 		fmt.Fprintf(stderr, "eddy run: %v\n", err)
 		return 2
@@ -114,7 +122,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "eddy run: --format %s: want table, json or csv\n", format)
 		return 2
 	}
-	a := newApp(stdout, stderr, format)
+	a := newAppWithState(stdout, stderr, format, fs.last("state", ""))
 	for _, in := range fs.values["input"] {
 		name, opts, err := parseBinding(in, true)
 		if err != nil {
@@ -185,7 +193,11 @@ func printErrorRecord(w io.Writer, r exec.ErrorRecord) {
 		if r.Partition != "" {
 			pos += " partition " + r.Partition
 		}
-		pos += fmt.Sprintf(" offset %d", r.Offset)
+		if r.Position != "" {
+			pos += " position " + r.Position
+		} else {
+			pos += fmt.Sprintf(" offset %d", r.Offset)
+		}
 		where = append(where, pos)
 	}
 	fmt.Fprintf(w, "error_stream: %s: %s (%s): %s\n", r.Name, r.Message, strings.Join(where, ", "), r.DataRow)

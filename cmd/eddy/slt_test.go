@@ -402,4 +402,3 @@ func sltFloat(f float64) string {
 	}
 	return strconv.FormatFloat(f, 'f', 3, 64)
 }
-

@@ -79,7 +79,7 @@ const flushSize = 64 << 10
 
 // sink writes encoded batches to one file.
 type sink struct {
-	path   string
+	path string
 	// staged is set with checkpoints: writes go to a staging file and reach
 	// path only when their checkpoint commits (commit.go).
 	staged *staging

@@ -47,6 +47,11 @@ func NewIngest(env sources.Env, opts sources.Options, batchSize int) (*Ingest, e
 		alloc = memory.DefaultAllocator
 	}
 	bat, err := sources.NewBatcher(alloc, env.Schema, opts.String("rowtime"), batchSize)
+	if err == nil && opts.String("arrival") != "" {
+		if err = bat.SetArrivalColumn(opts.String("arrival")); err != nil {
+			bat.Release()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,7 @@ func Options() []sources.OptionSpec {
 		{Name: "poll_interval", Kind: sources.KindDuration, Default: "200ms", Doc: "with follow, how often to look for new data"},
 		{Name: "batch_size", Kind: sources.KindInt, Default: "8192", Doc: "rows per batch at most"},
 		{Name: "linger", Kind: sources.KindDuration, Default: "100ms", Doc: "with follow, emit a partial batch once its oldest row is this old"},
+		{Name: "arrival", Doc: "a declared TIMESTAMP column whose value becomes APPROXIMATE_ARRIVAL_TIME (replaying recorded input); default: the time the record is read"},
 	}, codec.Options()...)
 }
 

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// checkpointApp is a windowed application over a paced, deterministic
+// generator (60,000 Nexmark events, about 3 s of wall time) writing to a
+// file destination.
+const checkpointApp = `
+CREATE STREAM bid (auction BIGINT, price BIGINT, date_time TIMESTAMP)
+  WITH (connector = 'generator', kind = 'nexmark', table = 'bid', count = '60000', rate = '%d', batch_size = '500');
+CREATE STREAM per_window (auction BIGINT, n BIGINT, total BIGINT, ws TIMESTAMP);
+CREATE PUMP counts AS INSERT INTO per_window
+  SELECT STREAM auction, COUNT(*), SUM(price), TUMBLE_START(ROWTIME, INTERVAL '1' SECOND)
+  FROM bid GROUP BY auction, TUMBLE(ROWTIME, INTERVAL '1' SECOND);
+`
+
+func fileLinesSorted(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	sort.Strings(lines)
+	return lines
+}
+
+// TestKillAndRestartLosesNothing runs the app uninterrupted, then again
+// killed with SIGKILL at random moments and restarted from its state
+// directory each time: the file destination's final output is identical.
+func TestKillAndRestartLosesNothing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref.jsonl")
+	app := writeFile(t, dir, "app.sql", fmt.Sprintf(checkpointApp, 0))
+	var errb bytes.Buffer
+	if code := run([]string{"run", app, "--output", "PER_WINDOW=file:" + ref}, nil, &bytes.Buffer{}, &errb); code != 0 {
+		t.Fatalf("reference run: exit %d: %s", code, errb.String())
+	}
+	want := fileLinesSorted(t, ref)
+	if len(want) < 50 {
+		t.Fatalf("reference run produced only %d rows", len(want))
+	}
+
+	paced := writeFile(t, dir, "paced.sql", fmt.Sprintf(checkpointApp, 20000))
+	state := filepath.Join(dir, "state")
+	out := filepath.Join(dir, "out.jsonl")
+	args := []string{"run", paced, "--state", state, "--set", "checkpoint_interval=150ms", "--output", "PER_WINDOW=file:" + out}
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	kills := 0
+	for attempt := 0; attempt < 4; attempt++ {
+		cmd := eddyCmd(args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run %d failed: %v\n%s", attempt, err, stderr.String())
+			}
+			attempt = 99 // finished before the kill
+		case <-time.After(time.Duration(300+rng.Intn(700)) * time.Millisecond):
+			cmd.Process.Kill() // SIGKILL: no cleanup runs
+			<-done
+			kills++
+		}
+	}
+	var stderr bytes.Buffer
+	final := eddyCmd(args...)
+	final.Stderr = &stderr
+	if err := final.Run(); err != nil {
+		t.Fatalf("final run: %v\n%s", err, stderr.String())
+	}
+	got := fileLinesSorted(t, out)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("after %d kills the output differs from the uninterrupted run: %d rows, want %d\nstderr of the final run:\n%s",
+			kills, len(got), len(want), stderr.String())
+	}
+	if kills == 0 {
+		t.Log("no run was killed before it finished; the machine was fast")
+	}
+}
+
+// TestCorruptCheckpointFallsBack damages the newest checkpoint: the run
+// warns, restores the previous one and still produces the full output.
+func TestCorruptCheckpointFallsBack(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	app := writeFile(t, dir, "app.sql", fmt.Sprintf(checkpointApp, 20000))
+	state := filepath.Join(dir, "state")
+	out := filepath.Join(dir, "out.jsonl")
+	args := []string{"run", app, "--state", state, "--set", "checkpoint_interval=100ms", "--output", "PER_WINDOW=file:" + out}
+	cmd := eddyCmd(args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	cmd.Process.Kill()
+	cmd.Wait()
+	chks, _ := filepath.Glob(filepath.Join(state, "checkpoints", "chk-*"))
+	sort.Strings(chks)
+	if len(chks) < 2 {
+		t.Skipf("only %d checkpoints were taken before the kill on this machine", len(chks))
+	}
+	newest := chks[len(chks)-1]
+	states, _ := filepath.Glob(filepath.Join(newest, "state-*.bin"))
+	if len(states) == 0 {
+		t.Fatal("checkpoint holds no state file")
+	}
+	if err := os.WriteFile(states[0], []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	if code := run(args, nil, &bytes.Buffer{}, &errb); code != 0 {
+		t.Fatalf("restart: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "skipping checkpoint") || !strings.Contains(errb.String(), "checksum mismatch") {
+		t.Errorf("no warning about the corrupt checkpoint: %s", errb.String())
+	}
+	ref := filepath.Join(dir, "ref.jsonl")
+	noPace := writeFile(t, dir, "ref.sql", fmt.Sprintf(checkpointApp, 0))
+	if code := run([]string{"run", noPace, "--output", "PER_WINDOW=file:" + ref}, nil, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
+		t.Fatal("reference run failed")
+	}
+	if got, want := fileLinesSorted(t, out), fileLinesSorted(t, ref); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("output after falling back differs: %d rows, want %d", len(got), len(want))
+	}
+}

@@ -1,0 +1,89 @@
+package firehose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// stagingPrefix is where exactly-once objects wait for their checkpoint.
+func stagingPrefix(name string) string { return ".eddy-staging/" + name + "/" }
+
+func manifestKey(name string, checkpoint int64) string {
+	return stagingPrefix(name) + "checkpoint-" + strconv.FormatInt(checkpoint, 10) + ".manifest"
+}
+
+// Prepare delivers the buffer and, with exactly_once, records the objects
+// staged since the last Prepare in a manifest for checkpoint; they stay
+// invisible until Commit. Without exactly_once it is Flush.
+func (s *sink) Prepare(ctx context.Context, checkpoint int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if err := s.deliver(ctx); err != nil {
+		return err
+	}
+	if !s.exactly {
+		return nil
+	}
+	manifest := strings.Join(s.staged, "\n")
+	if err := s.dest.store.Put(ctx, manifestKey(s.name, checkpoint), []byte(manifest)); err != nil {
+		return fmt.Errorf("firehose: prepare %d: %w", checkpoint, err)
+	}
+	s.staged = nil
+	return nil
+}
+
+// Commit publishes the objects prepared for checkpoint (moving each into
+// place) and removes the manifest. It is idempotent: objects already
+// moved, or a manifest already removed, are skipped. It works in a new
+// process too, since the manifest is in the store.
+func (s *sink) Commit(ctx context.Context, checkpoint int64) error {
+	return s.finish(ctx, checkpoint, true)
+}
+
+// Abort deletes the objects prepared for checkpoint and the manifest.
+func (s *sink) Abort(ctx context.Context, checkpoint int64) error {
+	return s.finish(ctx, checkpoint, false)
+}
+
+func (s *sink) finish(ctx context.Context, checkpoint int64, publish bool) error {
+	if !s.exactly {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mk := manifestKey(s.name, checkpoint)
+	data, err := s.dest.store.Get(ctx, mk)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("firehose: checkpoint %d: %w", checkpoint, err)
+	}
+	for _, key := range strings.Split(string(data), "\n") {
+		if key == "" {
+			continue
+		}
+		staged := stagingPrefix(s.name) + key
+		if publish {
+			err = s.dest.store.Move(ctx, staged, key)
+			if errors.Is(err, ErrNotFound) {
+				err = nil
+			}
+		} else {
+			err = s.dest.store.Delete(ctx, staged)
+		}
+		if err != nil {
+			return fmt.Errorf("firehose: checkpoint %d: %w", checkpoint, err)
+		}
+	}
+	if err := s.dest.store.Delete(ctx, mk); err != nil {
+		return fmt.Errorf("firehose: checkpoint %d: %w", checkpoint, err)
+	}
+	return nil
+}

@@ -1,0 +1,4 @@
+package window
+
+// ErrRestorePanic exposes errRestorePanic to the external tests.
+var ErrRestorePanic = errRestorePanic

@@ -1,0 +1,278 @@
+package window
+
+import (
+	"container/heap"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// keyedHeader gives the row counts of a session/stagger snapshot's
+// sections, which follow in this order: the key table's free ids, its live
+// keys (when there are key columns), every slot (key id, generation, end,
+// open, then the accumulators' state), the free slots, the windows (key id,
+// start, end, slot, by key id then start) and the end heap (end, slot,
+// generation, in heap order). Ids are kept as they were, so windows close
+// and are reported in the same order after a restore.
+type keyedHeader struct {
+	Keys, KeyFree   int
+	Slots, SlotFree int
+	Windows, Heap   int
+}
+
+var keyedSlotTypes = []arrow.DataType{
+	arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Uint32,
+	arrow.PrimitiveTypes.Int64, arrow.FixedWidthTypes.Boolean,
+}
+
+var keyedWindowTypes = []arrow.DataType{
+	arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Int64,
+	arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Uint32,
+}
+
+var keyedHeapTypes = []arrow.DataType{
+	arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Uint32,
+}
+
+func (s *keyedState) snapshotHeader(h *groupByHeader) {
+	nw := 0
+	for _, ws := range s.windows {
+		nw += len(ws)
+	}
+	h.Keyed = &keyedHeader{
+		Keys: s.keys.Len(), KeyFree: len(s.keys.FreeIDs(nil)),
+		Slots: len(s.slotKey), SlotFree: len(s.free),
+		Windows: nw, Heap: len(s.ends),
+	}
+}
+
+func (s *keyedState) writeState(w *snapWriter) error {
+	if err := w.uint32s(s.keys.FreeIDs(nil)); err != nil {
+		return err
+	}
+	if len(s.keys.KeyTypes()) > 0 {
+		keys, err := s.keys.KeyArrays(s.mem, s.keys.LiveIDs(nil))
+		if err != nil {
+			return err
+		}
+		err = w.record(keys, s.keys.Len())
+		release(keys)
+		if err != nil {
+			return err
+		}
+	}
+	if err := s.writeSlots(w); err != nil {
+		return err
+	}
+	if err := w.uint32s(s.free); err != nil {
+		return err
+	}
+	var wk, wslot []uint32
+	var wstart, wend []int64
+	for k, ws := range s.windows {
+		for _, x := range ws {
+			wk = append(wk, uint32(k))
+			wstart = append(wstart, x.start)
+			wend = append(wend, x.end)
+			wslot = append(wslot, x.slot)
+		}
+	}
+	cols := []arrow.Array{uint32Array(s.mem, wk), int64Array(s.mem, wstart), int64Array(s.mem, wend), uint32Array(s.mem, wslot)}
+	err := w.record(cols, len(wk))
+	release(cols)
+	if err != nil {
+		return err
+	}
+	hend := make([]int64, len(s.ends))
+	hslot := make([]uint32, len(s.ends))
+	hgen := make([]uint32, len(s.ends))
+	for i, e := range s.ends {
+		hend[i], hslot[i], hgen[i] = e.end, e.slot, e.gen
+	}
+	cols = []arrow.Array{int64Array(s.mem, hend), uint32Array(s.mem, hslot), uint32Array(s.mem, hgen)}
+	err = w.record(cols, len(hend))
+	release(cols)
+	return err
+}
+
+func (s *keyedState) writeSlots(w *snapWriter) error {
+	n := len(s.slotKey)
+	ids := make([]uint32, n)
+	for i := range ids {
+		ids[i] = uint32(i)
+	}
+	cols := []arrow.Array{uint32Array(s.mem, s.slotKey), uint32Array(s.mem, s.slotGen), int64Array(s.mem, s.slotEnd), boolArray(s.mem, s.slotOK)}
+	defer func() { release(cols) }()
+	for _, acc := range s.accs {
+		st, err := acc.State(s.mem, ids)
+		if err != nil {
+			return err
+		}
+		cols = append(cols, st...)
+	}
+	return w.record(cols, n)
+}
+
+func (s *keyedState) slotTypes() []arrow.DataType {
+	types := append([]arrow.DataType(nil), keyedSlotTypes...)
+	for _, acc := range s.accs {
+		types = append(types, acc.StateTypes()...)
+	}
+	return types
+}
+
+func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
+	kh := h.Keyed
+	if kh == nil || h.Panes != nil {
+		return fmt.Errorf("%w: not a session or stagger window snapshot", ErrSnapshot)
+	}
+	if kh.Keys < 0 || kh.KeyFree < 0 || kh.Slots < 0 || kh.SlotFree < 0 || kh.Windows < 0 || kh.Heap < 0 {
+		return fmt.Errorf("%w: negative count", ErrSnapshot)
+	}
+	keyFree, err := r.uint32s(kh.KeyFree)
+	if err != nil {
+		return err
+	}
+	var keyCols []arrow.Array
+	if types := s.keys.KeyTypes(); len(types) > 0 {
+		rec, err := r.record(types, kh.Keys)
+		if err != nil {
+			return err
+		}
+		defer rec.Release()
+		keyCols = rec.Columns()
+	}
+	if err := s.keys.Load(keyCols, kh.Keys, keyFree); err != nil {
+		return err
+	}
+	liveKey := make([]bool, s.keys.Cap())
+	for _, id := range s.keys.LiveIDs(nil) {
+		liveKey[id] = true
+	}
+	if err := s.loadSlots(r, kh.Slots, liveKey); err != nil {
+		return err
+	}
+	if s.free, err = r.uint32s(kh.SlotFree); err != nil {
+		return err
+	}
+	isFree := make([]bool, len(s.slotKey))
+	for _, slot := range s.free {
+		if int(slot) >= len(isFree) || isFree[slot] || s.slotOK[slot] {
+			return fmt.Errorf("%w: bad free slot %d", ErrSnapshot, slot)
+		}
+		isFree[slot] = true
+	}
+	if len(s.free)+s.nlive != len(s.slotKey) {
+		return fmt.Errorf("%w: %d free and %d open slots of %d", ErrSnapshot, len(s.free), s.nlive, len(s.slotKey))
+	}
+	if err := s.loadWindows(r, kh.Windows, liveKey); err != nil {
+		return err
+	}
+	return s.loadHeap(r, kh.Heap)
+}
+
+func (s *keyedState) loadSlots(r *snapReader, n int, liveKey []bool) error {
+	rec, err := r.record(s.slotTypes(), n)
+	if err != nil {
+		return err
+	}
+	defer rec.Release()
+	s.slotKey = append([]uint32(nil), rec.Column(0).(*array.Uint32).Uint32Values()...)
+	s.slotGen = append([]uint32(nil), rec.Column(1).(*array.Uint32).Uint32Values()...)
+	s.slotEnd = append([]int64(nil), rec.Column(2).(*array.Int64).Int64Values()...)
+	ok := rec.Column(3).(*array.Boolean)
+	s.slotOK = make([]bool, n)
+	s.nlive = 0
+	for i := range n {
+		s.slotOK[i] = ok.IsValid(i) && ok.Value(i)
+		if !s.slotOK[i] {
+			continue
+		}
+		s.nlive++
+		if k := s.slotKey[i]; int(k) >= len(liveKey) || !liveKey[k] {
+			return fmt.Errorf("%w: open slot %d of unknown key %d", ErrSnapshot, i, k)
+		}
+	}
+	ids := make([]uint32, n)
+	for i := range ids {
+		ids[i] = uint32(i)
+	}
+	cols := rec.Columns()[len(keyedSlotTypes):]
+	for i, acc := range s.accs {
+		k := len(acc.StateTypes())
+		acc.Grow(n)
+		if err := acc.LoadState(cols[:k], ids); err != nil {
+			return fmt.Errorf("aggregate %d: %w", i, err)
+		}
+		cols = cols[k:]
+	}
+	return nil
+}
+
+func (s *keyedState) loadWindows(r *snapReader, n int, liveKey []bool) error {
+	rec, err := r.record(keyedWindowTypes, n)
+	if err != nil {
+		return err
+	}
+	defer rec.Release()
+	keys := rec.Column(0).(*array.Uint32).Uint32Values()
+	starts := rec.Column(1).(*array.Int64).Int64Values()
+	ends := rec.Column(2).(*array.Int64).Int64Values()
+	slots := rec.Column(3).(*array.Uint32).Uint32Values()
+	s.windows = make([][]keyedWindow, s.keys.Cap())
+	used := make([]bool, len(s.slotKey))
+	for i := range n {
+		k, slot := keys[i], slots[i]
+		if int(k) >= len(liveKey) || !liveKey[k] {
+			return fmt.Errorf("%w: window of unknown key %d", ErrSnapshot, k)
+		}
+		if int(slot) >= len(used) || used[slot] || !s.slotOK[slot] || s.slotKey[slot] != k || s.slotEnd[slot] != ends[i] {
+			return fmt.Errorf("%w: window %d does not match its slot %d", ErrSnapshot, i, slot)
+		}
+		if starts[i] > ends[i] {
+			return fmt.Errorf("%w: window %d ends before it starts", ErrSnapshot, i)
+		}
+		used[slot] = true
+		s.windows[k] = append(s.windows[k], keyedWindow{start: starts[i], end: ends[i], slot: slot})
+	}
+	if n != s.nlive {
+		return fmt.Errorf("%w: %d windows for %d open slots", ErrSnapshot, n, s.nlive)
+	}
+	for k, live := range liveKey {
+		if live && len(s.windows[k]) == 0 {
+			return fmt.Errorf("%w: key %d has no window", ErrSnapshot, k)
+		}
+	}
+	return nil
+}
+
+func (s *keyedState) loadHeap(r *snapReader, n int) error {
+	rec, err := r.record(keyedHeapTypes, n)
+	if err != nil {
+		return err
+	}
+	defer rec.Release()
+	ends := rec.Column(0).(*array.Int64).Int64Values()
+	slots := rec.Column(1).(*array.Uint32).Uint32Values()
+	gens := rec.Column(2).(*array.Uint32).Uint32Values()
+	s.ends = make(endHeap, n)
+	queued := make([]bool, len(s.slotKey))
+	for i := range n {
+		if int(slots[i]) >= len(s.slotKey) {
+			return fmt.Errorf("%w: heap entry of unknown slot %d", ErrSnapshot, slots[i])
+		}
+		s.ends[i] = endEntry{end: ends[i], slot: slots[i], gen: gens[i]}
+		if s.slotOK[slots[i]] && s.slotGen[slots[i]] == gens[i] {
+			queued[slots[i]] = true
+		}
+	}
+	for slot, ok := range s.slotOK {
+		if ok && !queued[slot] {
+			return fmt.Errorf("%w: open slot %d is not queued to close", ErrSnapshot, slot)
+		}
+	}
+	// A no-op on the heap Snapshot wrote; it repairs the order otherwise.
+	heap.Init(&s.ends)
+	return nil
+}
