@@ -90,9 +90,7 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 		t.Fatalf("after %d kills the output differs from the uninterrupted run: %d rows, want %d\nstderr of the final run:\n%s",
 			kills, len(got), len(want), stderr.String())
 	}
-	if kills == 0 {
-		t.Log("no run was killed before it finished; the machine was fast")
-	}
+	t.Logf("%d runs killed with SIGKILL before the final one", kills)
 }
 
 // TestCorruptCheckpointFallsBack damages the newest checkpoint: the run

@@ -29,11 +29,24 @@ type staging struct {
 	append bool
 }
 
-// commitRecord is the content of PATH.eddy-commit.
+// commitRecord is the content of PATH.eddy-commit: the last committed
+// checkpoint and the file's length then, and the lengths at the checkpoints
+// before it, so that a restart from an older checkpoint (the newest was
+// damaged) can take back what the newer ones published.
 type commitRecord struct {
+	Checkpoint int64           `json:"checkpoint"`
+	Length     int64           `json:"length"`
+	History    []commitHistory `json:"history,omitempty"`
+}
+
+// commitHistory is one earlier commit.
+type commitHistory struct {
 	Checkpoint int64 `json:"checkpoint"`
 	Length     int64 `json:"length"`
 }
+
+// keptHistory is how many earlier commits a commit record remembers.
+const keptHistory = 16
 
 func (s *sink) stagingPath() string { return s.path + ".eddy-staging" }
 func (s *sink) commitPath() string  { return s.path + ".eddy-commit" }
@@ -140,7 +153,10 @@ func (s *sink) Commit(_ context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if rec.Checkpoint >= id {
+	if rec.Checkpoint > id {
+		return s.rollBack(rec, id)
+	}
+	if rec.Checkpoint == id {
 		for _, p := range pending {
 			if p <= rec.Checkpoint {
 				os.Remove(s.pendingPath(p))
@@ -179,7 +195,11 @@ func (s *sink) Commit(_ context.Context, id int64) error {
 	if err := out.Sync(); err != nil {
 		return s.wrap("sync", err)
 	}
-	if err := s.writeCommit(commitRecord{Checkpoint: id, Length: length}); err != nil {
+	hist := append([]commitHistory{{Checkpoint: rec.Checkpoint, Length: rec.Length}}, rec.History...)
+	if len(hist) > keptHistory {
+		hist = hist[:keptHistory]
+	}
+	if err := s.writeCommit(commitRecord{Checkpoint: id, Length: length, History: hist}); err != nil {
 		return err
 	}
 	for _, p := range pending {
@@ -188,6 +208,22 @@ func (s *sink) Commit(_ context.Context, id int64) error {
 		}
 	}
 	return nil
+}
+
+// rollBack makes the file what it was when checkpoint id committed: the
+// engine restarts from id because a newer checkpoint was damaged, and will
+// produce the newer output again.
+func (s *sink) rollBack(rec commitRecord, id int64) error {
+	for i, h := range rec.History {
+		if h.Checkpoint != id {
+			continue
+		}
+		if err := os.Truncate(s.path, h.Length); err != nil {
+			return s.wrap("roll back", err)
+		}
+		return s.writeCommit(commitRecord{Checkpoint: id, Length: h.Length, History: rec.History[i+1:]})
+	}
+	return fmt.Errorf("file %s: cannot go back to checkpoint %d: the commit record remembers only %d earlier checkpoints", s.path, id, len(rec.History))
 }
 
 // Abort discards the output prepared for checkpoints id and later, and the
