@@ -156,6 +156,8 @@ func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*J
 type dest struct {
 	def     *StreamDef
 	options map[string]string
+	// withRowtime delivers ROWTIME as a column too (retained history).
+	withRowtime bool
 }
 
 // destinations lists the streams that leave the application: those with a
@@ -178,11 +180,21 @@ func (b *jobBuilder) destinations() ([]dest, error) {
 			if !s.cfg.Connectors.IsSink(c) {
 				return nil, fmt.Errorf("stream %s is written by a pump but connector %q cannot be a destination", quoteIdent(name), c)
 			}
-			out = append(out, dest{def: def, options: def.Options})
+			out = append(out, dest{def: def, options: connectorOptions(def.Options)})
 			continue
 		}
 		if written[name] && b.readers[name] == 0 && def.Connector() == "" {
 			out = append(out, dest{def: def, options: s.cfg.DefaultOutput})
+		}
+	}
+	for _, name := range s.cat.streamNames() {
+		def := s.cat.streams[name]
+		opts, err := s.retainDestination(def)
+		if err != nil {
+			return nil, err
+		}
+		if opts != nil {
+			out = append(out, dest{def: def, options: opts, withRowtime: true})
 		}
 	}
 	for k := range s.outputs {
@@ -297,7 +309,18 @@ func (b *jobBuilder) destination(d dest) error {
 	if err != nil {
 		return err
 	}
-	return b.deliver(d.def.Name, sub, streamScope(d.def, b.s.isSourceStream(d.def)), d.options, b.s.errorDownstream()[d.def.Name])
+	sc := streamScope(d.def, b.s.isSourceStream(d.def))
+	name := d.def.Name
+	if d.withRowtime {
+		shown := &scope{fields: append([]field(nil), sc.fields...)}
+		for i := range shown.fields {
+			if shown.fields[i].Name == exec.RowtimeColumn {
+				shown.fields[i].Hidden = false
+			}
+		}
+		sc, name = shown, d.def.Name+" history"
+	}
+	return b.deliver(name, sub, sc, d.options, b.s.errorDownstream()[d.def.Name])
 }
 
 // deliver projects op's visible columns and adds a task draining them into
@@ -353,10 +376,7 @@ func (b *jobBuilder) deliver(name string, op exec.Operator, sc *scope, options m
 // source opens def's connector and adds the task feeding its stream,
 // running a pushed-down predicate first when the stream has one reader.
 func (b *jobBuilder) source(def *StreamDef) error {
-	opts := map[string]string{}
-	for k, v := range def.Options {
-		opts[k] = v
-	}
+	opts := connectorOptions(def.Options)
 	if wm := def.Watermark; wm != nil {
 		// WATERMARK FOR c AS c - INTERVAL …: c is the event time (ROWTIME)
 		// and the interval the allowed lateness.

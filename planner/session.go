@@ -45,6 +45,7 @@ type Session struct {
 	outputs  map[string]map[string]string
 	settings map[string]string
 	queries  []*adhocQuery
+	reports  map[string]*ReportDef
 	ctx      context.Context
 }
 
@@ -84,7 +85,7 @@ func NewSession(cfg Config) *Session {
 	s := &Session{
 		cfg: cfg, cat: newCatalog(),
 		inputs: map[string]map[string]string{}, outputs: map[string]map[string]string{},
-		settings: map[string]string{},
+		settings: map[string]string{}, reports: map[string]*ReportDef{},
 	}
 	s.cat.streams[exec.ErrorStreamName] = errorStreamDef()
 	return s
@@ -129,6 +130,8 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 		name := fmt.Sprintf("QUERY_%d", len(s.queries)+1)
 		s.queries = append(s.queries, &adhocQuery{name: name, plan: s.optimize(n), src: src})
 		return &Result{Query: name}, nil
+	case *sql.CreateReport:
+		return s.createReport(st)
 	case *sql.Drop:
 		return s.drop(st)
 	case *sql.Show:
@@ -180,6 +183,9 @@ func (s *Session) createStream(st *sql.CreateStream) (*Result, error) {
 	}
 	for _, o := range st.Options {
 		def.Options[o.Key] = o.Value
+	}
+	if v, ok := def.Options[RetainOption]; ok && durationOption(v) <= 0 && !isIntervalText(v) {
+		return nil, st.Src.Errorf(st.At, "stream %s: retain = '%s': want a period such as '24 hours'", quoteIdent(st.Name), v)
 	}
 	if c := def.Connector(); c != "" && !s.cfg.Connectors.IsSource(c) && !s.cfg.Connectors.IsSink(c) {
 		pos := st.At

@@ -21,7 +21,8 @@ type Stmt struct {
 func (s *Stmt) Base() *Stmt { return s }
 
 // Statement is one parsed statement: *CreateStream, *CreatePump, *Insert,
-// *SelectStatement, *Drop, *Show, *Describe, *Explain or *Set.
+// *SelectStatement, *CreateReport, *Drop, *Show, *Describe, *Explain or
+// *Set.
 type Statement interface {
 	Base() *Stmt
 }
@@ -93,6 +94,23 @@ type Insert struct {
 type SelectStatement struct {
 	Stmt
 	Query *Query
+}
+
+// CreateReport is CREATE [OR REPLACE] REPORT name SCHEDULE 'cron' | EVERY
+// INTERVAL … AS query [WITH (options)]: a bounded query over retained
+// stream history, run on a schedule.
+type CreateReport struct {
+	Stmt
+	Name      string
+	NamePos   Pos
+	OrReplace bool
+	// Cron is the SCHEDULE expression (e.g. '0 8 * * *', or with a
+	// CRON_TZ=Europe/Paris prefix); empty when Every is set.
+	Cron string
+	// Every is the EVERY INTERVAL period; zero when Cron is set.
+	Every   Interval
+	Query   *Query
+	Options []Option
 }
 
 // Drop is DROP STREAM|PUMP [IF EXISTS] name.

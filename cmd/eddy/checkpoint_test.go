@@ -138,3 +138,68 @@ func TestCorruptCheckpointFallsBack(t *testing.T) {
 		t.Errorf("output after falling back differs: %d rows, want %d", len(got), len(want))
 	}
 }
+
+// TestUnusableStateDirectoryStopsClearly: a state directory that cannot be
+// read stops the run at once with a message naming it.
+func TestUnusableStateDirectoryStopsClearly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	os.MkdirAll(state, 0o755)
+	writeFile(t, state, "checkpoints", "not a directory")
+	app := writeFile(t, dir, "app.sql", fmt.Sprintf(checkpointApp, 0))
+	var errb bytes.Buffer
+	code := run([]string{"run", app, "--state", state, "--output", "PER_WINDOW=discard"}, nil, &bytes.Buffer{}, &errb)
+	if code == 0 || !strings.Contains(errb.String(), filepath.Join(state, "checkpoints")) || !strings.Contains(errb.String(), "not a directory") {
+		t.Fatalf("exit %d, stderr %s", code, errb.String())
+	}
+}
+
+// TestChangedPumpStartsFresh changes one pump's SQL between runs: the
+// restart keeps the other pump's state and names the one that starts fresh.
+func TestChangedPumpStartsFresh(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	two := `
+CREATE STREAM bid (auction BIGINT, price BIGINT) WITH (connector = 'generator', kind = 'nexmark', table = 'bid', count = '5000');
+CREATE STREAM a_out (auction BIGINT, n BIGINT);
+CREATE STREAM b_out (m BIGINT);
+CREATE PUMP a_pump AS INSERT INTO a_out SELECT STREAM auction, COUNT(*) FROM bid GROUP BY auction, FLOOR(ROWTIME TO SECOND);
+CREATE PUMP b_pump AS INSERT INTO b_out SELECT STREAM MAX(price %s) FROM bid GROUP BY FLOOR(ROWTIME TO SECOND);
+`
+	first := writeFile(t, dir, "first.sql", fmt.Sprintf(two, ""))
+	second := writeFile(t, dir, "second.sql", fmt.Sprintf(two, "* 2"))
+	for i, app := range []string{first, second} {
+		var errb bytes.Buffer
+		code := run([]string{"run", app, "--state", state, "--output", "A_OUT=discard", "--output", "B_OUT=discard"}, nil, &bytes.Buffer{}, &errb)
+		if code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i, code, errb.String())
+		}
+		if i == 1 {
+			if !strings.Contains(errb.String(), "restored checkpoint") {
+				t.Errorf("the second run did not restore: %s", errb.String())
+			}
+			if !strings.Contains(errb.String(), "pump B_PUMP starts with fresh state") || strings.Contains(errb.String(), "A_PUMP starts") {
+				t.Errorf("wrong pumps start fresh: %s", errb.String())
+			}
+		}
+	}
+}
+
+// TestMaxStateStopsARunawayQuery: a query whose window state outgrows
+// max_state stops with a clear error instead of exhausting memory.
+func TestMaxStateStopsARunawayQuery(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	app := writeFile(t, dir, "app.sql", `
+SET max_state = '64KiB';
+CREATE STREAM bid (bidder BIGINT, price BIGINT) WITH (connector = 'generator', kind = 'nexmark', table = 'bid', count = '200000');
+SELECT STREAM bidder, COUNT(*) FROM bid GROUP BY bidder, FLOOR(ROWTIME TO HOUR);
+`)
+	var errb bytes.Buffer
+	code := run([]string{"run", app, "--output", "QUERY_1=discard"}, nil, &bytes.Buffer{}, &errb)
+	if code == 0 || !strings.Contains(errb.String(), "max_state") || !strings.Contains(errb.String(), "state limit exceeded") {
+		t.Fatalf("exit %d, stderr %s", code, errb.String())
+	}
+}

@@ -13,6 +13,8 @@ import (
 
 	_ "github.com/eddy-sql/eddy/sinks/discard"
 	_ "github.com/eddy-sql/eddy/sinks/file"
+	_ "github.com/eddy-sql/eddy/sinks/firehose"
+	_ "github.com/eddy-sql/eddy/sinks/function"
 	_ "github.com/eddy-sql/eddy/sinks/kafka"
 	_ "github.com/eddy-sql/eddy/sinks/kinesis"
 	_ "github.com/eddy-sql/eddy/sinks/stdout"
