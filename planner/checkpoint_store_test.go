@@ -51,7 +51,6 @@ func TestCheckpointStore(t *testing.T) {
 	}
 }
 
-
 func TestCoordinatorAbandonsAFailedCheckpointAndGoesOn(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
