@@ -203,3 +203,48 @@ SELECT STREAM bidder, COUNT(*) FROM bid GROUP BY bidder, FLOOR(ROWTIME TO HOUR);
 		t.Fatalf("exit %d, stderr %s", code, errb.String())
 	}
 }
+
+// TestKillAndRestartFirehoseDirectoryIsExactlyOnce is the crash test for a
+// firehose destination on a local directory: after kills and restarts, the
+// objects hold every result row exactly once.
+func TestKillAndRestartFirehoseDirectoryIsExactlyOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref.jsonl")
+	if code := run([]string{"run", writeFile(t, dir, "ref.sql", fmt.Sprintf(checkpointApp, 0)), "--output", "PER_WINDOW=file:" + ref}, nil, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
+		t.Fatal("reference run failed")
+	}
+	want := fileLinesSorted(t, ref)
+	state, objects := filepath.Join(dir, "state"), filepath.Join(dir, "objects")
+	args := []string{"run", writeFile(t, dir, "paced.sql", fmt.Sprintf(checkpointApp, 20000)), "--state", state,
+		"--set", "checkpoint_interval=150ms", "--output", "PER_WINDOW=firehose:?destination=file://" + objects + "&buffer_interval=100ms"}
+	for attempt := 0; attempt < 3; attempt++ {
+		cmd := eddyCmd(args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(400+200*attempt) * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	var errb bytes.Buffer
+	if code := run(args, nil, &bytes.Buffer{}, &errb); code != 0 {
+		t.Fatalf("final run: %s", errb.String())
+	}
+	var got []string
+	filepath.Walk(objects, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && !strings.HasPrefix(info.Name(), ".") {
+			data, _ := os.ReadFile(p)
+			for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+				if l != "" {
+					got = append(got, l)
+				}
+			}
+		}
+		return nil
+	})
+	sort.Strings(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("objects hold %d rows, want %d exactly once", len(got), len(want))
+	}
+}

@@ -149,9 +149,13 @@ func New(ctx context.Context, env sinks.Env, cfg Config) (sinks.Sink, error) {
 		if _, ok := dest.records.(*httpDest); (ok && s.comp != None && s.comp != Gzip) || (!ok && s.comp != None) {
 			return nil, fmt.Errorf("firehose: %w: compression %s is not available for %s", sources.ErrOption, s.comp, dest.records)
 		}
-		if s.exactly {
+		if cfg.ExactlyOnce {
 			return nil, fmt.Errorf("firehose: %w: exactly_once needs a file or s3 destination", sources.ErrOption)
 		}
+	} else if env.Checkpointing {
+		// With the engine's checkpoints, objects to a directory or S3 are
+		// published only when their checkpoint completes.
+		s.exactly = true
 	}
 	s.prefix, s.errPrefix = cfg.Prefix, cfg.ErrorOutputPrefix
 	if s.errPrefix == "" {
