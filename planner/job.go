@@ -434,7 +434,7 @@ func (b *jobBuilder) source(def *StreamDef) error {
 // checkpoint gate (when there is one) between batches.
 func runSource(ctx context.Context, op exec.Operator, w *exec.StreamWriter, g *gate) (err error) {
 	if g == nil {
-		return exec.Pipe(ctx, op, w)
+		g = &gate{}
 	}
 	g.enter()
 	defer g.exit()
@@ -458,7 +458,10 @@ func runSource(ctx context.Context, op exec.Operator, w *exec.StreamWriter, g *g
 		if m, ok := op.(exec.Watermarker); ok {
 			wm = m.Watermark()
 		}
-		if err := w.Write(ctx, batch, wm); err != nil {
+		// A batch the source has handed over is part of its position: it
+		// is published even when the source is being stopped (the rest of
+		// the pipeline keeps running until it drains).
+		if err := w.Write(context.WithoutCancel(ctx), batch, wm); err != nil {
 			return err
 		}
 	}
