@@ -168,13 +168,15 @@ func (h *HashAggregator) LoadStateColumns(cols []arrow.Array, rows int, free []u
 	h.tmp = h.table.LiveIDs(h.tmp[:0])
 	rest := cols[nk:]
 	n := h.table.Cap()
+	for _, acc := range h.accs {
+		acc.Grow(n)
+	}
 	for i, acc := range h.accs {
 		k := len(acc.StateTypes())
 		if len(rest) < k {
 			h.Reset()
 			return fmt.Errorf("%w: hash aggregate load: too few state columns for aggregate %d", ErrAggState, i)
 		}
-		acc.Grow(n)
 		if err := acc.LoadState(rest[:k], h.tmp); err != nil {
 			h.Reset()
 			return fmt.Errorf("hash aggregate load: aggregate %d: %w", i, err)

@@ -102,7 +102,8 @@ type windowState interface {
 // At the input's io.EOF every open window is flushed in one last batch, then
 // Next returns io.EOF. Every Next returns one batch (possibly empty) per
 // input batch. The operator owns input, implements exec.Watermarker (the
-// watermark it closed windows up to), LateCounter and StateCounter.
+// watermark it closed windows up to), LateCounter, StateCounter,
+// exec.Snapshotter and exec.StateSizer.
 func NewGroupBy(input exec.Operator, cfg Config) (exec.Operator, error) {
 	if input == nil || cfg.Assigner == nil || cfg.Alloc == nil {
 		return nil, errors.New("window: group by: input, assigner and allocator are required")

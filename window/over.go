@@ -73,7 +73,8 @@ type OverConfig struct {
 // in arrival order). Each partition keeps only the rows its frame can still
 // reach (RANGE: newer than the latest time minus Range; ROWS: the last
 // Preceding rows), and partitions no frame can reach any
-// more are dropped, so memory is bounded by the frames. It owns input.
+// more are dropped, so memory is bounded by the frames. It owns input and
+// implements StateCounter, exec.Snapshotter and exec.StateSizer.
 func NewOver(input exec.Operator, cfg OverConfig) (exec.Operator, error) {
 	if input == nil || cfg.Alloc == nil {
 		return nil, errors.New("window: over: input and allocator are required")

@@ -23,7 +23,7 @@ import (
 // with processing time: by the time elapsed since the last row. So the last
 // window of a quiet stream closes. At io.EOF the watermark becomes
 // math.MaxInt64. clock nil means time.Now. The operator owns input and
-// implements exec.Watermarker.
+// implements exec.Watermarker, exec.Snapshotter and exec.StateSizer.
 func NewWatermark(input exec.Operator, timeCol int, lateness, idleTimeout time.Duration, clock func() time.Time) (exec.Operator, error) {
 	if input == nil {
 		return nil, errors.New("window: watermark: nil input")
