@@ -7,7 +7,9 @@
 // DefaultFunctions) evaluate whole Arrow columns; a failure confined to one
 // row is a row error that sends the row to the error stream. Aggregation
 // (AggSpec, Accumulator, GroupTable, HashAggregator) keeps per-group state
-// in typed column slices; the window package builds windows on it.
+// in typed column slices; the window package builds windows on it. Every
+// accumulator and group table can export its state as Arrow arrays and load
+// it back, which the window operators use for checkpoints (Snapshotter).
 //
 // Not yet: the KDA date/time conversions beyond TIMESTAMP_TO_CHAR and
 // CHAR_TO_TIMESTAMP, the *_LOG_PARSE row functions, and Java regular

@@ -1,6 +1,6 @@
 package sql
 
-// create parses CREATE [OR REPLACE] STREAM|TABLE|PUMP.
+// create parses CREATE [OR REPLACE] STREAM|TABLE|PUMP|REPORT.
 func (st *stmtState) create(i int) (Statement, error) {
 	c := st.cursorAt(i + 1)
 	orReplace := false
@@ -13,6 +13,8 @@ func (st *stmtState) create(i int) (Statement, error) {
 	switch {
 	case c.eat("STREAM") || c.eat("TABLE"):
 		return st.createStream(i, c, orReplace)
+	case c.eat("REPORT"):
+		return st.createReport(i, c, orReplace)
 	case c.eat("PUMP"):
 		id, err := c.name()
 		if err != nil {

@@ -69,6 +69,8 @@ func (p *printer) stmt(s Statement) {
 		}
 		p.WriteString("PUMP " + quoteIdent(s.Name) + " AS ")
 		p.stmt(s.Insert)
+	case *CreateReport:
+		p.createReport(s)
 	case *Insert:
 		p.WriteString("INSERT INTO " + quoteIdent(s.Target) + " ")
 		if len(s.Columns) > 0 {

@@ -43,7 +43,9 @@ func (c *slowConnectors) OpenSource(ctx context.Context, stream string, schema *
 	return o, nil
 }
 
-func (c *slowConnectors) IsSink(name string) bool { return name == "slow" || c.registryConnectors.IsSink(name) }
+func (c *slowConnectors) IsSink(name string) bool {
+	return name == "slow" || c.registryConnectors.IsSink(name)
+}
 
 func (c *slowConnectors) OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (planner.Sink, error) {
 	return &slowSink{c: c}, nil
