@@ -28,7 +28,19 @@ type JSON struct {
 	quality []uint8   // per column: 0 not found, 1 case-insensitive, 2 exact
 	scratch []byte
 	keybuf  []byte
+	// hits caches, per key seen, the targets it matches and how well, so
+	// that a record's keys cost one map lookup each (bounded in size).
+	hits map[string][]keyHit
 }
+
+// keyHit is one target a key matches: exactly (q 2) or ignoring case (1).
+type keyHit struct {
+	target int32
+	q      uint8
+}
+
+// maxCachedKeys bounds the key cache for inputs whose keys keep changing.
+const maxCachedKeys = 4096
 
 var _ Decoder = (*JSON)(nil)
 
@@ -180,6 +192,27 @@ func (d *JSON) match(key []byte, v span) {
 	if len(key) >= len(d.byLen) {
 		return
 	}
+	hits, ok := d.hits[string(key)]
+	if !ok {
+		hits = d.lookup(key)
+		if d.hits == nil {
+			d.hits = make(map[string][]keyHit)
+		}
+		if len(d.hits) < maxCachedKeys {
+			d.hits[string(key)] = hits
+		}
+	}
+	for _, h := range hits {
+		t := &d.targets[h.target]
+		if h.q >= d.quality[t.col] {
+			d.found[t.col], d.quality[t.col] = v, h.q
+		}
+	}
+}
+
+// lookup finds the targets key matches.
+func (d *JSON) lookup(key []byte) []keyHit {
+	var hits []keyHit
 	for _, ti := range d.byLen[len(key)] {
 		t := &d.targets[ti]
 		q := uint8(2)
@@ -189,10 +222,9 @@ func (d *JSON) match(key []byte, v span) {
 			}
 			q = 1
 		}
-		if q >= d.quality[t.col] {
-			d.found[t.col], d.quality[t.col] = v, q
-		}
+		hits = append(hits, keyHit{target: ti, q: q})
 	}
+	return hits
 }
 
 // convert stages column i's value; a column not found stays NULL.
