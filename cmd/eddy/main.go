@@ -36,6 +36,8 @@ usage:
                                      (checkpoint_interval, max_state)
       --state DIR                    keep checkpoints in DIR and resume from them
       --explain                      print the plans and exit
+  eddy report FILE.sql... --state DIR [--once | --at TIME] [--out DIR] [--report NAME]...
+                                     run scheduled reports now, for a time, or on their schedules
   eddy discover URI                  sample a source and print a CREATE STREAM for it
   eddy bench nexmark [--query q0|q1|q2|q5-hop|q7-max|q11|q12|tumble] [--events N | --file BIDS.jsonl]
                                      run a Nexmark query on the built-in generator or a bids file
@@ -69,6 +71,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdBench(args[1:], stdout, stderr)
 	case "gen":
 		return cmdGen(args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(args[1:], stdout, stderr)
 	case "connectors":
 		fmt.Fprintln(stdout, connectorNames())
 		return 0

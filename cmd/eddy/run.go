@@ -169,6 +169,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, job.Explain())
 		return 0
 	}
+	stopReports, err := startReports(ctx, a, fs.args, fs.last("state", ""), stderr)
+	if err != nil {
+		printError(stderr, err)
+		return 1
+	}
+	defer stopReports()
 	if err := job.Run(ctx); err != nil {
 		printError(stderr, err)
 		return 1
