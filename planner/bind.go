@@ -271,8 +271,11 @@ func (b *binder) callExpr(e *sql.Call, sc *scope) (exec.Expr, error) {
 		return b.call(e.Pos, "trim", args[0], args[1], s)
 	}
 	name := strings.ToLower(e.Name)
-	if name == "ceiling" {
+	switch name {
+	case "ceiling":
 		name = "ceil"
+	case "proctime":
+		name = "current_row_timestamp" // Flink's processing time
 	}
 	return b.call(e.Pos, name, args...)
 }
