@@ -26,6 +26,9 @@ type Stream struct {
 	depth  int
 
 	tracker *Tracker
+	// awaitWriters: with no writer yet, readers wait for one instead of
+	// seeing io.EOF (live sessions, where pumps come and go).
+	awaitWriters bool
 
 	mu            sync.Mutex
 	readers       []*streamReader
@@ -52,6 +55,11 @@ func NewStream(name string, schema *arrow.Schema, depth int) *Stream {
 // Track makes the stream count its in-flight batches in t. It must be
 // called before the first Publish.
 func (s *Stream) Track(t *Tracker) { s.tracker = t }
+
+// AwaitWriters makes readers of a stream with no writer wait for one
+// rather than end at once. Live sessions use it: a pump may be created
+// after the query that reads its stream.
+func (s *Stream) AwaitWriters() { s.awaitWriters = true }
 
 // Name returns the stream's name.
 func (s *Stream) Name() string { return s.name }
@@ -189,7 +197,7 @@ func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		r.stream.mu.Lock()
 		writers := r.stream.writers
 		r.stream.mu.Unlock()
-		if r.eofs >= writers {
+		if r.eofs >= writers && (writers > 0 || !r.stream.awaitWriters) {
 			return nil, io.EOF
 		}
 		select {

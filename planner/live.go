@@ -99,6 +99,7 @@ func (l *Live) stream(def *StreamDef) *exec.Stream {
 		return st
 	}
 	st := exec.NewStream(def.Name, streamScope(def, l.s.isSourceStream(def)).schema(), l.s.cfg.QueueBatches)
+	st.AwaitWriters()
 	l.b.streams[def.Name] = st
 	return st
 }
@@ -178,11 +179,17 @@ func (l *Live) startPump(name string) error {
 	if err := l.b.pump(name, p.plan, targetStream, target.Name); err != nil {
 		return err
 	}
-	for _, t := range l.b.job.producers[before:] {
+	tasks := append([]exec.Task(nil), l.b.job.producers[before:]...)
+	l.b.job.producers = l.b.job.producers[:before]
+	// The pump has subscribed; its sources start (and register as the
+	// streams' writers) before it runs.
+	if err := l.startSources(p.plan); err != nil {
+		return err
+	}
+	for _, t := range tasks {
 		l.start(t.Name, t.Run)
 	}
-	l.b.job.producers = l.b.job.producers[:before]
-	return l.startSources(p.plan)
+	return nil
 }
 
 // ensureDestination starts delivering def to its connector or output

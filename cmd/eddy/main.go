@@ -38,6 +38,8 @@ usage:
       --explain                      print the plans and exit
   eddy report FILE.sql... --state DIR [--once | --at TIME] [--out DIR] [--report NAME]...
                                      run scheduled reports now, for a time, or on their schedules
+  eddy repl [FILE.sql...] [--input NAME=URI]... [--output NAME=URI]... [--format table|json|csv] [--history FILE]
+                                     the interactive shell (plain eddy on a terminal starts it too)
   eddy discover URI                  sample a source and print a CREATE STREAM for it
   eddy bench nexmark [--query q0|q1|q2|q5-hop|q7-max|q11|q12|tumble] [--events N | --file BIDS.jsonl]
                                      run a Nexmark query on the built-in generator or a bids file
@@ -59,12 +61,17 @@ func main() {
 // run is main without the process: it returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
+		if stdinIsTerminal(stdin) {
+			return cmdRepl(nil, stdin, stdout, stderr)
+		}
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
+	case "repl":
+		return cmdRepl(args[1:], stdin, stdout, stderr)
 	case "discover":
 		return cmdDiscover(args[1:], stdout, stderr)
 	case "bench":

@@ -59,17 +59,18 @@ type terminalReader struct {
 	st      *liner.State
 	history string // file, "" for none
 	last    string
+	warn    io.Writer
 }
 
 // newTerminalReader puts the terminal in line-editing mode and loads the
-// history file.
-func newTerminalReader(history string, complete liner.WordCompleter) (*terminalReader, error) {
+// history file. Trouble saving history is reported on warn.
+func newTerminalReader(history string, complete liner.WordCompleter, warn io.Writer) (*terminalReader, error) {
 	st := liner.NewLiner()
 	st.SetCtrlCAborts(true)
 	st.SetTabCompletionStyle(liner.TabPrints)
 	st.SetWordCompleter(complete)
 	st.SetMultiLineMode(true)
-	t := &terminalReader{st: st, history: history}
+	t := &terminalReader{st: st, history: history, warn: warn}
 	if history != "" {
 		f, err := os.Open(history)
 		switch {
@@ -113,7 +114,7 @@ func (t *terminalReader) AppendHistory(entry string) {
 	}
 	if err := appendHistoryFile(t.history, entry); err != nil {
 		t.history = "" // say it once, then go on without
-		fmt.Fprintf(os.Stderr, "eddy: %v (history is not saved)\n", err)
+		fmt.Fprintf(t.warn, "%v (history is not saved)\n", err)
 	}
 }
 

@@ -98,16 +98,18 @@ func Run(ctx context.Context, cfg Config) error {
 		r.format = encode.Table
 	}
 	done := make(chan struct{})
-	go r.watchInterrupts(done)
+	var watching sync.WaitGroup
+	watching.Go(func() { r.watchInterrupts(done) })
 	defer func() {
 		signalStop(r.intr)
 		close(done)
+		watching.Wait()
 	}()
 	if cfg.Terminal {
 		// Ctrl-C outside a query does nothing; at the prompt the line
 		// editor reads it as a key.
 		signalNotify(r.intr)
-		in, err := newTerminalReader(cfg.HistoryFile, r.completer)
+		in, err := newTerminalReader(cfg.HistoryFile, r.completer, cfg.Err)
 		if err != nil {
 			return err
 		}

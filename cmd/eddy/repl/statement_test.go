@@ -63,28 +63,6 @@ func TestHistoryEntry(t *testing.T) {
 	}
 }
 
-func TestHistoryPath(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name string
-		env  map[string]string
-		want string
-	}{
-		{"override", map[string]string{"EDDY_HISTORY": "/tmp/h", "HOME": "/home/x"}, "/tmp/h"},
-		{"xdg state", map[string]string{"XDG_STATE_HOME": "/s", "HOME": "/home/x"}, "/s/eddy/history"},
-		{"home", map[string]string{"HOME": "/home/x"}, "/home/x/.eddy_history"},
-		{"nothing", map[string]string{}, ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if got := HistoryPath(func(k string) string { return tc.env[k] }); got != tc.want {
-				t.Errorf("HistoryPath = %q, want %q", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestNames(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ name, in, ident, quoted string }{
