@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,7 @@ type sink struct {
 	retryFor  time.Duration
 	backoff   time.Duration
 	exactly   bool
+	rowBytes  int // encoded bytes per row, to size the next batch's buffer
 
 	stop   chan struct{}
 	done   chan struct{}
@@ -236,14 +238,21 @@ func (s *sink) Write(ctx context.Context, batch arrow.RecordBatch) error {
 		s.batches = append(s.batches, batch)
 		s.size += batchSize(batch)
 	} else {
-		buf, err := s.enc.Append(nil, batch)
+		// One buffer per batch, sized from the rows seen so far; each
+		// record's data is a slice of it (the encoder ends rows with '\n').
+		rows := int(batch.NumRows())
+		buf, err := s.enc.Append(make([]byte, 0, s.rowBytes*rows+64), batch)
 		batch.Release()
 		if err != nil {
 			return fmt.Errorf("firehose: encode: %w", err)
 		}
+		s.rowBytes = len(buf)/rows + 1
+		if cap(s.recs)-len(s.recs) < rows {
+			s.recs = append(make([]function.Record, 0, 2*(len(s.recs)+rows)), s.recs...)
+		}
 		for _, row := range function.SplitRows(buf, s.csv) {
 			s.nextID++
-			s.recs = append(s.recs, function.Record{ID: fmt.Sprint(s.nextID), Data: append(row, '\n'), Arrival: now})
+			s.recs = append(s.recs, function.Record{ID: strconv.FormatUint(s.nextID, 10), Data: append(row, '\n'), Arrival: now})
 			s.size += int64(len(row) + 1)
 		}
 	}
