@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -33,8 +34,31 @@ func (s *sink) deliver(ctx context.Context) error {
 		return s.err
 	}
 	recs, batches := s.recs, s.batches
+	text, textRows := s.text, s.textRows
 	s.recs, s.batches, s.size = nil, nil, 0
+	s.text, s.textRows = nil, 0
 	now := s.clock.Now()
+	if len(text) > 0 {
+		data, err := compressText(s.comp, text)
+		attempts := 1
+		if err == nil {
+			attempts, err = s.putObject(ctx, now, data, s.comp.extension())
+		}
+		if err == nil {
+			s.metrics.Records += textRows
+			return s.err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("firehose: deliver: %w", ctx.Err())
+		}
+		var failed []failedRecord
+		for _, row := range function.SplitRows(text, s.csv) {
+			s.nextID++
+			r := function.Record{ID: strconv.FormatUint(s.nextID, 10), Data: append(row, '\n'), Arrival: now}
+			failed = append(failed, failedRecord{rec: r, attempts: attempts, code: "DeliveryFailed", reason: err})
+		}
+		return s.errorOutput(ctx, ErrorTypeDelivery, failed)
+	}
 	if s.parquet {
 		defer func() {
 			for _, b := range batches {

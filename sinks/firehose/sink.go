@@ -66,6 +66,10 @@ type sink struct {
 	backoff   time.Duration
 	exactly   bool
 	rowBytes  int // encoded bytes per row, to size the next batch's buffer
+	// text holds the encoded rows (textRows of them) bound for an object
+	// when there is no transform: no record per row is needed.
+	text     []byte
+	textRows int64
 
 	stop   chan struct{}
 	done   chan struct{}
@@ -237,6 +241,17 @@ func (s *sink) Write(ctx context.Context, batch arrow.RecordBatch) error {
 	if s.parquet {
 		s.batches = append(s.batches, batch)
 		s.size += batchSize(batch)
+	} else if s.caller == nil && s.dest.store != nil {
+		// Objects without a transform: rows are only ever concatenated, so
+		// they stay one encoded text until delivery.
+		rows := int64(batch.NumRows())
+		text, err := s.enc.Append(s.text, batch)
+		batch.Release()
+		if err != nil {
+			return fmt.Errorf("firehose: encode: %w", err)
+		}
+		s.size += int64(len(text) - len(s.text))
+		s.text, s.textRows = text, s.textRows+rows
 	} else {
 		// One buffer per batch, sized from the rows seen so far; each
 		// record's data is a slice of it (the encoder ends rows with '\n').
@@ -325,7 +340,7 @@ func (s *sink) Close(ctx context.Context) error {
 	for _, b := range s.batches {
 		b.Release()
 	}
-	s.batches, s.recs, s.size = nil, nil, 0
+	s.batches, s.recs, s.text, s.size = nil, nil, nil, 0
 	s.mu.Unlock()
 	close(s.stop)
 	s.cancel()
