@@ -1,0 +1,135 @@
+package planner
+
+import (
+	"fmt"
+
+	"github.com/eddy-sql/eddy/exec"
+	"github.com/eddy-sql/eddy/window"
+)
+
+// pushedPredicate returns the predicate pushed into the only scan of a
+// stream, and the pump (or query) that scan belongs to; nil when none.
+func (b *jobBuilder) pushedPredicate(stream string) (exec.Expr, string) {
+	if b.readers[stream] != 1 {
+		return nil, ""
+	}
+	var found exec.Expr
+	var walk func(n Node)
+	walk = func(n Node) {
+		if s, ok := n.(*Scan); ok && s.Stream.Name == stream && s.Pushed != nil {
+			found = s.Pushed
+		}
+		for _, c := range n.Inputs() {
+			walk(c)
+		}
+	}
+	for _, name := range b.s.cat.order {
+		if walk(b.s.cat.pumps[name].plan); found != nil {
+			return found, name
+		}
+	}
+	for _, q := range b.s.queries {
+		if walk(q.plan); found != nil {
+			return found, q.name
+		}
+	}
+	return nil, ""
+}
+
+// lower turns a logical plan into an operator tree. It is the one
+// exhaustive switch over plan nodes.
+func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
+	switch n := n.(type) {
+	case *Scan:
+		sub, err := b.streams[n.Stream.Name].Subscribe()
+		if err != nil {
+			return nil, err
+		}
+		if n.Pushed == nil || !b.live && b.readers[n.Stream.Name] == 1 && b.s.isSourceStream(n.Stream) {
+			return sub, nil
+		}
+		return exec.NewFilter(env, sub, n.Pushed)
+	case *Filter:
+		in, err := b.lower(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return exec.NewFilter(env, in, n.Pred)
+	case *Project:
+		in, err := b.lower(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, len(n.sc.fields))
+		for i, f := range n.sc.fields {
+			names[i] = f.Name
+		}
+		return exec.NewProject(env, in, n.Exprs, names)
+	case *Aggregate:
+		in, err := b.lower(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		if n.OwnWatermark {
+			in = hideWatermark{in}
+		}
+		op, err := window.NewGroupBy(in, window.Config{
+			Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, TimeColumn: n.TimeColumn,
+			Assigner: n.Assigner, Lateness: n.Lateness, Emit: n.Emit, Late: n.Late,
+			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
+		})
+		return b.stateful(env.Pump, op, err)
+	case *Over:
+		in, err := b.lower(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		op, err := window.NewOver(in, window.OverConfig{
+			Specs: n.Specs, Alloc: env.Alloc, Errors: env.Errors, Start: env.Start, Clock: env.Clock,
+		})
+		return b.stateful(env.Pump, op, err)
+	case *Union:
+		b.unionSeq++
+		name := fmt.Sprintf("%s$union%d", env.Pump, b.unionSeq)
+		st := exec.NewStream(name, n.Scope().schema(), b.s.cfg.QueueBatches)
+		st.Track(b.tracker)
+		for i, item := range n.Items {
+			if err := b.pump(fmt.Sprintf("%s$%d", name, i+1), item, st, name); err != nil {
+				return nil, err
+			}
+		}
+		return st.Subscribe()
+	}
+	return nil, fmt.Errorf("planner: cannot lower %T", n)
+}
+
+// stateful registers a stateful operator with the checkpoint coordinator
+// and applies the session's max_state limit to it.
+func (b *jobBuilder) stateful(pump string, op exec.Operator, err error) (exec.Operator, error) {
+	if err != nil {
+		return nil, err
+	}
+	if b.coord != nil {
+		if sn, ok := op.(exec.Snapshotter); ok {
+			key := fmt.Sprintf("%s#%d", pump, b.seq[pump])
+			b.seq[pump]++
+			b.coord.states = append(b.coord.states, stateEntry{key: key, fingerprint: b.fp, op: sn})
+		}
+	}
+	if limit := b.s.maxState(); limit > 0 {
+		return limitState(op, limit, pump), nil
+	}
+	return op, nil
+}
+
+// hideWatermark hides its operator's watermark, so that a window over a
+// column other than ROWTIME tracks event time from that column itself.
+type hideWatermark struct{ exec.Operator }
+
+// physical describes an operator tree for EXPLAIN.
+func physical(op exec.Operator) string {
+	if s, ok := op.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%T", op)
+}
