@@ -53,6 +53,8 @@ type source struct {
 	pos    map[string]shardPos
 	resume map[string]shardPos
 
+	wms *watermarks
+
 	started bool
 	closed  bool
 	cancel  context.CancelFunc
@@ -92,6 +94,7 @@ func New(ctx context.Context, env sources.Env, raw map[string]string) (sources.S
 	if s.clock == nil {
 		s.clock = time.Now
 	}
+	s.wms = newWatermarks(opts.Duration("lateness"), opts.Duration("idle_timeout"))
 	if s.batch < 1 {
 		return nil, fmt.Errorf("kinesis: %w: batch_size must be at least 1", sources.ErrOption)
 	}
@@ -204,7 +207,11 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 }
 
-func (s *source) flush() arrow.RecordBatch { return s.lay.assemble(s.bat.Flush()) }
+func (s *source) flush() arrow.RecordBatch {
+	rec := s.lay.assemble(s.bat.Flush())
+	s.wms.observe(rec, s.clock())
+	return rec
+}
 
 // take decodes the records of c into the batch and moves the position.
 func (s *source) take(c chunk) {
@@ -212,8 +219,10 @@ func (s *source) take(c chunk) {
 		p := s.pos[c.shard]
 		p.Done = true
 		s.pos[c.shard] = p
+		s.wms.done(c.shard)
 		return
 	}
+	s.wms.shard(c.shard, s.clock())
 	for i := range c.records {
 		s.decode(c.shard, &c.records[i])
 	}
@@ -251,6 +260,7 @@ func (s *source) decodeOne(shard, seq, key string, data []byte, arrival time.Tim
 	}
 	if s.bat.Len() > before {
 		s.lay.add(key, seq, shard)
+		s.wms.row(shard)
 	}
 }
 
