@@ -1,9 +1,21 @@
 // Package planner turns parsed SQL statements into running pipelines. It
-// keeps the catalog of in-application streams and pumps, binds names and
-// types, builds an immutable logical plan per query, rewrites it with an
-// ordered list of rules, and lowers it to exec operators and tasks in one
-// exhaustive type switch.
+// keeps the catalog of in-application streams, pumps and reports, binds
+// names and types, builds an immutable logical plan per query (scans,
+// filters, projections, windowed aggregation, sliding windows, unions),
+// rewrites it with an ordered list of rules (merge filters, merge
+// projections, push predicates into sources), and lowers it to exec and
+// window operators and tasks in one exhaustive type switch.
+//
+// A Job runs a whole application in bounded or continuous mode, with
+// checkpoints (consistent cuts found by pausing the sources and letting the
+// pipeline drain) when the session has a state directory; Live runs a
+// session incrementally for the REPL.
 //
 // It sees connectors only through its Connectors interface; cmd supplies
 // one backed by the sources and sinks registries.
+//
+// Not yet: joins (stream-stream, stream-table, temporal), table functions
+// (KDA's TOP_K_ITEMS_TUMBLING, RANDOM_CUT_FOREST, HOTSPOTS), ORDER BY on
+// streams, SELECT DISTINCT, and unbounded (non-windowed) GROUP BY with
+// retractions.
 package planner

@@ -1,9 +1,3 @@
-// Command eddy runs streaming SQL applications: Amazon Kinesis Data
-// Analytics for SQL programs as they are, and Flink-style streaming SQL.
-//
-//	eddy run app.sql --input SOURCE_SQL_STREAM_001='generator:ticker?rate=10'
-//	eddy discover 'file:ticks.jsonl'
-//	eddy bench nexmark --query q1 --events 10000000
 package main
 
 import (
