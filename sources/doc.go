@@ -10,7 +10,10 @@
 // ParseTimestamp reads the timestamp texts sources accept. Record decoding
 // lives in sources/codec.
 //
+// The optional abilities in checkpoint.go (Positioner, Seeker, Committer)
+// let the engine resume a source and acknowledge input upstream.
+//
 // Not yet: ROWTIME is not checked for monotonicity here (late rows and
-// watermarks are the engine's business), and there is no per-source
-// watermark or idle tracking in this package.
+// watermarks are the engine's business; partitioned connectors such as
+// Kafka and Kinesis expose their own per-partition Watermark).
 package sources
