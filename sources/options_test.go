@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"strings"
 	"testing"
@@ -93,7 +94,9 @@ func TestParseSize(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	t.Parallel()
-	name := "test-registry-connector"
+	// The registry is process-wide and has no unregister: a fresh name
+	// per run keeps -count=N working.
+	name := fmt.Sprintf("test-registry-%d", time.Now().UnixNano())
 	Register(Factory{Name: name, Open: func(ctx context.Context, env Env, opts Options) (Source, error) { return nil, nil }})
 	if _, ok := Lookup(name); !ok {
 		t.Fatal("Lookup did not find a registered connector")
