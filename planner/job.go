@@ -22,8 +22,10 @@ type Job struct {
 	onError func(exec.ErrorRecord)
 	// coord takes checkpoints; nil when the session has no state directory.
 	coord *coordinator
-	// sinks are closed by Run after the final checkpoint when checkpointing.
-	sinks []sinkEntry
+	// sinks and sources are closed by Run after the final checkpoint when
+	// checkpointing: its commits still need them.
+	sinks   []sinkEntry
+	sources []exec.Operator
 }
 
 // Explain returns the physical pipeline, one task per line.
@@ -79,6 +81,7 @@ func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*J
 		b.coord = &coordinator{
 			store: &checkpointStore{dir: s.cfg.StateDir, keep: 3}, interval: interval,
 			tracker: b.tracker, gate: &gate{}, log: logf,
+			nextID: 1, // 0 means "no checkpoint" to destinations (Abort(0))
 		}
 		job.coord = b.coord
 		job.errs.Stream().Track(b.tracker)
@@ -329,11 +332,17 @@ func (j *Job) Run(ctx context.Context) error {
 	return firstErr
 }
 
-// closeSinks closes the destinations Run owns (with checkpoints on).
+// closeSinks closes the destinations (and sources) Run owns (with
+// checkpoints on).
 func (j *Job) closeSinks(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	var errs []error
+	for _, op := range j.sources {
+		if err := op.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, s := range j.sinks {
 		if err := s.sink.Close(cctx); err != nil {
 			errs = append(errs, fmt.Errorf("destination %s: %w", s.name, err))

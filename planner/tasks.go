@@ -169,8 +169,11 @@ func (b *jobBuilder) source(def *StreamDef) error {
 			b.coord.states = append(b.coord.states, stateEntry{key: "source " + def.Name + "#0", fingerprint: fp, op: sn})
 		}
 	}
+	if b.coord != nil {
+		b.job.sources = append(b.job.sources, op) // closed after the final checkpoint
+	}
 	b.add(false, exec.Task{Name: "source " + def.Name, Run: func(ctx context.Context) error {
-		err := runSource(ctx, op, w, g)
+		err := runSource(ctx, op, w, g, b.coord == nil)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			// Stopping: end the stream so everything downstream drains.
 			return w.Close(context.WithoutCancel(ctx))
@@ -182,17 +185,20 @@ func (b *jobBuilder) source(def *StreamDef) error {
 
 // runSource feeds a source's batches into its stream, parking at the
 // checkpoint gate (when there is one) between batches.
-func runSource(ctx context.Context, op exec.Operator, w *exec.StreamWriter, g *gate) (err error) {
+// With close unset the caller closes op (after the final checkpoint).
+func runSource(ctx context.Context, op exec.Operator, w *exec.StreamWriter, g *gate, close bool) (err error) {
 	if g == nil {
 		g = &gate{}
 	}
 	g.enter()
 	defer g.exit()
-	defer func() {
-		if cerr := op.Close(); err == nil {
-			err = cerr
-		}
-	}()
+	if close {
+		defer func() {
+			if cerr := op.Close(); err == nil {
+				err = cerr
+			}
+		}()
+	}
 	for {
 		if err := g.wait(ctx); err != nil {
 			return err

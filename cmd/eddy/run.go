@@ -175,7 +175,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stopReports()
-	if err := job.Run(ctx); err != nil {
+	err = job.Run(ctx)
+	if taken, failed, bytes, took := job.Checkpoints(); taken+failed > 0 {
+		fmt.Fprintf(stderr, "eddy: %d checkpoints taken, %d abandoned; the last held %d bytes of state and took %s\n", taken, failed, bytes, took.Round(time.Millisecond))
+	}
+	if err != nil {
 		printError(stderr, err)
 		return 1
 	}
