@@ -227,8 +227,9 @@ func (s *sink) rollBack(rec commitRecord, id int64) error {
 }
 
 // Abort discards the output prepared for checkpoints id and later, and the
-// file's bytes beyond its last commit. Abort(0) on a sink with no commit
-// record starts the file afresh (unless appending).
+// file's bytes beyond its last commit. Abort(0) — the engine starting with
+// no checkpoint — starts the file afresh (unless appending) and forgets any
+// old commit record.
 func (s *sink) Abort(_ context.Context, id int64) error {
 	if s.staged == nil {
 		return nil
@@ -241,6 +242,9 @@ func (s *sink) Abort(_ context.Context, id int64) error {
 		if p >= id {
 			os.Remove(s.pendingPath(p))
 		}
+	}
+	if id == 0 {
+		return s.startAfresh()
 	}
 	rec, err := s.readCommit()
 	if err != nil {
@@ -259,6 +263,21 @@ func (s *sink) Abort(_ context.Context, id int64) error {
 		return s.writeCommit(rec)
 	}
 	return nil
+}
+
+// startAfresh is Abort(0): the engine starts without a checkpoint, so any
+// commit record beside the file (from another state directory) no longer
+// applies. The file starts empty, or, when appending, as it is.
+func (s *sink) startAfresh() error {
+	var length int64
+	if s.staged.append {
+		if fi, err := os.Stat(s.path); err == nil {
+			length = fi.Size()
+		}
+	} else if err := writeSynced(s.path, nil); err != nil {
+		return s.wrap("create", err)
+	}
+	return s.writeCommit(commitRecord{Length: length})
 }
 
 // pendingIDs lists the checkpoints with pending output, ascending.
