@@ -3,12 +3,9 @@ package exec
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // Task is one goroutine of a running job: a source feeding its stream, a
@@ -16,23 +13,6 @@ import (
 type Task struct {
 	Name string
 	Run  func(ctx context.Context) error
-}
-
-// Run runs tasks concurrently until all return. The first error cancels the
-// others and is returned, prefixed with its task's name.
-func Run(ctx context.Context, tasks []Task) error {
-	g, gctx := errgroup.WithContext(ctx)
-	for _, t := range tasks {
-		g.Go(func() error {
-			if err := t.Run(gctx); err != nil && !errors.Is(err, context.Canceled) {
-				return fmt.Errorf("%s: %w", t.Name, err)
-			} else if err != nil {
-				return err
-			}
-			return nil
-		})
-	}
-	return g.Wait()
 }
 
 // Pipe reads op until io.EOF and publishes every batch to w with op's
