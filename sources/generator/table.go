@@ -160,21 +160,28 @@ func (t *auctionTable) reset()              { t.rows, t.g.arena = t.rows[:0], t.
 func (t *auctionTable) len() int            { return len(t.rows) }
 
 func (t *auctionTable) fill(maxEvents int64, maxRows int) (int, int64) {
-	g := t.g
-	rows, events := 0, int64(0)
-	for events < maxEvents && rows < maxRows {
+	return fillKind(t.g, &t.rows, AuctionEvent, t.g.genAuction, maxEvents, maxRows)
+}
+
+// fillKind consumes at most maxEvents events of g's sequence, generating a
+// row with gen for each event of kind, at most maxRows of them; it returns
+// both counts.
+func fillKind[R any](g *Nexmark, rows *[]R, kind EventKind, gen func(k, eid int64, r *R), maxEvents int64, maxRows int) (int, int64) {
+	n, events := 0, int64(0)
+	for events < maxEvents && n < maxRows {
 		k := g.k
 		g.k++
 		events++
 		eid := g.tl.eventID(k)
-		if kindOf(eid) != AuctionEvent {
+		if kindOf(eid) != kind {
 			continue
 		}
-		t.rows = append(t.rows, auctionRec{})
-		g.genAuction(k, eid, &t.rows[len(t.rows)-1])
-		rows++
+		var zero R
+		*rows = append(*rows, zero)
+		gen(k, eid, &(*rows)[len(*rows)-1])
+		n++
 	}
-	return rows, events
+	return n, events
 }
 
 func (t *auctionTable) ints(f int, dst []int64) []int64 {
@@ -238,21 +245,7 @@ func (t *personTable) reset()              { t.rows, t.g.arena = t.rows[:0], t.g
 func (t *personTable) len() int            { return len(t.rows) }
 
 func (t *personTable) fill(maxEvents int64, maxRows int) (int, int64) {
-	g := t.g
-	rows, events := 0, int64(0)
-	for events < maxEvents && rows < maxRows {
-		k := g.k
-		g.k++
-		events++
-		eid := g.tl.eventID(k)
-		if kindOf(eid) != PersonEvent {
-			continue
-		}
-		t.rows = append(t.rows, personRec{})
-		g.genPerson(k, eid, &t.rows[len(t.rows)-1])
-		rows++
-	}
-	return rows, events
+	return fillKind(t.g, &t.rows, PersonEvent, t.g.genPerson, maxEvents, maxRows)
 }
 
 func (t *personTable) ints(f int, dst []int64) []int64 {
