@@ -25,6 +25,7 @@ func init() {
 		Open: func(ctx context.Context, env sources.Env, opts sources.Options) (sources.Source, error) {
 			return Open(ctx, env, opts)
 		},
+		Discover: Discover,
 	})
 }
 
