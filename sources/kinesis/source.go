@@ -26,6 +26,7 @@ func init() {
 		Open: func(ctx context.Context, env sources.Env, opts sources.Options) (sources.Source, error) {
 			return New(ctx, env, opts)
 		},
+		Discover: Discover,
 	})
 }
 
