@@ -121,36 +121,22 @@ func (q *queryPlanner) aggregate(s *sql.Select, in Node, tvf *windowInfo) (Node,
 		win = &timeKey{assigner: a, timeCol: exec.RowtimeColumn, text: "STAGGER " + a.String()}
 		keys = append(keys, s.Stagger.PartitionBy...)
 	}
+	var agg *Aggregate
 	if win == nil {
-		pos := s.Pos
-		if len(s.GroupBy) > 0 {
-			pos = s.GroupBy[0].ExprPos()
+		if !q.s.cfg.Bounded {
+			pos := s.Pos
+			if len(s.GroupBy) > 0 {
+				pos = s.GroupBy[0].ExprPos()
+			}
+			return nil, q.errorf(pos, "a streaming GROUP BY needs a time window: group by STEP(ROWTIME BY INTERVAL …), FLOOR(ROWTIME TO MINUTE), TUMBLE/HOP/SESSION(…), or use WINDOWED BY STAGGER")
 		}
-		return nil, q.errorf(pos, "a streaming GROUP BY needs a time window: group by STEP(ROWTIME BY INTERVAL …), FLOOR(ROWTIME TO MINUTE), TUMBLE/HOP/SESSION(…), or use WINDOWED BY STAGGER")
-	}
-	timeIdx, err := sc.resolve("", win.timeCol)
-	if err != nil {
-		return nil, q.errorf(s.Pos, "window time column: %v", err)
-	}
-	if sc.fields[timeIdx].Type.ID() != exec.TimestampType.ID() {
-		return nil, q.errorf(s.Pos, "window time column %s is %s, not TIMESTAMP", quoteIdent(win.timeCol), SQLTypeOf(sc.fields[timeIdx].Type))
-	}
-	agg := &Aggregate{Input: in, Assigner: win.assigner, TimeColumn: sc.fields[timeIdx].Name}
-	if agg.TimeColumn != exec.RowtimeColumn {
-		agg.OwnWatermark = true
-		if st := scanOf(in); st != nil {
-			agg.Lateness = durationOption(st.Options["lateness"])
+		// Bounded input (a report): one group per key, emitted at the end.
+		agg = &Aggregate{Input: in}
+	} else {
+		var err error
+		if agg, err = q.windowedAggregate(s, in, win); err != nil {
+			return nil, err
 		}
-	}
-	if st := scanOf(in); st != nil && st.Options["late_rows"] != "" {
-		lp, err := window.ParseLatePolicy(st.Options["late_rows"])
-		if err != nil {
-			return nil, q.errorf(s.Pos, "stream %s: late_rows: %v", quoteIdent(st.Name), err)
-		}
-		agg.Late = lp
-	}
-	if s.Emit != nil && s.Emit.Every.Millis > 0 {
-		agg.Emit = window.EmitPolicy{Every: time.Duration(s.Emit.Every.Millis) * time.Millisecond}
 	}
 	// Keys and aggregates, by canonical text.
 	keyIdx := map[string]int{}
@@ -196,15 +182,25 @@ func (q *queryPlanner) aggregate(s *sql.Select, in Node, tvf *windowInfo) (Node,
 	if collectErr != nil {
 		return nil, collectErr
 	}
+	if win == nil {
+		// A bounded group's ROWTIME is its newest row's: the last aggregate.
+		rt := sc.rowtime()
+		agg.Aggs = append(agg.Aggs, exec.AggSpec{Func: exec.AggMax, Arg: exec.Column(rt, exec.RowtimeColumn, exec.TimestampType), Name: exec.RowtimeColumn})
+	}
 	// The operator's output columns.
 	out := &scope{}
 	for i, k := range agg.Keys {
 		out.fields = append(out.fields, field{Name: agg.KeyNames[i], Type: k.DataType(), Hidden: true})
 	}
-	out.fields = append(out.fields,
-		field{Name: window.WindowStartColumn, Type: exec.TimestampType, Hidden: true},
-		field{Name: window.WindowEndColumn, Type: exec.TimestampType, Hidden: true})
+	if win != nil {
+		out.fields = append(out.fields,
+			field{Name: window.WindowStartColumn, Type: exec.TimestampType, Hidden: true},
+			field{Name: window.WindowEndColumn, Type: exec.TimestampType, Hidden: true})
+	}
 	for _, a := range agg.Aggs {
+		if a.Name == exec.RowtimeColumn {
+			continue // added below, in the same place
+		}
 		t, err := a.ResultType()
 		if err != nil {
 			return nil, q.errorf(s.Pos, "%s", strings.TrimPrefix(err.Error(), "exec: "))
@@ -441,11 +437,17 @@ func (q *queryPlanner) aggSpec(c *sql.Call, sc *scope) (exec.AggSpec, error) {
 }
 
 func (q *queryPlanner) aggText(a *Aggregate, win *timeKey) string {
-	parts := []string{win.text + " on " + a.TimeColumn}
+	parts := []string{"bounded"}
+	if win != nil {
+		parts = []string{win.text + " on " + a.TimeColumn}
+	}
 	for _, k := range a.Keys {
 		parts = append(parts, "key "+k.String())
 	}
 	for _, s := range a.Aggs {
+		if s.Name == exec.RowtimeColumn {
+			continue
+		}
 		arg := "*"
 		if s.Arg != nil {
 			arg = s.Arg.String()
@@ -489,4 +491,35 @@ func durationOption(s string) time.Duration {
 		return time.Duration(n * float64(time.Second))
 	}
 	return 0
+}
+
+// windowedAggregate starts the Aggregate of a windowed GROUP BY: its time
+// column, watermark, late-row policy and emit policy.
+func (q *queryPlanner) windowedAggregate(s *sql.Select, in Node, win *timeKey) (*Aggregate, error) {
+	sc := in.Scope()
+	timeIdx, err := sc.resolve("", win.timeCol)
+	if err != nil {
+		return nil, q.errorf(s.Pos, "window time column: %v", err)
+	}
+	if sc.fields[timeIdx].Type.ID() != exec.TimestampType.ID() {
+		return nil, q.errorf(s.Pos, "window time column %s is %s, not TIMESTAMP", quoteIdent(win.timeCol), SQLTypeOf(sc.fields[timeIdx].Type))
+	}
+	agg := &Aggregate{Input: in, Assigner: win.assigner, TimeColumn: sc.fields[timeIdx].Name}
+	if agg.TimeColumn != exec.RowtimeColumn {
+		agg.OwnWatermark = true
+		if st := scanOf(in); st != nil {
+			agg.Lateness = durationOption(st.Options["lateness"])
+		}
+	}
+	if st := scanOf(in); st != nil && st.Options["late_rows"] != "" {
+		lp, err := window.ParseLatePolicy(st.Options["late_rows"])
+		if err != nil {
+			return nil, q.errorf(s.Pos, "stream %s: late_rows: %v", quoteIdent(st.Name), err)
+		}
+		agg.Late = lp
+	}
+	if s.Emit != nil && s.Emit.Every.Millis > 0 {
+		agg.Emit = window.EmitPolicy{Every: time.Duration(s.Emit.Every.Millis) * time.Millisecond}
+	}
+	return agg, nil
 }

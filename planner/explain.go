@@ -80,7 +80,13 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
 		}
 		b.WriteString(pad + "Project " + strings.Join(parts, ", ") + "\n")
 	case *Aggregate:
-		b.WriteString(pad + "WindowGroupBy " + n.Text + "\n")
+		if n.Assigner == nil {
+			b.WriteString(pad + "HashAggregate " + n.Text + "\n")
+		} else {
+			b.WriteString(pad + "WindowGroupBy " + n.Text + "\n")
+		}
+	case *Sort:
+		b.WriteString(pad + "Sort " + n.Text + "\n")
 	case *Over:
 		b.WriteString(pad + "SlidingWindow " + n.Text + "\n")
 	case *Union:

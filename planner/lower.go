@@ -70,6 +70,13 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		if err != nil {
 			return nil, err
 		}
+		if n.Assigner == nil { // bounded: one group per key, at the end
+			op, err := exec.NewHashAggregate(in, exec.HashAggregateConfig{
+				Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs,
+				Alloc: env.Alloc, Errors: env.Errors, Start: env.Start, Clock: env.Clock,
+			})
+			return b.stateful(env.Pump, op, err)
+		}
 		if n.OwnWatermark {
 			in = hideWatermark{in}
 		}
@@ -79,6 +86,12 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
 		})
 		return b.stateful(env.Pump, op, err)
+	case *Sort:
+		in, err := b.lower(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return exec.NewSort(env, in, n.Keys)
 	case *Over:
 		in, err := b.lower(n.Input, env)
 		if err != nil {

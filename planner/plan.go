@@ -49,6 +49,22 @@ type Union struct {
 	Items []Node
 }
 
+// Sort orders a bounded query's whole result (reports).
+type Sort struct {
+	Input Node
+	Keys  []exec.SortKey
+	Text  string
+}
+
+// Scope returns the input's columns.
+func (n *Sort) Scope() *scope { return n.Input.Scope() }
+
+// Inputs returns the input.
+func (n *Sort) Inputs() []Node { return []Node{n.Input} }
+
+// Describe returns the EXPLAIN line.
+func (n *Sort) Describe() string { return "Sort " + n.Text }
+
 // Scope returns the scan's columns.
 func (n *Scan) Scope() *scope { return n.sc }
 

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,8 +24,8 @@ func (q *queryPlanner) errorf(pos sql.Pos, format string, args ...any) error {
 
 // query plans a (possibly UNION ALL) query.
 func (q *queryPlanner) query(qu *sql.Query) (Node, error) {
-	if len(qu.OrderBy) > 0 {
-		return nil, q.errorf(qu.Pos, "ORDER BY on a stream is not supported yet")
+	if len(qu.OrderBy) > 0 && !q.s.cfg.Bounded {
+		return nil, q.errorf(qu.OrderBy[0].Expr.ExprPos(), "ORDER BY on a stream is not supported yet (reports over retained history may sort)")
 	}
 	var items []Node
 	for _, s := range qu.Selects {
@@ -35,7 +36,7 @@ func (q *queryPlanner) query(qu *sql.Query) (Node, error) {
 		items = append(items, n)
 	}
 	if len(items) == 1 {
-		return items[0], nil
+		return q.orderBy(items[0], qu.OrderBy)
 	}
 	first := items[0].Scope()
 	for i, n := range items[1:] {
@@ -43,7 +44,49 @@ func (q *queryPlanner) query(qu *sql.Query) (Node, error) {
 			return nil, q.errorf(qu.Selects[i+1].Pos, "UNION ALL branch %d: %v", i+2, err)
 		}
 	}
-	return &Union{Items: items}, nil
+	return q.orderBy(&Union{Items: items}, qu.OrderBy)
+}
+
+// orderBy sorts a bounded query's result by output columns, named or by
+// position.
+func (q *queryPlanner) orderBy(n Node, order []sql.OrderItem) (Node, error) {
+	if len(order) == 0 {
+		return n, nil
+	}
+	sc := n.Scope()
+	var visible []int
+	for i, f := range sc.fields {
+		if !f.Hidden {
+			visible = append(visible, i)
+		}
+	}
+	var keys []exec.SortKey
+	var texts []string
+	for _, o := range order {
+		col := -1
+		switch e := o.Expr.(type) {
+		case *sql.ColumnRef:
+			for _, i := range visible {
+				if sc.fields[i].Name == e.Name {
+					col = i
+				}
+			}
+		case *sql.Literal:
+			if k, err := strconv.Atoi(e.Text); err == nil && e.Kind == sql.LitInt && k >= 1 && k <= len(visible) {
+				col = visible[k-1]
+			}
+		}
+		if col < 0 {
+			return nil, q.errorf(o.Expr.ExprPos(), "ORDER BY takes a column of the select list, by name or position")
+		}
+		keys = append(keys, exec.SortKey{Column: col, Desc: o.Desc})
+		dir := ""
+		if o.Desc {
+			dir = " DESC"
+		}
+		texts = append(texts, quoteIdent(sc.fields[col].Name)+dir)
+	}
+	return &Sort{Input: n, Keys: keys, Text: strings.Join(texts, ", ")}, nil
 }
 
 func sameColumns(a, b *scope) error {
@@ -74,19 +117,27 @@ func (q *queryPlanner) selectNode(s *sql.Select) (Node, error) {
 		}
 		in = &Filter{Input: in, Pred: pred, Text: sql.FormatExpr(s.Where)}
 	}
-	if _, ok := needsAggregation(s); ok || tvf != nil {
+	var n Node
+	switch _, grouped := needsAggregation(s); {
+	case grouped || tvf != nil:
 		if hasOver(s.Items) {
 			return nil, q.errorf(s.Pos, "a query cannot both group and use OVER windows; aggregate in a subquery or another pump")
 		}
-		return q.aggregate(s, in, tvf)
-	}
-	if s.Distinct {
+		n, err = q.aggregate(s, in, tvf)
+	case s.Distinct:
 		return nil, q.errorf(s.Pos, "SELECT DISTINCT on a stream is not supported yet")
+	case hasOver(s.Items):
+		n, err = q.over(s, in)
+	default:
+		n, err = q.project(s.Items, in)
 	}
-	if hasOver(s.Items) {
-		return q.over(s, in)
+	if err != nil || len(s.OrderBy) == 0 {
+		return n, err
 	}
-	return q.project(s.Items, in)
+	if !q.s.cfg.Bounded {
+		return nil, q.errorf(s.OrderBy[0].Expr.ExprPos(), "ORDER BY on a stream is not supported yet (reports over retained history may sort)")
+	}
+	return q.orderBy(n, s.OrderBy)
 }
 
 // needsAggregation tells whether s groups, windows or aggregates, and where.

@@ -41,7 +41,10 @@ func (s *Session) createReport(st *sql.CreateReport) (*Result, error) {
 	if st.Cron == "" && st.Every.Millis <= 0 {
 		return nil, st.Src.Errorf(st.At, "a report needs SCHEDULE 'cron expression' or EVERY INTERVAL '…'")
 	}
-	qp := &queryPlanner{s: s, b: &binder{src: st.Src, fns: s.cfg.Functions}, src: st.Src}
+	// A report reads bounded history: plan it as the report runner will.
+	bounded := s.clone()
+	bounded.cfg.Bounded = true
+	qp := &queryPlanner{s: bounded, b: &binder{src: st.Src, fns: s.cfg.Functions}, src: st.Src}
 	plan, err := qp.query(st.Query)
 	if err != nil {
 		return nil, err

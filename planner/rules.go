@@ -126,6 +126,12 @@ func withInputs(n Node, fn func(Node) Node) Node {
 		c := *n
 		c.Input = in
 		return &c
+	case *Sort:
+		in := fn(n.Input)
+		if in == n.Input {
+			return n
+		}
+		return &Sort{Input: in, Keys: n.Keys, Text: n.Text}
 	case *Union:
 		items := make([]Node, len(n.Items))
 		same := true

@@ -33,6 +33,10 @@ type Config struct {
 	StateDir string
 	// Log receives notices about checkpoints and recovery.
 	Log func(string)
+	// Bounded declares that every source ends (reports over retained
+	// history): a GROUP BY needs no time window and ORDER BY sorts the whole
+	// result, both delivered when the input ends.
+	Bounded bool
 }
 
 // Session holds a catalog of streams and pumps built by statements, the

@@ -24,6 +24,12 @@ CREATE REPORT per_symbol EVERY INTERVAL '15' MINUTE AS
   FROM ticks GROUP BY sym, STEP(ticks.ROWTIME BY INTERVAL '15' MINUTE)
   WITH (format = 'markdown', title = 'Trades per symbol');
 
+CREATE REPORT top_symbols EVERY INTERVAL '1' HOUR AS
+  SELECT STREAM sym, MAX(price) AS top FROM ticks
+  WHERE ROWTIME >= CURRENT_TIMESTAMP - INTERVAL '30' MINUTE
+  GROUP BY sym ORDER BY top DESC, sym
+  WITH (format = 'csv');
+
 CREATE REPORT hourly_prices SCHEDULE 'CRON_TZ=Europe/Paris 0 * * * *' AS
   SELECT STREAM FLOOR(ticks.ROWTIME TO MINUTE) AS minute, sym, AVG(price) AS avg_price
   FROM ticks GROUP BY FLOOR(ticks.ROWTIME TO MINUTE), sym
@@ -72,6 +78,8 @@ func TestReportCommand(t *testing.T) {
 		{"a quarter of an hour in markdown", []string{"--at", "2024-05-01T10:30:00Z", "--report", "per_symbol"},
 			"per_symbol-20240501T103000Z.md", []string{"# Trades per symbol", "| SYM | TRADES | LOW | HIGH |", "| AMZN | 15 | 100 | 110 |", "| WMT | 15 | 120 | 130 |",
 				"2024-05-01 10:15:00 UTC to 2024-05-01 10:30:00 UTC"}},
+		{"a plain GROUP BY with ORDER BY over the last half hour", []string{"--at", "2024-05-01T11:00:00Z", "--report", "top_symbols"},
+			"top_symbols-20240501T110000Z.csv", []string{"SYM,TOP\nWMT,130\nTGT,120\nAMZN,110\n"}},
 		{"an hour in html, shown in Paris time", []string{"--at", "2024-05-01T11:00:00Z", "--report", "HOURLY_PRICES"},
 			"hourly_prices-20240501T110000Z.html", []string{"<h1>Average price per minute, last hour</h1>", "2024-05-01 12:00:00 CEST", `<svg class="chart line-chart"`, "180 rows."}},
 	}

@@ -127,6 +127,7 @@ func (r *Runner) Run(ctx context.Context, rep *Report, at time.Time) (*Result, e
 	s := planner.NewSession(planner.Config{
 		Connectors: conns, Alloc: r.cfg.Alloc, Clock: func() time.Time { return at },
 		DefaultOutput: map[string]string{"connector": collectConnector},
+		Bounded:       true, // history ends at T: plain GROUP BY and ORDER BY work
 	})
 	for _, cs := range r.streams {
 		// Only the columns: the stream is read from its history, not its
