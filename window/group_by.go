@@ -330,7 +330,7 @@ func (o *groupBy) reportLate(b arrow.RecordBatch, row int, t int64) {
 		Name:        "LATE",
 		Message:     fmt.Sprintf("window: late row: event time %d is not after the watermark %d", t, o.wm),
 		DataRowtime: t,
-		DataRow:     formatRow(b, row),
+		DataRow:     exec.FormatRow(b, row),
 		Pump:        o.cfg.Pump,
 	})
 }
@@ -344,7 +344,7 @@ func (o *groupBy) reportNullTime(b arrow.RecordBatch, row int) {
 		Level:   "ERROR",
 		Name:    "RUNTIME",
 		Message: "window: row with a NULL event time",
-		DataRow: formatRow(b, row),
+		DataRow: exec.FormatRow(b, row),
 		Pump:    o.cfg.Pump,
 	})
 }

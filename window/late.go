@@ -1,11 +1,8 @@
 package window
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // LatePolicy says what happens to a row whose event time is at or below the
@@ -50,25 +47,4 @@ type StateCounter interface {
 	LiveGroups() int
 	// StateBytes estimates the memory the open state holds.
 	StateBytes() int
-}
-
-// formatRow renders one row as a JSON object, for error records.
-func formatRow(b arrow.RecordBatch, row int) string {
-	var sb strings.Builder
-	sb.WriteByte('{')
-	for j, col := range b.Columns() {
-		if j > 0 {
-			sb.WriteByte(',')
-		}
-		name, _ := json.Marshal(b.ColumnName(j))
-		sb.Write(name)
-		sb.WriteByte(':')
-		v, err := json.Marshal(col.GetOneForMarshal(row))
-		if err != nil {
-			v = []byte("null")
-		}
-		sb.Write(v)
-	}
-	sb.WriteByte('}')
-	return sb.String()
 }

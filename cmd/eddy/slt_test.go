@@ -20,6 +20,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"context"
 	"flag"
 	"fmt"
@@ -40,6 +41,7 @@ import (
 
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
+	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sql"
 )
 
@@ -122,13 +124,9 @@ func (r *sltRunner) newSession(alloc memory.Allocator, out *collector) (*planner
 		DefaultOutput: map[string]string{"connector": "collect"},
 	})
 	for i, in := range r.inputs {
-		path := filepath.Join(r.dir, fmt.Sprintf("input_%d.jsonl", i))
-		if err := os.WriteFile(path, []byte(strings.Join(in.lines, "\n")+"\n"), 0o644); err != nil {
+		opts, err := r.inputOptions(i, in)
+		if err != nil {
 			return nil, err
-		}
-		opts := map[string]string{"connector": "file", "path": path, "format": "json"}
-		for k, v := range in.opts {
-			opts[k] = v
 		}
 		s.BindInput(in.stream, opts)
 	}
@@ -155,6 +153,48 @@ func execAll(ctx context.Context, s *planner.Session, text string) ([]*planner.R
 		res = append(res, r)
 	}
 	return res, nil
+}
+
+// inputOptions writes an input's rows to files and returns the binding for
+// its stream: the file connector, or, when the rows are interleaved with
+// "@watermark TIMESTAMP" lines, a source reading the segments between them
+// that advances the watermark to each TIMESTAMP when it gets there.
+func (r *sltRunner) inputOptions(i int, in sltInput) (map[string]string, error) {
+	var segments [][]string
+	var marks []string
+	cur := []string{}
+	for _, l := range in.lines {
+		if ts, ok := strings.CutPrefix(l, "@watermark "); ok {
+			t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(ts))
+			if err != nil {
+				return nil, fmt.Errorf("input %s: %q: %v", in.stream, l, err)
+			}
+			segments, marks, cur = append(segments, cur), append(marks, fmt.Sprint(t.UnixMilli())), []string{}
+			continue
+		}
+		cur = append(cur, l)
+	}
+	segments, marks = append(segments, cur), append(marks, "")
+	var paths []string
+	for j, seg := range segments {
+		path := filepath.Join(r.dir, fmt.Sprintf("input_%d_%d.jsonl", i, j))
+		text := strings.Join(seg, "\n")
+		if text != "" {
+			text += "\n"
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return nil, err
+		}
+		paths = append(paths, path)
+	}
+	opts := map[string]string{"connector": "file", "path": paths[0], "format": "json"}
+	if len(paths) > 1 {
+		opts = map[string]string{"connector": sltSegments, "paths": strings.Join(paths, ","), "watermarks": strings.Join(marks, ",")}
+	}
+	for k, v := range in.opts {
+		opts[k] = v
+	}
+	return opts, nil
 }
 
 // run executes one record and returns the actual rows of a query.
@@ -334,6 +374,111 @@ type collectConnectors struct {
 
 func (c *collectConnectors) IsSink(name string) bool {
 	return name == "collect" || c.registryConnectors.IsSink(name)
+}
+
+func (c *collectConnectors) IsSource(name string) bool {
+	return name == sltSegments || c.registryConnectors.IsSource(name)
+}
+
+// sltSegments is the test-only connector of inputs with @watermark lines.
+const sltSegments = "slt-segments"
+
+func (c *collectConnectors) OpenSource(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (*planner.OpenedSource, error) {
+	if options["connector"] != sltSegments {
+		return c.registryConnectors.OpenSource(ctx, stream, schema, options, errs)
+	}
+	seg := &segmentSource{schema: schema, mark: math.MinInt64, max: math.MinInt64}
+	marks := strings.Split(options["watermarks"], ",")
+	for i, p := range strings.Split(options["paths"], ",") {
+		fopts := map[string]string{}
+		for k, v := range options {
+			if k != "paths" && k != "watermarks" {
+				fopts[k] = v
+			}
+		}
+		fopts["connector"], fopts["path"], fopts["format"] = "file", p, "json"
+		f, o, err := sourceFactory(fopts)
+		if err != nil {
+			return nil, err
+		}
+		src, err := f.Open(ctx, sources.Env{Stream: stream, Schema: schema, Alloc: c.alloc, Clock: c.clock,
+			Reject: func(b sources.BadRecord) { errs.ReportError(exec.ErrorRecord{Name: "DECODE", Message: b.Err.Error(), Stream: stream}) }}, o)
+		if err != nil {
+			return nil, err
+		}
+		wm := int64(math.MinInt64)
+		if marks[i] != "" {
+			wm, _ = strconv.ParseInt(marks[i], 10, 64)
+		}
+		seg.parts = append(seg.parts, segmentPart{src: src, watermark: wm})
+	}
+	return &planner.OpenedSource{Op: seg, Raw: seg}, nil
+}
+
+// segmentSource reads its parts in turn; after each, the watermark jumps to
+// the part's mark (the rows' ROWTIMEs move it too, less 1 ms).
+type segmentSource struct {
+	schema    *arrow.Schema
+	parts     []segmentPart
+	mark, max int64
+}
+
+type segmentPart struct {
+	src       sources.Source
+	watermark int64
+}
+
+func (s *segmentSource) Schema() *arrow.Schema { return s.schema }
+
+func (s *segmentSource) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	for len(s.parts) > 0 {
+		b, err := s.parts[0].src.Next(ctx)
+		if err == io.EOF {
+			s.mark = max(s.mark, s.parts[0].watermark)
+			s.parts[0].src.Close()
+			s.parts = s.parts[1:]
+			cols := emptyColumns(s.schema)
+			b := array.NewRecordBatch(s.schema, cols, 0) // time goes on
+			for _, c := range cols {
+				c.Release()
+			}
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n := b.NumRows(); n > 0 {
+			rt := b.Column(int(b.NumCols()) - 1).(*array.Timestamp)
+			for i := 0; i < int(n); i++ {
+				s.max = max(s.max, int64(rt.Value(i)))
+			}
+		}
+		return b, nil
+	}
+	return nil, io.EOF
+}
+
+func (s *segmentSource) Watermark() int64 {
+	if s.max == math.MinInt64 {
+		return s.mark
+	}
+	return max(s.mark, s.max-1)
+}
+
+func (s *segmentSource) Close() error {
+	for _, p := range s.parts {
+		p.src.Close()
+	}
+	s.parts = nil
+	return nil
+}
+
+func emptyColumns(schema *arrow.Schema) []arrow.Array {
+	cols := make([]arrow.Array, len(schema.Fields()))
+	for i, f := range schema.Fields() {
+		cols[i] = array.MakeArrayOfNull(memory.DefaultAllocator, f.Type, 0)
+	}
+	return cols
 }
 
 func (c *collectConnectors) OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (planner.Sink, error) {
