@@ -20,10 +20,10 @@ package main
 
 import (
 	"bufio"
-	"io"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -402,7 +402,9 @@ func (c *collectConnectors) OpenSource(ctx context.Context, stream string, schem
 			return nil, err
 		}
 		src, err := f.Open(ctx, sources.Env{Stream: stream, Schema: schema, Alloc: c.alloc, Clock: c.clock,
-			Reject: func(b sources.BadRecord) { errs.ReportError(exec.ErrorRecord{Name: "DECODE", Message: b.Err.Error(), Stream: stream}) }}, o)
+			Reject: func(b sources.BadRecord) {
+				errs.ReportError(exec.ErrorRecord{Name: "DECODE", Message: b.Err.Error(), Stream: stream})
+			}}, o)
 		if err != nil {
 			return nil, err
 		}
