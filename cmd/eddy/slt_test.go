@@ -9,7 +9,9 @@ package main
 //	input NAME [key=value ...]   the following JSON lines are records of
 //	                             input stream NAME (read with the file
 //	                             connector; keys are its options, e.g.
-//	                             rowtime=TS)
+//	                             rowtime=TS); a line "@watermark TIMESTAMP"
+//	                             among them advances the stream's
+//	                             watermark to TIMESTAMP at that point
 //	query <types> [rowsort]      run the application over every input given
 //	                             so far in bounded mode and compare the
 //	                             query's rows with those after ----
