@@ -180,8 +180,14 @@ func mapBool(ec *EvalContext, arr arrow.Array, err error, f func(i int) (bool, b
 // mapString builds a string array from f, which appends row i's text to dst.
 func mapString(ec *EvalContext, arr arrow.Array, typ arrow.DataType, err error, f func(i int, dst []byte) ([]byte, bool)) arrow.Array {
 	n := arr.Len()
-	v := newValidity(ec.Alloc, n, operand{arr: arr})
-	out := newStrOut(ec.Alloc, n, n*8)
+	return fillStrings(ec, newValidity(ec.Alloc, n, operand{arr: arr}), n, n*8, typ, err, f)
+}
+
+// fillStrings builds a string array of n rows (about est bytes of text):
+// row i is NULL when v says so, else the text f appends; when f reports
+// !ok the row is NULL and fails with err.
+func fillStrings(ec *EvalContext, v *validity, n, est int, typ arrow.DataType, err error, f func(i int, dst []byte) ([]byte, bool)) arrow.Array {
+	out := newStrOut(ec.Alloc, n, est)
 	var scratch []byte
 	for i := 0; i < n; i++ {
 		if !v.valid(i) {

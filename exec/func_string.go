@@ -37,23 +37,7 @@ func strKernel(f func(ops []operand) func(i int, dst []byte) ([]byte, bool), row
 				est = bufs[2].Len() + n
 			}
 		}
-		out := newStrOut(ec.Alloc, n, est)
-		var scratch []byte
-		for i := 0; i < n; i++ {
-			if !v.valid(i) {
-				out.empty(i)
-				continue
-			}
-			var ok bool
-			scratch, ok = g(i, scratch[:0])
-			if !ok {
-				v.fail(ec, i, rowErr)
-				out.empty(i)
-				continue
-			}
-			out.appendBytes(i, scratch)
-		}
-		return out.finish(arrow.BinaryTypes.String, n, v), nil
+		return fillStrings(ec, v, n, est, arrow.BinaryTypes.String, rowErr, g), nil
 	}
 }
 
