@@ -19,7 +19,10 @@ type filter struct {
 	done  bool
 }
 
-var _ Operator = (*filter)(nil)
+var (
+	_ Operator    = (*filter)(nil)
+	_ Partitioned = (*filter)(nil)
+)
 
 // NewFilter returns an operator passing on the rows of input for which pred
 // is TRUE (NULL and FALSE drop the row). A row on which pred fails at run
@@ -115,6 +118,12 @@ func clearRows(mem memory.Allocator, m *array.Boolean, rows []int) *array.Boolea
 
 // Watermark forwards the input's watermark.
 func (f *filter) Watermark() int64 { return watermarkOf(f.input) }
+
+// Origin forwards the input's origin: rows keep their partition.
+func (f *filter) Origin() Origin { return OriginOf(f.input) }
+
+// Partitions forwards the input's partitions.
+func (f *filter) Partitions() []Partition { return PartitionsOf(f.input) }
 
 func (f *filter) Close() error {
 	if f.done {

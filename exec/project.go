@@ -19,7 +19,10 @@ type project struct {
 	done   bool
 }
 
-var _ Operator = (*project)(nil)
+var (
+	_ Operator    = (*project)(nil)
+	_ Partitioned = (*project)(nil)
+)
 
 // NewProject returns an operator computing exprs over each batch of input,
 // producing columns named names. A row on which any expression fails at run
@@ -100,6 +103,12 @@ func keepMask(mem memory.Allocator, n int, drop []int) *array.Boolean {
 
 // Watermark forwards the input's watermark.
 func (p *project) Watermark() int64 { return watermarkOf(p.input) }
+
+// Origin forwards the input's origin: rows keep their partition.
+func (p *project) Origin() Origin { return OriginOf(p.input) }
+
+// Partitions forwards the input's partitions.
+func (p *project) Partitions() []Partition { return PartitionsOf(p.input) }
 
 func (p *project) Close() error {
 	if p.done {

@@ -16,7 +16,9 @@ type Task struct {
 }
 
 // Pipe reads op until io.EOF and publishes every batch to w with op's
-// watermark, then closes w and op. It is the body of a pump or a source task.
+// origin and partitions, then closes w and op. When op ends with
+// ErrStopped, Pipe stops w (the job is stopping) and returns nil. It is the
+// body of a pump.
 func Pipe(ctx context.Context, op Operator, w *StreamWriter) (err error) {
 	defer func() {
 		if cerr := op.Close(); err == nil {
@@ -28,18 +30,21 @@ func Pipe(ctx context.Context, op Operator, w *StreamWriter) (err error) {
 		if errors.Is(err, io.EOF) {
 			return w.Close(ctx)
 		}
+		if errors.Is(err, ErrStopped) {
+			return w.Stop(ctx)
+		}
 		if err != nil {
 			return err
 		}
-		if err := w.Write(ctx, b, watermarkOf(op)); err != nil {
+		if err := w.WriteFrom(ctx, b, OriginOf(op), PartitionsOf(op)); err != nil {
 			return err
 		}
 	}
 }
 
-// Drain reads op until io.EOF, handing every non-empty batch to write
-// (which takes ownership of it), then closes op. It is the body of a
-// destination task.
+// Drain reads op until io.EOF (or ErrStopped), handing every non-empty
+// batch to write (which takes ownership of it), then closes op. It is the
+// body of a destination task.
 func Drain(ctx context.Context, op Operator, write func(ctx context.Context, b arrow.RecordBatch) error) (err error) {
 	defer func() {
 		if cerr := op.Close(); err == nil {
@@ -48,7 +53,7 @@ func Drain(ctx context.Context, op Operator, write func(ctx context.Context, b a
 	}()
 	for {
 		b, err := op.Next(ctx)
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || errors.Is(err, ErrStopped) {
 			return nil
 		}
 		if err != nil {

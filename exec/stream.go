@@ -33,14 +33,18 @@ type Stream struct {
 	mu            sync.Mutex
 	readers       []*streamReader
 	writers       int
-	closedWriters map[int]bool
+	closedWriters map[int]bool // writer id → whether it stopped (rather than finished)
 }
 
 type message struct {
-	batch     arrow.RecordBatch // nil for a watermark-only message
-	writer    int
-	watermark int64
-	eof       bool
+	batch  arrow.RecordBatch // nil for a message that only ends the writer
+	writer int
+	origin Origin      // the batch's origin, already mixed with the writer id
+	parts  []Partition // the writer's partitions, origins mixed; owned by the message
+	eof    bool
+	// stopped: the writer ended because the job is stopping, not because
+	// its data ended (readers return ErrStopped, partitions stay open).
+	stopped bool
 }
 
 // NewStream returns a stream of batches with the given schema. depth is
@@ -82,10 +86,15 @@ func (s *Stream) Subscribe() (Operator, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := &streamReader{stream: s, ch: make(chan message, s.depth), gone: make(chan struct{}),
-		marks: map[int]int64{}, watermark: math.MinInt64}
-	for w := range s.closedWriters {
-		r.marks[w] = math.MaxInt64
+		parts: map[int][]Partition{}, watermark: math.MinInt64}
+	for w, stopped := range s.closedWriters {
 		r.eofs++
+		if stopped {
+			r.stopped = true
+			r.parts[w] = []Partition{{Origin: MixOrigin(w, 0), Watermark: NoWatermark, Lag: -1}}
+		} else {
+			r.parts[w] = []Partition{{Origin: MixOrigin(w, 0), Done: true, Watermark: math.MaxInt64, Lag: -1}}
+		}
 	}
 	s.readers = append(s.readers, r)
 	return r, nil
@@ -108,21 +117,49 @@ type StreamWriter struct {
 	closed bool
 }
 
-// Write publishes batch to every reader, taking ownership of it. It blocks
-// while a reader's queue is full and returns ctx.Err() when ctx is done.
-// watermark is the writer's event-time watermark after this batch
-// (math.MinInt64 when unknown).
+// Write publishes batch to every reader, taking ownership of it, as the
+// writer's only partition (origin 0) with the explicit watermark watermark
+// (NoWatermark when unknown). It blocks while a reader's queue is full and
+// returns ctx.Err() when ctx is done.
 func (w *StreamWriter) Write(ctx context.Context, batch arrow.RecordBatch, watermark int64) error {
-	return w.stream.publish(ctx, message{batch: batch, writer: w.id, watermark: watermark})
+	return w.WriteFrom(ctx, batch, 0, []Partition{{Watermark: watermark, Lag: -1}})
 }
 
-// Close tells the readers this writer is done. It may be called twice.
+// WriteFrom publishes batch (which may have no rows, to pass on progress)
+// to every reader, taking ownership of it. origin is the batch's origin and
+// parts the state of every partition the writer knows (see Partitioned); parts
+// is copied, so the caller may reuse it. It blocks while a reader's queue
+// is full and returns ctx.Err() when ctx is done.
+func (w *StreamWriter) WriteFrom(ctx context.Context, batch arrow.RecordBatch, origin Origin, parts []Partition) error {
+	mixed := make([]Partition, len(parts))
+	for i, p := range parts {
+		p.Origin = MixOrigin(w.id, p.Origin)
+		mixed[i] = p
+	}
+	return w.stream.publish(ctx, message{batch: batch, writer: w.id, origin: MixOrigin(w.id, origin), parts: mixed})
+}
+
+// Close tells the readers this writer's data has ended: its partitions are
+// done. It may be called twice.
 func (w *StreamWriter) Close(ctx context.Context) error {
 	if w.closed {
 		return nil
 	}
 	w.closed = true
-	return w.stream.publish(ctx, message{writer: w.id, watermark: math.MaxInt64, eof: true})
+	return w.stream.publish(ctx, message{writer: w.id, eof: true})
+}
+
+// Stop tells the readers this writer ends because the job is stopping:
+// once every writer has ended and one of them stopped, readers return
+// ErrStopped instead of io.EOF, and the stopped writer's partitions are
+// not done (windows over them stay open). It may be called twice, and
+// after Close it does nothing.
+func (w *StreamWriter) Stop(ctx context.Context) error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	return w.stream.publish(ctx, message{writer: w.id, eof: true, stopped: true})
 }
 
 func (s *Stream) publish(ctx context.Context, m message) error {
@@ -131,7 +168,7 @@ func (s *Stream) publish(ctx context.Context, m message) error {
 		if s.closedWriters == nil {
 			s.closedWriters = map[int]bool{}
 		}
-		s.closedWriters[m.writer] = true
+		s.closedWriters[m.writer] = m.stopped
 	}
 	readers := s.readers
 	s.mu.Unlock()
@@ -167,12 +204,20 @@ func (s *Stream) publish(ctx context.Context, m message) error {
 }
 
 type streamReader struct {
-	stream    *Stream
-	ch        chan message
-	gone      chan struct{}
-	once      sync.Once
-	marks     map[int]int64
-	eofs      int
+	stream  *Stream
+	ch      chan message
+	gone    chan struct{}
+	once    sync.Once
+	eofs    int
+	stopped bool // a writer stopped: the end is ErrStopped, not io.EOF
+	// parts holds each writer's partitions as of its last message; all is
+	// their concatenation (with a placeholder for writers not heard from),
+	// rebuilt when dirty.
+	parts     map[int][]Partition
+	all       []Partition
+	dirty     bool
+	builtFor  int
+	origin    Origin
 	watermark int64
 	// holding is set while the batch Next last returned is being
 	// processed: the next call to Next (or Close) finishes it.
@@ -182,12 +227,14 @@ type streamReader struct {
 var (
 	_ Operator    = (*streamReader)(nil)
 	_ Watermarker = (*streamReader)(nil)
+	_ Partitioned = (*streamReader)(nil)
 )
 
 func (r *streamReader) Schema() *arrow.Schema { return r.stream.schema }
 
 // Next returns the next batch published to the stream (the caller releases
-// it), or io.EOF once every writer has closed.
+// it), or io.EOF once every writer has closed (ErrStopped when one of them
+// stopped).
 func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if r.holding {
 		r.holding = false
@@ -198,18 +245,38 @@ func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		writers := r.stream.writers
 		r.stream.mu.Unlock()
 		if r.eofs >= writers && (writers > 0 || !r.stream.awaitWriters) {
+			if r.stopped {
+				return nil, ErrStopped
+			}
 			return nil, io.EOF
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case m := <-r.ch:
+			r.dirty = true
 			if m.eof {
 				r.eofs++
+				if m.stopped {
+					r.stopped = true
+				} else {
+					// Finished: every partition of the writer is done.
+					done := make([]Partition, 0, max(1, len(r.parts[m.writer])))
+					for _, p := range r.parts[m.writer] {
+						p.Done, p.Backlog, p.Watermark = true, false, math.MaxInt64
+						done = append(done, p)
+					}
+					if len(done) == 0 {
+						done = append(done, Partition{Origin: MixOrigin(m.writer, 0), Done: true, Watermark: math.MaxInt64, Lag: -1})
+					}
+					r.parts[m.writer] = done
+				}
+			} else if m.parts != nil {
+				r.parts[m.writer] = m.parts
 			}
-			r.marks[m.writer] = m.watermark
 			r.watermark = r.minMark(writers)
 			if m.batch != nil {
+				r.origin = m.origin
 				r.holding = true
 				return m.batch, nil
 			}
@@ -218,21 +285,53 @@ func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 }
 
+// minMark is the minimum explicit watermark over the writers' partitions
+// (math.MinInt64 while a writer has not been heard from).
 func (r *streamReader) minMark(writers int) int64 {
-	if len(r.marks) < writers {
+	if len(r.parts) < writers {
 		return math.MinInt64
 	}
-	min := int64(math.MaxInt64)
-	for _, w := range r.marks {
-		if w < min {
-			min = w
+	m := int64(math.MaxInt64)
+	for _, ps := range r.parts {
+		for _, p := range ps {
+			if !p.Done && !p.Idle {
+				m = min(m, p.Watermark)
+			}
 		}
 	}
-	return min
+	return m
 }
 
-// Watermark returns the minimum watermark over the stream's writers.
+// Watermark returns the minimum explicit watermark over the stream's
+// writers' partitions: a bound only when every writer promises one (pumps
+// of windowed queries); sources leave it to the rows (see Partitions).
 func (r *streamReader) Watermark() int64 { return r.watermark }
+
+// Origin returns the origin of the batch Next returned last.
+func (r *streamReader) Origin() Origin { return r.origin }
+
+// Partitions returns the partitions of every writer, in writer order; a
+// writer not heard from yet has one placeholder partition that holds the
+// watermark back.
+func (r *streamReader) Partitions() []Partition {
+	r.stream.mu.Lock()
+	writers := r.stream.writers
+	r.stream.mu.Unlock()
+	if !r.dirty && len(r.all) > 0 && writers == r.builtFor {
+		return r.all
+	}
+	r.all = r.all[:0]
+	for w := range writers {
+		ps, ok := r.parts[w]
+		if !ok {
+			r.all = append(r.all, Partition{Origin: MixOrigin(w, 0), Watermark: NoWatermark, Lag: -1})
+			continue
+		}
+		r.all = append(r.all, ps...)
+	}
+	r.dirty, r.builtFor = false, writers
+	return r.all
+}
 
 // Close stops reading: writers no longer wait for this reader, and batches
 // still queued are released.
