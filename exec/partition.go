@@ -55,6 +55,9 @@ type Partition struct {
 	// windowed operator's output carries one; sources leave it unset and
 	// the watermark is derived from the rows.
 	Watermark int64
+	// MaxTime is the largest ROWTIME the partition has delivered
+	// (math.MinInt64 before its first row); informative, like Lag.
+	MaxTime int64
 	// Lag is how far behind the partition is, in the source's unit (Kafka:
 	// messages behind the high-water mark; Kinesis: MillisBehindLatest); -1
 	// when unknown. It is informative (metrics, EXPLAIN), not a rule input.
@@ -101,7 +104,7 @@ func PartitionsOf(op Operator) []Partition {
 	if w, ok := op.(Watermarker); ok {
 		wm = w.Watermark()
 	}
-	return []Partition{{Watermark: wm, Lag: -1}}
+	return []Partition{{Watermark: wm, MaxTime: math.MinInt64, Lag: -1}}
 }
 
 // MixOrigin returns the origin a stream gives a batch of origin o from its

@@ -91,9 +91,9 @@ func (s *Stream) Subscribe() (Operator, error) {
 		r.eofs++
 		if stopped {
 			r.stopped = true
-			r.parts[w] = []Partition{{Origin: MixOrigin(w, 0), Watermark: NoWatermark, Lag: -1}}
+			r.parts[w] = []Partition{{Origin: MixOrigin(w, 0), Watermark: NoWatermark, MaxTime: math.MinInt64, Lag: -1}}
 		} else {
-			r.parts[w] = []Partition{{Origin: MixOrigin(w, 0), Done: true, Watermark: math.MaxInt64, Lag: -1}}
+			r.parts[w] = []Partition{{Origin: MixOrigin(w, 0), Done: true, Watermark: math.MaxInt64, MaxTime: math.MinInt64, Lag: -1}}
 		}
 	}
 	s.readers = append(s.readers, r)
@@ -122,7 +122,7 @@ type StreamWriter struct {
 // (NoWatermark when unknown). It blocks while a reader's queue is full and
 // returns ctx.Err() when ctx is done.
 func (w *StreamWriter) Write(ctx context.Context, batch arrow.RecordBatch, watermark int64) error {
-	return w.WriteFrom(ctx, batch, 0, []Partition{{Watermark: watermark, Lag: -1}})
+	return w.WriteFrom(ctx, batch, 0, []Partition{{Watermark: watermark, MaxTime: math.MinInt64, Lag: -1}})
 }
 
 // WriteFrom publishes batch (which may have no rows, to pass on progress)
@@ -267,7 +267,7 @@ func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 						done = append(done, p)
 					}
 					if len(done) == 0 {
-						done = append(done, Partition{Origin: MixOrigin(m.writer, 0), Done: true, Watermark: math.MaxInt64, Lag: -1})
+						done = append(done, Partition{Origin: MixOrigin(m.writer, 0), Done: true, Watermark: math.MaxInt64, MaxTime: math.MinInt64, Lag: -1})
 					}
 					r.parts[m.writer] = done
 				}
@@ -324,7 +324,7 @@ func (r *streamReader) Partitions() []Partition {
 	for w := range writers {
 		ps, ok := r.parts[w]
 		if !ok {
-			r.all = append(r.all, Partition{Origin: MixOrigin(w, 0), Watermark: NoWatermark, Lag: -1})
+			r.all = append(r.all, Partition{Origin: MixOrigin(w, 0), Watermark: NoWatermark, MaxTime: math.MinInt64, Lag: -1})
 			continue
 		}
 		r.all = append(r.all, ps...)
