@@ -22,15 +22,14 @@ type Aggregate struct {
 	Aggs       []exec.AggSpec
 	Assigner   window.Assigner
 	TimeColumn string
-	// OwnWatermark makes the operator compute its watermark from
-	// TimeColumn (with Lateness) instead of taking the input's, for
-	// windows over a column that is not ROWTIME.
-	OwnWatermark bool
-	Lateness     time.Duration
-	Emit         window.EmitPolicy
-	Late         window.LatePolicy
-	Text         string
-	sc           *scope
+	// Lateness and Late come from the input streams' event time (see
+	// Session.inputEventTime), resolved when the plan is built and again
+	// when it is lowered (bindings may change in between).
+	Lateness time.Duration
+	Emit     window.EmitPolicy
+	Late     window.LatePolicy
+	Text     string
+	sc       *scope
 }
 
 // Over computes sliding-window aggregates, one output row per input row:
@@ -464,35 +463,6 @@ func (q *queryPlanner) aggText(a *Aggregate, win *timeKey) string {
 	return strings.Join(parts, ", ")
 }
 
-// scanOf returns the stream a chain of filters and projections reads.
-func scanOf(n Node) *StreamDef {
-	for n != nil {
-		if s, ok := n.(*Scan); ok {
-			return s.Stream
-		}
-		ins := n.Inputs()
-		if len(ins) != 1 {
-			return nil
-		}
-		n = ins[0]
-	}
-	return nil
-}
-
-// durationOption reads a duration option the way sources do: a Go duration
-// or whole seconds. An unreadable value counts as zero (the connector
-// rejects it when it opens).
-func durationOption(s string) time.Duration {
-	if d, err := time.ParseDuration(strings.TrimSpace(s)); err == nil {
-		return d
-	}
-	var n float64
-	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%g", &n); err == nil {
-		return time.Duration(n * float64(time.Second))
-	}
-	return 0
-}
-
 // windowedAggregate starts the Aggregate of a windowed GROUP BY: its time
 // column, watermark, late-row policy and emit policy.
 func (q *queryPlanner) windowedAggregate(s *sql.Select, in Node, win *timeKey) (*Aggregate, error) {
@@ -505,19 +475,11 @@ func (q *queryPlanner) windowedAggregate(s *sql.Select, in Node, win *timeKey) (
 		return nil, q.errorf(s.Pos, "window time column %s is %s, not TIMESTAMP", quoteIdent(win.timeCol), SQLTypeOf(sc.fields[timeIdx].Type))
 	}
 	agg := &Aggregate{Input: in, Assigner: win.assigner, TimeColumn: sc.fields[timeIdx].Name}
-	if agg.TimeColumn != exec.RowtimeColumn {
-		agg.OwnWatermark = true
-		if st := scanOf(in); st != nil {
-			agg.Lateness = durationOption(st.Options["lateness"])
-		}
+	et, err := q.s.inputEventTime(in)
+	if err != nil {
+		return nil, q.errorf(s.Pos, "%v", err)
 	}
-	if st := scanOf(in); st != nil && st.Options["late_rows"] != "" {
-		lp, err := window.ParseLatePolicy(st.Options["late_rows"])
-		if err != nil {
-			return nil, q.errorf(s.Pos, "stream %s: late_rows: %v", quoteIdent(st.Name), err)
-		}
-		agg.Late = lp
-	}
+	agg.Lateness, agg.Late = et.Lateness, et.Late
 	if s.Emit != nil && s.Emit.Every.Millis > 0 {
 		agg.Emit = window.EmitPolicy{Every: time.Duration(s.Emit.Every.Millis) * time.Millisecond}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eddy-sql/eddy/exec"
+	"github.com/eddy-sql/eddy/sql"
 )
 
 // Job is a built application: every source, pump and destination as a task
@@ -67,7 +68,7 @@ func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*J
 	if s.cfg.StateDir != "" {
 		interval := 10 * time.Second
 		if v, ok := s.settings["checkpoint_interval"]; ok {
-			if d := durationOption(v); d > 0 {
+			if d, err := sql.ParseDuration(v); err == nil && d > 0 {
 				interval = d
 			} else {
 				return nil, fmt.Errorf("checkpoint_interval %q: want a duration such as 10s", v)

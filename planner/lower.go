@@ -64,7 +64,11 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		for i, f := range n.sc.fields {
 			names[i] = f.Name
 		}
-		return exec.NewProject(env, in, n.Exprs, names)
+		op, err := exec.NewProject(env, in, n.Exprs, names)
+		if err != nil || !n.Retime {
+			return op, err
+		}
+		return &retimed{Operator: op}, nil
 	case *Aggregate:
 		in, err := b.lower(n.Input, env)
 		if err != nil {
@@ -77,12 +81,14 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			})
 			return b.stateful(env.Pump, op, err)
 		}
-		if n.OwnWatermark {
-			in = hideWatermark{in}
+		et, err := b.s.inputEventTime(n.Input)
+		if err != nil {
+			in.Close()
+			return nil, err
 		}
 		op, err := window.NewGroupBy(in, window.Config{
 			Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, TimeColumn: n.TimeColumn,
-			Assigner: n.Assigner, Lateness: n.Lateness, Emit: n.Emit, Late: n.Late,
+			Assigner: n.Assigner, Lateness: et.Lateness, Emit: n.Emit, Late: et.Late,
 			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
 		})
 		return b.stateful(env.Pump, op, err)
@@ -134,10 +140,6 @@ func (b *jobBuilder) stateful(pump string, op exec.Operator, err error) (exec.Op
 	}
 	return op, nil
 }
-
-// hideWatermark hides its operator's watermark, so that a window over a
-// column other than ROWTIME tracks event time from that column itself.
-type hideWatermark struct{ exec.Operator }
 
 // physical describes an operator tree for EXPLAIN.
 func physical(op exec.Operator) string {

@@ -41,7 +41,10 @@ type Project struct {
 	Input Node
 	Exprs []exec.Expr
 	Texts []string
-	sc    *scope
+	// Retime is set when the projection computes ROWTIME anew (… AS
+	// ROWTIME): event time downstream follows the new column.
+	Retime bool
+	sc     *scope
 }
 
 // Union concatenates its inputs (UNION ALL); all have the same columns.

@@ -386,7 +386,7 @@ func (q *queryPlanner) project(items []sql.SelectItem, in Node) (Node, error) {
 	if err := uniqueNames(out); err != nil {
 		return nil, q.errorf(items[0].Pos, "%v", err)
 	}
-	return &Project{Input: in, Exprs: exprs, Texts: texts, sc: out}, nil
+	return &Project{Input: in, Exprs: exprs, Texts: texts, Retime: hasRowtime, sc: out}, nil
 }
 
 // itemName is the output name of a select item: its alias, the column it

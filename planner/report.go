@@ -111,18 +111,3 @@ func connectorOptions(opts map[string]string) map[string]string {
 	return out
 }
 
-// isIntervalText tells whether v reads as SQL interval text such as
-// '24 hours' or '1 DAY'.
-func isIntervalText(v string) bool {
-	var n float64
-	var unit string
-	if _, err := fmt.Sscanf(v, "%g %s", &n, &unit); err != nil || n <= 0 {
-		return false
-	}
-	switch unit {
-	case "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks",
-		"SECOND", "SECONDS", "MINUTE", "MINUTES", "HOUR", "HOURS", "DAY", "DAYS", "WEEK", "WEEKS":
-		return true
-	}
-	return false
-}

@@ -50,7 +50,7 @@ func DefaultRules(fns *exec.Functions) []Rule {
 				}
 				exprs[i], texts[i] = inner.Exprs[j], inner.Texts[j]
 			}
-			return &Project{Input: inner.Input, Exprs: exprs, Texts: texts, sc: outer.sc}, true
+			return &Project{Input: inner.Input, Exprs: exprs, Texts: texts, Retime: outer.Retime || inner.Retime, sc: outer.sc}, true
 		}},
 		{Name: "push_filter_into_scan", Apply: func(n Node) (Node, bool) {
 			f, ok := n.(*Filter)
@@ -109,7 +109,7 @@ func withInputs(n Node, fn func(Node) Node) Node {
 		if in == n.Input {
 			return n
 		}
-		return &Project{Input: in, Exprs: n.Exprs, Texts: n.Texts, sc: n.sc}
+		return &Project{Input: in, Exprs: n.Exprs, Texts: n.Texts, Retime: n.Retime, sc: n.sc}
 	case *Aggregate:
 		in := fn(n.Input)
 		if in == n.Input {

@@ -188,7 +188,7 @@ func (s *Session) createStream(st *sql.CreateStream) (*Result, error) {
 	for _, o := range st.Options {
 		def.Options[o.Key] = o.Value
 	}
-	if v, ok := def.Options[RetainOption]; ok && durationOption(v) <= 0 && !isIntervalText(v) {
+	if v, ok := def.Options[RetainOption]; ok && !positiveDuration(v) {
 		return nil, st.Src.Errorf(st.At, "stream %s: retain = '%s': want a period such as '24 hours'", quoteIdent(st.Name), v)
 	}
 	if c := def.Connector(); c != "" && !s.cfg.Connectors.IsSource(c) && !s.cfg.Connectors.IsSink(c) {
@@ -380,3 +380,9 @@ func describe(def *StreamDef, source bool) string {
 }
 
 func typesEqual(a, b arrow.DataType) bool { return arrow.TypeEqual(a, b) }
+
+// positiveDuration tells whether v reads as a duration above zero.
+func positiveDuration(v string) bool {
+	d, err := sql.ParseDuration(v)
+	return err == nil && d > 0
+}

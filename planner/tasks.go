@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -175,8 +174,9 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	b.add(false, exec.Task{Name: "source " + def.Name, Run: func(ctx context.Context) error {
 		err := runSource(ctx, op, w, g, b.coord == nil)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			// Stopping: end the stream so everything downstream drains.
-			return w.Close(context.WithoutCancel(ctx))
+			// Stopping: end the stream so everything downstream drains,
+			// without finishing its partitions (windows stay open).
+			return w.Stop(context.WithoutCancel(ctx))
 		}
 		return err
 	}})
@@ -210,14 +210,10 @@ func runSource(ctx context.Context, op exec.Operator, w *exec.StreamWriter, g *g
 		if err != nil {
 			return err
 		}
-		wm := int64(math.MinInt64)
-		if m, ok := op.(exec.Watermarker); ok {
-			wm = m.Watermark()
-		}
 		// A batch the source has handed over is part of its position: it
 		// is published even when the source is being stopped (the rest of
 		// the pipeline keeps running until it drains).
-		if err := w.Write(context.WithoutCancel(ctx), batch, wm); err != nil {
+		if err := w.WriteFrom(context.WithoutCancel(ctx), batch, exec.OriginOf(op), exec.PartitionsOf(op)); err != nil {
 			return err
 		}
 	}

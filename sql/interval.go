@@ -1,9 +1,11 @@
 package sql
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // timeUnits maps unit words (singular and plural) to their canonical name.
@@ -219,4 +221,67 @@ func formatInterval(iv Interval) string {
 func padMillis(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	return strings.Repeat("0", 3-len(s)) + s
+}
+
+// ParseDuration reads a duration as users write it in options: a Go
+// duration ("500ms", "2s", "1m30s"), a bare number of seconds ("60"), or
+// SQL interval text with or without INTERVAL and quotes ("1 minute",
+// "'5' SECOND", "INTERVAL '5' SECOND", "INTERVAL '1:30' MINUTE TO SECOND").
+// Negative durations and month-based intervals are errors.
+func ParseDuration(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseFloat(t, 64); err == nil && !math.IsInf(n, 0) && !math.IsNaN(n) {
+		if n < 0 {
+			return 0, fmt.Errorf("negative duration %q", s)
+		}
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	if d, err := time.ParseDuration(t); err == nil {
+		if d < 0 {
+			return 0, fmt.Errorf("negative duration %q", s)
+		}
+		return d, nil
+	}
+	words := strings.Fields(t)
+	if len(words) > 0 && strings.EqualFold(words[0], "INTERVAL") {
+		words = words[1:]
+	}
+	// 'text' UNIT [TO UNIT], or text with its own units.
+	rest := strings.Join(words, " ")
+	text, unit, to := rest, "", ""
+	if strings.HasPrefix(rest, "'") {
+		end := strings.Index(rest[1:], "'")
+		if end < 0 {
+			return 0, fmt.Errorf("not a duration: %q (use 500ms, 2s, 5m, '2' SECOND or INTERVAL '1' MINUTE)", s)
+		}
+		text = rest[1 : end+1]
+		tail := strings.Fields(strings.ToUpper(rest[end+2:]))
+		switch {
+		case len(tail) >= 1 && timeUnits[tail[0]] != "":
+			unit = timeUnits[tail[0]]
+			if len(tail) == 3 && tail[1] == "TO" && timeUnits[tail[2]] != "" {
+				to = timeUnits[tail[2]]
+			} else if len(tail) != 1 {
+				unit = "?"
+			}
+		case len(tail) != 0:
+			unit = "?"
+		}
+	} else if f := strings.Fields(strings.ToUpper(rest)); len(f) == 2 && timeUnits[f[1]] != "" {
+		text, unit = f[0], timeUnits[f[1]]
+	}
+	iv, ok := Interval{}, unit != "?"
+	if ok {
+		iv, ok = intervalValue(strings.TrimSpace(text), unit, to)
+	}
+	if !ok || iv.Months != 0 {
+		return 0, fmt.Errorf("not a duration: %q (use 500ms, 2s, 5m, '2' SECOND or INTERVAL '1' MINUTE)", s)
+	}
+	if iv.Millis < 0 {
+		return 0, fmt.Errorf("negative duration %q", s)
+	}
+	return time.Duration(iv.Millis) * time.Millisecond, nil
 }

@@ -3,18 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
+	"math"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sinks"
 	"github.com/eddy-sql/eddy/sources"
-	"github.com/eddy-sql/eddy/window"
 )
 
 // registryConnectors backs the planner's Connectors with the sources and
@@ -68,51 +68,70 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 		src.Close()
 		return nil, fmt.Errorf("source schema of %s has no ROWTIME column", stream)
 	}
-	// The stream's watermark: its newest ROWTIME minus the allowed
-	// lateness, advancing with the clock once the source has been idle.
-	op, err := window.NewWatermark(src, rt[0], opts.Duration("lateness"), opts.Duration("idle_timeout"), c.clock)
-	if err != nil {
-		src.Close()
-		return nil, err
-	}
-	if own, ok := src.(interface{ Watermark() int64 }); ok {
-		// Sources with partitions (Kafka, Kinesis) know better: a
-		// partition that lags holds the watermark back.
-		op = &partitionedWatermark{Operator: op, source: own}
-	}
+	op := &sourceOp{Source: src, idle: opts.Duration("idle_timeout"), clock: c.clock, rowtime: rt[0], maxTime: math.MinInt64}
+	op.parted, _ = src.(sources.Partitioned)
 	return &planner.OpenedSource{Op: op, Raw: src}, nil
 }
 
-// partitionedWatermark takes the smaller of the stream-wide watermark and
-// the source's own per-partition one.
-type partitionedWatermark struct {
-	exec.Operator
-	source interface{ Watermark() int64 }
+// sourceOp runs a source as an exec operator whose partitions are the
+// source's (sources.Partitioned), or, for a source without partitions, one
+// partition that is idle once the source has delivered no row for
+// idle_timeout. Window operators downstream derive watermarks from them.
+type sourceOp struct {
+	sources.Source
+	parted  sources.Partitioned
+	idle    time.Duration
+	clock   func() time.Time
+	rowtime int
+
+	last    time.Time // clock time of the last row, or of the first Next
+	maxTime int64
+	parts   []exec.Partition
 }
 
-// Watermark returns the minimum of both watermarks.
-func (p *partitionedWatermark) Watermark() int64 {
-	w := p.source.Watermark()
-	if m, ok := p.Operator.(exec.Watermarker); ok {
-		w = min(w, m.Watermark())
+var _ exec.Partitioned = (*sourceOp)(nil)
+
+// Next returns the source's next batch (the caller releases it).
+func (s *sourceOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if s.last.IsZero() {
+		s.last = s.clock()
 	}
-	return w
+	b, err := s.Source.Next(ctx)
+	if err == nil && b.NumRows() > 0 && s.parted == nil {
+		s.last = s.clock()
+		col := b.Column(s.rowtime)
+		for i, v := range col.(*array.Timestamp).Values() {
+			if col.IsValid(i) {
+				s.maxTime = max(s.maxTime, int64(v))
+			}
+		}
+	}
+	return b, err
 }
 
-// Snapshot forwards to the watermark operator's state.
-func (p *partitionedWatermark) Snapshot(w io.Writer) error {
-	if s, ok := p.Operator.(exec.Snapshotter); ok {
-		return s.Snapshot(w)
+// Origin returns the origin of the last batch.
+func (s *sourceOp) Origin() exec.Origin {
+	if s.parted != nil {
+		return exec.Origin(s.parted.Origin())
 	}
-	return nil
+	return 0
 }
 
-// Restore forwards to the watermark operator's state.
-func (p *partitionedWatermark) Restore(r io.Reader) error {
-	if s, ok := p.Operator.(exec.Snapshotter); ok {
-		return s.Restore(r)
+// Partitions returns the source's partitions as exec partitions.
+func (s *sourceOp) Partitions() []exec.Partition {
+	s.parts = s.parts[:0]
+	if s.parted == nil {
+		idle := s.idle > 0 && !s.last.IsZero() && s.clock().Sub(s.last) >= s.idle
+		s.parts = append(s.parts, exec.Partition{Idle: idle, Watermark: exec.NoWatermark, MaxTime: s.maxTime, Lag: -1})
+		return s.parts
 	}
-	return nil
+	for _, p := range s.parted.Partitions() {
+		s.parts = append(s.parts, exec.Partition{
+			Origin: exec.Origin(p.Origin), Name: p.Name, Backlog: p.Backlog, Idle: p.Idle, Done: p.Done,
+			Watermark: p.Watermark, MaxTime: p.MaxTime, Lag: p.Lag,
+		})
+	}
+	return s.parts
 }
 
 func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[string]string) ([]planner.Column, error) {
