@@ -10,8 +10,12 @@ package main
 //	                             input stream NAME (read with the file
 //	                             connector; keys are its options, e.g.
 //	                             rowtime=TS); a line "@watermark TIMESTAMP"
-//	                             among them advances the stream's
-//	                             watermark to TIMESTAMP at that point
+//	                             among them promises that no row at or
+//	                             before TIMESTAMP follows (on ROWTIME), and
+//	                             "@partition N" sends the lines after it
+//	                             to partition N of the stream (default 0):
+//	                             each partition has its own watermark, the
+//	                             stream's is their minimum
 //	query <types> [rowsort]      run the application over every input given
 //	                             so far in bounded mode and compare the
 //	                             query's rows with those after ----
@@ -159,24 +163,37 @@ func execAll(ctx context.Context, s *planner.Session, text string) ([]*planner.R
 
 // inputOptions writes an input's rows to files and returns the binding for
 // its stream: the file connector, or, when the rows are interleaved with
-// "@watermark TIMESTAMP" lines, a source reading the segments between them
-// that advances the watermark to each TIMESTAMP when it gets there.
+// "@watermark TIMESTAMP" or "@partition N" lines, a source reading the
+// segments between them in order, each from its partition, promising each
+// watermark when it gets there.
 func (r *sltRunner) inputOptions(i int, in sltInput) (map[string]string, error) {
 	var segments [][]string
-	var marks []string
-	cur := []string{}
+	var marks, parts []string
+	cur, part, directives := []string{}, "0", false
+	flush := func(mark string) {
+		segments, marks, parts, cur = append(segments, cur), append(marks, mark), append(parts, part), []string{}
+	}
 	for _, l := range in.lines {
 		if ts, ok := strings.CutPrefix(l, "@watermark "); ok {
 			t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(ts))
 			if err != nil {
 				return nil, fmt.Errorf("input %s: %q: %v", in.stream, l, err)
 			}
-			segments, marks, cur = append(segments, cur), append(marks, fmt.Sprint(t.UnixMilli())), []string{}
+			flush(fmt.Sprint(t.UnixMilli()))
+			directives = true
+			continue
+		}
+		if p, ok := strings.CutPrefix(l, "@partition "); ok {
+			if _, err := strconv.Atoi(strings.TrimSpace(p)); err != nil {
+				return nil, fmt.Errorf("input %s: %q: want @partition N", in.stream, l)
+			}
+			flush("")
+			part, directives = strings.TrimSpace(p), true
 			continue
 		}
 		cur = append(cur, l)
 	}
-	segments, marks = append(segments, cur), append(marks, "")
+	flush("")
 	var paths []string
 	for j, seg := range segments {
 		path := filepath.Join(r.dir, fmt.Sprintf("input_%d_%d.jsonl", i, j))
@@ -190,8 +207,9 @@ func (r *sltRunner) inputOptions(i int, in sltInput) (map[string]string, error) 
 		paths = append(paths, path)
 	}
 	opts := map[string]string{"connector": "file", "path": paths[0], "format": "json"}
-	if len(paths) > 1 {
-		opts = map[string]string{"connector": sltSegments, "paths": strings.Join(paths, ","), "watermarks": strings.Join(marks, ",")}
+	if directives {
+		opts = map[string]string{"connector": sltSegments, "paths": strings.Join(paths, ","),
+			"watermarks": strings.Join(marks, ","), "partitions": strings.Join(parts, ",")}
 	}
 	for k, v := range in.opts {
 		opts[k] = v
@@ -389,12 +407,14 @@ func (c *collectConnectors) OpenSource(ctx context.Context, stream string, schem
 	if options["connector"] != sltSegments {
 		return c.registryConnectors.OpenSource(ctx, stream, schema, options, errs)
 	}
-	seg := &segmentSource{schema: schema, mark: math.MinInt64, max: math.MinInt64}
+	seg := &segmentSource{schema: schema, mark: exec.NoWatermark}
 	marks := strings.Split(options["watermarks"], ",")
+	partOf := strings.Split(options["partitions"], ",")
+	known := map[exec.Origin]bool{}
 	for i, p := range strings.Split(options["paths"], ",") {
 		fopts := map[string]string{}
 		for k, v := range options {
-			if k != "paths" && k != "watermarks" {
+			if k != "paths" && k != "watermarks" && k != "partitions" {
 				fopts[k] = v
 			}
 		}
@@ -410,32 +430,43 @@ func (c *collectConnectors) OpenSource(ctx context.Context, stream string, schem
 		if err != nil {
 			return nil, err
 		}
-		wm := int64(math.MinInt64)
+		wm := int64(exec.NoWatermark)
 		if marks[i] != "" {
 			wm, _ = strconv.ParseInt(marks[i], 10, 64)
 		}
-		seg.parts = append(seg.parts, segmentPart{src: src, watermark: wm})
+		n, _ := strconv.Atoi(partOf[i])
+		seg.parts = append(seg.parts, segmentPart{src: src, watermark: wm, origin: exec.Origin(n)})
+		if !known[exec.Origin(n)] {
+			known[exec.Origin(n)] = true
+			seg.all = append(seg.all, exec.Partition{Origin: exec.Origin(n), Name: fmt.Sprint("partition ", n), Watermark: exec.NoWatermark, MaxTime: math.MinInt64, Lag: -1})
+		}
 	}
 	return &planner.OpenedSource{Op: seg, Raw: seg}, nil
 }
 
-// segmentSource reads its parts in turn; after each, the watermark jumps to
-// the part's mark (the rows' ROWTIMEs move it too, less 1 ms).
+// segmentSource reads its segments in turn, each from its partition; after
+// a segment with a mark, every partition promises that watermark.
 type segmentSource struct {
-	schema    *arrow.Schema
-	parts     []segmentPart
-	mark, max int64
+	schema *arrow.Schema
+	parts  []segmentPart
+	all    []exec.Partition
+	origin exec.Origin
+	mark   int64
 }
 
 type segmentPart struct {
 	src       sources.Source
 	watermark int64
+	origin    exec.Origin
 }
+
+var _ exec.Partitioned = (*segmentSource)(nil)
 
 func (s *segmentSource) Schema() *arrow.Schema { return s.schema }
 
 func (s *segmentSource) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	for len(s.parts) > 0 {
+		s.origin = s.parts[0].origin
 		b, err := s.parts[0].src.Next(ctx)
 		if err == io.EOF {
 			s.mark = max(s.mark, s.parts[0].watermark)
@@ -451,22 +482,18 @@ func (s *segmentSource) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n := b.NumRows(); n > 0 {
-			rt := b.Column(int(b.NumCols()) - 1).(*array.Timestamp)
-			for i := 0; i < int(n); i++ {
-				s.max = max(s.max, int64(rt.Value(i)))
-			}
-		}
 		return b, nil
 	}
 	return nil, io.EOF
 }
 
-func (s *segmentSource) Watermark() int64 {
-	if s.max == math.MinInt64 {
-		return s.mark
+func (s *segmentSource) Origin() exec.Origin { return s.origin }
+
+func (s *segmentSource) Partitions() []exec.Partition {
+	for i := range s.all {
+		s.all[i].Watermark = s.mark
 	}
-	return max(s.mark, s.max-1)
+	return s.all
 }
 
 func (s *segmentSource) Close() error {
