@@ -65,6 +65,12 @@ func (l *stateLimit) Watermark() int64 {
 	return -1 << 63
 }
 
+// Origin forwards the operator's origin.
+func (l *stateLimit) Origin() exec.Origin { return exec.OriginOf(l.Operator) }
+
+// Partitions forwards the operator's partitions.
+func (l *stateLimit) Partitions() []exec.Partition { return exec.PartitionsOf(l.Operator) }
+
 // parseByteSize reads 4096, 64KiB, 512MiB, 2GB.
 func parseByteSize(s string) (int64, error) {
 	var n float64
