@@ -10,6 +10,7 @@ import (
 
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sql"
+	"github.com/eddy-sql/eddy/window"
 )
 
 // Job is a built application: every source, pump and destination as a task
@@ -27,6 +28,38 @@ type Job struct {
 	// checkpointing: its commits still need them.
 	sinks   []sinkEntry
 	sources []exec.Operator
+	// windows are the job's windowed operators, for LateRows.
+	windows []windowEntry
+}
+
+type windowEntry struct {
+	pump   string
+	policy window.LatePolicy
+	op     window.LateCounter
+}
+
+// LateRows is how many late rows one pump's windows set aside, and what
+// happened to them.
+type LateRows struct {
+	Pump   string
+	Policy window.LatePolicy
+	Rows   int64
+}
+
+// LateRows returns, per pump with windows, the late rows set aside so far
+// (pumps with none are left out). Call it after Run returns.
+func (j *Job) LateRows() []LateRows {
+	var out []LateRows
+	for _, w := range j.windows {
+		if n := w.op.LateRows(); n > 0 {
+			if k := len(out) - 1; k >= 0 && out[k].Pump == w.pump && out[k].Policy == w.policy {
+				out[k].Rows += n
+				continue
+			}
+			out = append(out, LateRows{Pump: w.pump, Policy: w.policy, Rows: n})
+		}
+	}
+	return out
 }
 
 // Explain returns the physical pipeline, one task per line.

@@ -91,6 +91,9 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			Assigner: n.Assigner, Lateness: et.Lateness, Emit: n.Emit, Late: et.Late,
 			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
 		})
+		if lc, ok := op.(window.LateCounter); ok && err == nil {
+			b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: lc})
+		}
 		return b.stateful(env.Pump, op, err)
 	case *Sort:
 		in, err := b.lower(n.Input, env)
