@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"golang.org/x/term"
 
-	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sql"
 )
@@ -324,6 +323,3 @@ func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signa
 	}
 	return exitOK
 }
-
-// printErrorRecord prints an error-stream row nobody reads, on stderr.
-func printErrorRecord(w io.Writer, r exec.ErrorRecord) { fmt.Fprint(w, errorRecordLine(r)) }
