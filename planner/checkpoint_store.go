@@ -57,12 +57,14 @@ func chkName(id int64) string { return fmt.Sprintf("chk-%012d", id) }
 // survives a crash; before, none of it is visible.
 func (cs *checkpointStore) write(m *manifest, states map[string][]byte) error {
 	root := cs.root()
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	// Checkpoints hold the application's state (user data): only the
+	// owner reads them.
+	if err := os.MkdirAll(root, 0o700); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	tmp := filepath.Join(root, ".tmp-"+chkName(m.ID))
 	os.RemoveAll(tmp)
-	if err := os.Mkdir(tmp, 0o755); err != nil {
+	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	fail := func(err error) error {
@@ -197,7 +199,7 @@ func (cs *checkpointStore) load(id int64) (*manifest, map[string][]byte, error) 
 }
 
 func writeSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

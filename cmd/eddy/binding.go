@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sinks"
 	"github.com/eddy-sql/eddy/sources"
 )
@@ -14,8 +15,10 @@ import (
 // same keys as a WITH clause). TARGET fills the connector's target option.
 func parseBinding(arg string, input bool) (string, map[string]string, error) {
 	name, uri, ok := strings.Cut(arg, "=")
-	if !ok || name == "" || uri == "" {
-		return "", nil, fmt.Errorf("binding %q: want NAME=CONNECTOR[:TARGET][?key=value&…]", arg)
+	// A name with ':', '?', '&' or '/' is a URI whose NAME= was left out:
+	// its first option is not a stream name.
+	if !ok || name == "" || uri == "" || strings.ContainsAny(name, ":?&/") {
+		return "", nil, fmt.Errorf("binding %q: want NAME=CONNECTOR[:TARGET][?key=value&…]", planner.RedactBinding(arg))
 	}
 	opts, err := parseURI(uri, input)
 	if err != nil {
@@ -33,7 +36,9 @@ func parseURI(uri string, input bool) (map[string]string, error) {
 	if query != "" {
 		vals, err := url.ParseQuery(query)
 		if err != nil {
-			return nil, fmt.Errorf("options %q: %v", query, err)
+			// The query is shown redacted, and not the parser's
+			// message: it quotes the bad part, which may be a secret.
+			return nil, fmt.Errorf("options %q: want key=value pairs joined by & with %%XX escapes", planner.RedactBinding("?" + query)[1:])
 		}
 		for k, v := range vals {
 			opts[strings.ToLower(k)] = v[len(v)-1]
@@ -58,7 +63,7 @@ func parseURI(uri string, input bool) (map[string]string, error) {
 		targetKey = f.Target
 	}
 	if targetKey == "" {
-		return nil, fmt.Errorf("connector %s takes no target (%q)", connector, target)
+		return nil, fmt.Errorf("connector %s takes no target (%q)", connector, planner.RedactBinding(target))
 	}
 	opts[targetKey] = target
 	return opts, nil

@@ -22,7 +22,7 @@ func cmdDiscover(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	a := newApp(stdout, stderr, "")
-	cols, err := a.conns.DiscoverSource(context.Background(), opts)
+	cols, err := a.checked.DiscoverSource(context.Background(), opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "eddy discover: %v\n", err)
 		return 1
@@ -31,9 +31,18 @@ func cmdDiscover(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// createStreamText renders a CREATE STREAM for discovered columns.
+// createStreamText renders a CREATE STREAM for discovered columns. Secret
+// options show as '***', with a comment saying so.
 func createStreamText(name string, cols []planner.Column, opts map[string]string) string {
 	var b strings.Builder
+	secret := false
+	for k := range opts {
+		secret = secret || planner.IsSecretOption(k)
+	}
+	if secret {
+		b.WriteString("-- secret options are shown as '" + planner.Redacted + "': put them back in\n")
+	}
+	opts = planner.RedactOptions(opts)
 	fmt.Fprintf(&b, "CREATE OR REPLACE STREAM %s (\n", quoteName(name))
 	for i, c := range cols {
 		sep := ","

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	_ "github.com/eddy-sql/eddy/sinks/discard"
 	_ "github.com/eddy-sql/eddy/sinks/file"
@@ -29,7 +31,9 @@ usage:
       --set KEY=VALUE                a setting, as SET KEY = 'VALUE' in SQL
                                      (checkpoint_interval, max_state)
       --state DIR                    keep checkpoints in DIR and resume from them
+      --stop-timeout DURATION        after SIGINT or SIGTERM, flush for at most this long (10s)
       --explain                      print the plans and exit
+                                     (eddy run --help: flags and exit statuses)
   eddy report FILE.sql... --state DIR [--once | --at TIME] [--out DIR] [--report NAME]...
                                      run scheduled reports now, for a time, or on their schedules
   eddy repl [FILE.sql...] [--input NAME=URI]... [--output NAME=URI]... [--format table|json|csv] [--history FILE]
@@ -54,6 +58,9 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// A write to a closed stdout pipe returns EPIPE, which eddy reports
+	// ("stdout closed: …"), instead of killing the process without a word.
+	signal.Ignore(syscall.SIGPIPE)
 	if len(args) == 0 {
 		if stdinIsTerminal(stdin) {
 			return cmdRepl(nil, stdin, stdout, stderr)

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -38,11 +40,7 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return err
 		}
-		if input {
-			a.session.BindInput(n, opts)
-		} else {
-			a.session.BindOutput(n, opts)
-		}
+		a.bind(input, n, opts)
 		return nil
 	}
 	for _, kind := range []string{"input", "output"} {
@@ -55,7 +53,13 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	history := fs.last("history", repl.HistoryPath(os.Getenv))
-	live := a.session.Live(func(r exec.ErrorRecord) { printErrorRecord(errOut, r) })
+	elog := newErrorLog(errOut, time.Now)
+	elog.redact = a.redact.Text
+	logCtx, stopLog := context.WithCancel(context.Background())
+	defer stopLog()
+	go elog.run(logCtx)
+	live := a.session.Live(elog.Report)
+	defer elog.Flush() // after live.Close: the counts of the last second
 	defer live.Close()
 	err = repl.Run(context.Background(), repl.Config{
 		Live:        live,
@@ -69,12 +73,16 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		HistoryFile: history,
 		Format:      format,
 		Files:       fs.args,
+		Redact:      a.redact.Text,
 	})
+	if errors.Is(err, repl.ErrStatementFailed) {
+		return exitUsage // a script with errors: each was printed
+	}
 	if err != nil {
 		fmt.Fprintf(errOut, "eddy repl: %v\n", err)
-		return 1
+		return exitFailure
 	}
-	return 0
+	return exitOK
 }
 
 // isTerminal tells whether f is a terminal.

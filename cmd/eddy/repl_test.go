@@ -55,8 +55,10 @@ func TestREPLScripts(t *testing.T) {
 			}
 			defer in.Close()
 			var out bytes.Buffer
-			if code := cmdRepl([]string{"--history", ""}, in, &out, &out); code != 0 {
-				t.Fatalf("exit %d: %s", code, out.String())
+			code := cmdRepl([]string{"--history", ""}, in, &out, &out)
+			// A script exits 2 when a statement failed (and printed ERROR:).
+			if wantCode := map[bool]int{false: 0, true: 2}[strings.Contains(out.String(), "ERROR: ")]; code != wantCode {
+				t.Fatalf("exit %d, want %d: %s", code, wantCode, out.String())
 			}
 			golden := strings.TrimSuffix(script, ".sql") + ".out"
 			if *rewrite {
@@ -94,7 +96,9 @@ func TestREPLFlags(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, "", 2, "unknown flag --nope"},
 		{"input binding", []string{"--input", "T=file:testdata/repl/ticks.jsonl"}, `\describe t`, 0, "PRICE DOUBLE"},
 		{"bad binding", []string{"--input", "T=nosuch:x"}, "", 2, `unknown source connector "nosuch"`},
-		{"missing file", []string{filepath.Join(dir, "nope.sql")}, "", 0, "no such file"},
+		{"missing file", []string{filepath.Join(dir, "nope.sql")}, "", 2, "no such file"},
+		{"script without errors exits 0", nil, "CREATE STREAM s (a INT);\n\\describe s\n", 0, "A INTEGER"},
+		{"script with an error exits 2", nil, "CREATE STREAM s (a INT);\nSELECT STREAM nope FROM s;\nCREATE STREAM t (b INT);\n", 2, "CREATE STREAM T"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

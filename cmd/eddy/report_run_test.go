@@ -54,8 +54,8 @@ CREATE REPORT clicks_report EVERY INTERVAL '1' SECOND AS
 	}
 	f.Close()
 	cmd.Process.Signal(syscall.SIGINT)
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("eddy run: %v; stderr %s", err, errb.String())
+	if err := cmd.Wait(); cmd.ProcessState.ExitCode() != 130 {
+		t.Fatalf("eddy run: %v (want exit 130 after SIGINT); stderr %s", err, errb.String())
 	}
 	if found == "" {
 		t.Fatalf("no report with the page's views was written; stderr %s", errb.String())

@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"golang.org/x/term"
 
-	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sql"
 )
@@ -29,7 +28,14 @@ type stdoutTarget struct {
 type app struct {
 	session *planner.Session
 	conns   *registryConnectors
-	stderr  io.Writer
+	checked *checkedConnectors
+	// redact removes the secret option values the application was given
+	// from everything printed.
+	redact *planner.Redactor
+	stderr io.Writer
+	// bound are the streams bound from the command line, by kind.
+	mu    sync.Mutex
+	bound map[bool][]string
 }
 
 // newApp makes a session whose connectors come from the registries.
@@ -48,12 +54,45 @@ func newAppWithState(stdout, stderr io.Writer, format, stateDir string) *app {
 	if format != "" {
 		conns.defaults["format"] = format
 	}
-	s := planner.NewSession(planner.Config{
-		Connectors: conns, Alloc: alloc, Clock: time.Now, StateDir: stateDir,
-		Log: func(msg string) { fmt.Fprintf(stderr, "eddy: %s\n", msg) },
+	a := &app{conns: conns, redact: &planner.Redactor{}, stderr: stderr, bound: map[bool][]string{}}
+	a.checked = &checkedConnectors{Connectors: conns, redact: a.redact, bound: a.isBound, sinks: &sinkTracker{clock: time.Now}}
+	a.session = planner.NewSession(planner.Config{
+		Connectors: a.checked, Alloc: alloc, Clock: time.Now, StateDir: stateDir,
+		Log: func(msg string) { fmt.Fprintf(stderr, "eddy: %s\n", a.redact.Text(msg)) },
 	})
-	return &app{session: s, conns: conns, stderr: stderr}
+	a.checked.stream = a.session.Stream
+	return a
 }
+
+// bind binds stream name, as an input or an output, to a connector with
+// options given on the command line (or by \input, \output).
+func (a *app) bind(input bool, name string, opts map[string]string) {
+	a.redact.Add(opts)
+	a.mu.Lock()
+	a.bound[input] = append(a.bound[input], name)
+	a.mu.Unlock()
+	if input {
+		a.session.BindInput(name, opts)
+	} else {
+		a.session.BindOutput(name, opts)
+	}
+}
+
+// isBound tells whether stream name was bound from the command line.
+func (a *app) isBound(input bool, name string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, n := range a.bound[input] {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// printError prints err like printError, with the application's secrets
+// removed.
+func (a *app) printError(w io.Writer, err error) { printErrorRedacted(w, err, a.redact) }
 
 // loadFiles parses and executes every statement of the files in order.
 func (a *app) loadFiles(ctx context.Context, files []string, out io.Writer) error {
@@ -81,7 +120,7 @@ func (a *app) execText(ctx context.Context, src *sql.Source, out io.Writer) erro
 			return err
 		}
 		if res.Text != "" && isReport(st) {
-			fmt.Fprint(out, res.Text)
+			fmt.Fprint(out, a.redact.Text(planner.RedactSQL(res.Text)))
 		}
 	}
 	return nil
@@ -97,118 +136,190 @@ func isReport(st sql.Statement) bool {
 	return false
 }
 
-// printError prints err for a person: SQL errors with the line and a caret.
-func printError(w io.Writer, err error) {
+// printError prints err for a person: SQL errors with the line and a
+// caret. Secret option values in WITH clauses never show.
+func printError(w io.Writer, err error) { printErrorRedacted(w, err, nil) }
+
+// printErrorRedacted is printError that also removes the secret values r
+// remembers.
+func printErrorRedacted(w io.Writer, err error, r *planner.Redactor) {
 	var se *sql.Error
 	if errors.As(err, &se) {
-		fmt.Fprintln(w, se.Pretty())
+		fmt.Fprintln(w, planner.PrettyError(se, r))
 		return
 	}
-	fmt.Fprintf(w, "eddy: %v\n", err)
+	fmt.Fprintf(w, "eddy: %s\n", r.Text(planner.RedactSQL(err.Error())))
 }
 
+// exitCodeOf returns the exit status for an error that ends eddy: 2 for a
+// SQL, option or usage error, 1 for anything else.
+func exitCodeOf(err error) int {
+	var se *sql.Error
+	var ue *usageError
+	if errors.As(err, &se) || errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// runUsage is the help of eddy run.
+const runUsage = `usage: eddy run [flags] FILE.sql...
+  --input NAME=URI         bind input stream NAME: CONNECTOR[:TARGET][?key=value&...]
+  --output NAME=URI        bind output stream NAME (default: stdout)
+  --format table|json|csv  stdout format (default: table on a terminal, else json)
+  --set KEY=VALUE          a setting, as SET KEY = 'VALUE' in SQL (checkpoint_interval, max_state)
+  --state DIR              keep checkpoints in DIR and resume from them
+  --stop-timeout DURATION  after SIGINT or SIGTERM, flush for at most this long (default 10s)
+  --explain                print the plans and exit
+exit status:
+  0    finished: every bounded input exhausted and all output flushed
+  1    a runtime failure (a source, pump or destination failed)
+  2    a usage, SQL or connector option error (SQL ones with line:col)
+  130  stopped by SIGINT, 143 by SIGTERM; if the flush did not finish within
+       --stop-timeout (or a second signal came), stderr says what was not flushed
+  141  stdout's reader went away (as with | head); stderr says "stdout closed"
+`
+
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs, err := parseFlags(args, []string{"input", "output", "format", "set", "state"}, []string{"explain"})
+	return runApp(args, stdout, stderr, nil)
+}
+
+// runApp is eddy run; notify subscribes to the stop signals (nil: SIGINT
+// and SIGTERM of the process).
+func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signal)) int {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fmt.Fprint(stdout, runUsage)
+			return exitOK
+		}
+	}
+	fs, err := parseFlags(args, []string{"input", "output", "format", "set", "state", "stop-timeout"}, []string{"explain"})
 	if err != nil {
-		fmt.Fprintf(stderr, "eddy run: %v\n", err)
-		return 2
+		fmt.Fprintf(stderr, "eddy run: %v\n%s", err, runUsage)
+		return exitUsage
 	}
 	if len(fs.args) == 0 {
 		fmt.Fprintln(stderr, "eddy run: no SQL file given (usage: eddy run [flags] FILE.sql...)")
-		return 2
+		return exitUsage
 	}
 	format := fs.last("format", "")
 	if format != "" && format != "table" && format != "json" && format != "csv" {
 		fmt.Fprintf(stderr, "eddy run: --format %s: want table, json or csv\n", format)
-		return 2
+		return exitUsage
+	}
+	stopTimeout := defaultStopTimeout
+	if v := fs.last("stop-timeout", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			fmt.Fprintf(stderr, "eddy run: --stop-timeout %q: want a duration such as 10s\n", v)
+			return exitUsage
+		}
+		stopTimeout = d
 	}
 	a := newAppWithState(stdout, stderr, format, fs.last("state", ""))
-	for _, in := range fs.values["input"] {
-		name, opts, err := parseBinding(in, true)
-		if err != nil {
-			fmt.Fprintf(stderr, "eddy run: --input %v\n", err)
-			return 2
+	for _, kind := range []string{"input", "output"} {
+		for _, b := range fs.values[kind] {
+			name, opts, err := parseBinding(b, kind == "input")
+			if err != nil {
+				fmt.Fprintf(stderr, "eddy run: --%s %v\n", kind, err)
+				return exitUsage
+			}
+			a.bind(kind == "input", name, opts)
 		}
-		a.session.BindInput(name, opts)
-	}
-	for _, out := range fs.values["output"] {
-		name, opts, err := parseBinding(out, false)
-		if err != nil {
-			fmt.Fprintf(stderr, "eddy run: --output %v\n", err)
-			return 2
-		}
-		a.session.BindOutput(name, opts)
 	}
 	var sets []string
 	for _, kv := range fs.values["set"] {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
 			fmt.Fprintf(stderr, "eddy run: --set %q: want KEY=VALUE\n", kv)
-			return 2
+			return exitUsage
 		}
 		sets = append(sets, fmt.Sprintf("SET %s = '%s';", k, strings.ReplaceAll(v, "'", "''")))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := newStopper(cancel, stderr, notify)
+	defer stop.Close()
+	// A signal while the application loads (discovery can take a while)
+	// stops it with the signal's status.
+	loadFailed := func(err error) int {
+		if sig, ok := stop.signalled(); ok {
+			return signalExit(sig)
+		}
+		a.printError(stderr, err)
+		return exitCodeOf(err)
+	}
 	if len(sets) > 0 {
 		if err := a.execText(ctx, &sql.Source{Name: "--set", Text: strings.Join(sets, "\n")}, stdout); err != nil {
-			printError(stderr, err)
-			return 2
+			if exitCodeOf(err) == exitFailure {
+				err = &usageError{err: err}
+			}
+			return loadFailed(err)
 		}
 	}
 	if err := a.loadFiles(ctx, fs.args, stdout); err != nil {
-		printError(stderr, err)
-		return 2
+		if exitCodeOf(err) == exitFailure {
+			err = &usageError{err: err} // a file that cannot be read, an unknown statement
+		}
+		return loadFailed(err)
 	}
-	job, err := a.session.Build(ctx, func(r exec.ErrorRecord) { printErrorRecord(stderr, r) })
+	elog := newErrorLog(stderr, time.Now)
+	elog.redact = a.redact.Text
+	job, err := a.session.Build(ctx, elog.Report)
 	if err != nil {
-		printError(stderr, err)
-		return 1
+		return loadFailed(err)
 	}
 	if fs.bools["explain"] {
-		fmt.Fprint(stdout, job.Explain())
-		return 0
+		fmt.Fprint(stdout, a.redact.Text(planner.RedactSQL(job.Explain())))
+		return exitOK
 	}
 	stopReports, err := startReports(ctx, a, fs.args, fs.last("state", ""), stderr)
 	if err != nil {
-		printError(stderr, err)
-		return 1
+		return loadFailed(err)
 	}
-	defer stopReports()
-	err = job.Run(ctx)
+	logCtx, stopLog := context.WithCancel(context.Background())
+	go elog.run(logCtx)
+	defer stopLog()
+	done := make(chan error, 1)
+	go func() { done <- job.Run(ctx) }()
+	err, abandoned, why := stop.wait(done, stopTimeout)
+	stopLog()
+	elog.Flush()
+	if abandoned {
+		sig, _ := stop.signalled()
+		fmt.Fprintf(stderr, "eddy: %s: exiting before everything was flushed: %s\n", signalName(sig), why)
+		unflushed := a.checked.sinks.unflushed()
+		for _, u := range unflushed {
+			fmt.Fprintf(stderr, "eddy: not flushed: %s\n", u)
+		}
+		if len(unflushed) == 0 {
+			fmt.Fprintln(stderr, "eddy: not flushed: rows still inside the pipeline (sources, pumps or windows had not stopped)")
+		}
+		if fs.last("state", "") != "" {
+			fmt.Fprintln(stderr, "eddy: the next run with the same --state resumes from the last checkpoint")
+		}
+		fmt.Fprint(stderr, elog.Totals())
+		return signalExit(sig)
+	}
+	stopReports()
 	if taken, failed, bytes, took := job.Checkpoints(); taken+failed > 0 {
 		fmt.Fprintf(stderr, "eddy: %d checkpoints taken, %d abandoned; the last held %d bytes of state and took %s\n", taken, failed, bytes, took.Round(time.Millisecond))
 	}
-	if err != nil {
-		printError(stderr, err)
-		return 1
-	}
-	if n := job.Errors(); n > 0 {
+	if totals := elog.Totals(); totals != "" {
+		fmt.Fprint(stderr, totals)
+	} else if n := job.Errors(); n > 0 {
 		fmt.Fprintf(stderr, "eddy: %d rows went to the error stream\n", n)
 	}
-	return 0
-}
-
-// printErrorRecord prints an error-stream row nobody reads, on stderr.
-func printErrorRecord(w io.Writer, r exec.ErrorRecord) {
-	var where []string
-	if r.Stream != "" {
-		where = append(where, "stream "+r.Stream)
-	}
-	if r.Pump != "" {
-		where = append(where, "pump "+r.Pump)
-	}
-	if r.Origin != "" {
-		pos := r.Origin
-		if r.Partition != "" {
-			pos += " partition " + r.Partition
+	if err != nil {
+		if errors.Is(err, syscall.EPIPE) {
+			fmt.Fprintf(stderr, "eddy: stdout closed: its reader went away; stopping (%s)\n", a.redact.Text(err.Error()))
+			return exitPipe
 		}
-		if r.Position != "" {
-			pos += " position " + r.Position
-		} else {
-			pos += fmt.Sprintf(" offset %d", r.Offset)
-		}
-		where = append(where, pos)
+		a.printError(stderr, err)
+		return exitCodeOf(err)
 	}
-	fmt.Fprintf(w, "error_stream: %s: %s (%s): %s\n", r.Name, r.Message, strings.Join(where, ", "), r.DataRow)
+	if sig, ok := stop.signalled(); ok {
+		return signalExit(sig)
+	}
+	return exitOK
 }

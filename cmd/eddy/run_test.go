@@ -122,7 +122,7 @@ CREATE PUMP p AS INSERT INTO "DEST" SELECT STREAM sym, price * 2 FROM "SRC";`)
 
 // TestRunIdleInputClosesWindowsAndStopsCleanly tails a file: a window
 // closes although no later row arrives (idle_timeout), and SIGINT stops
-// the run with exit status 0 after flushing.
+// the run with exit status 130 after flushing.
 func TestRunIdleInputClosesWindowsAndStopsCleanly(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -174,8 +174,11 @@ SELECT STREAM page, COUNT(*) AS n FROM clicks GROUP BY page, FLOOR(ROWTIME TO SE
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("after SIGINT: %v; stderr: %s", err, errb.String())
+		if code := cmd.ProcessState.ExitCode(); code != 130 {
+			t.Fatalf("after SIGINT: %v (exit %d, want 130); stderr: %s", err, code, errb.String())
+		}
+		if strings.Contains(errb.String(), "not flushed") {
+			t.Errorf("a clean stop said something was not flushed: %s", errb.String())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("eddy did not stop after SIGINT")

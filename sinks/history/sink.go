@@ -111,7 +111,8 @@ func New(env sinks.Env, cfg Config) (sinks.Sink, error) {
 	if len(rt) != 1 || !arrow.TypeEqual(env.Schema.Field(rt[0]).Type, sources.TimestampType) {
 		return nil, fmt.Errorf("history: stream %s: the schema has no ROWTIME timestamp column", env.Stream)
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+	// Retained history is user data: only its owner reads it.
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	s := &sink{cfg: cfg, schema: env.Schema, clock: env.Clock, rtIdx: rt[0], newest: math.MinInt64}
@@ -218,7 +219,7 @@ func (s *sink) writeSegment() error {
 	s.seq++
 	name := shistory.SegmentName(time.UnixMilli(s.lo), time.UnixMilli(s.hi), s.seq)
 	tmp := filepath.Join(s.cfg.Dir, ".tmp-"+name)
-	f, err := os.Create(tmp)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}

@@ -243,3 +243,45 @@ func TestParseRetain(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryIsPrivate: retained history is user data; its directories
+// are 0700 and its segments 0600, whatever the umask lets through.
+func TestHistoryIsPrivate(t *testing.T) {
+	t.Parallel()
+	alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer alloc.AssertSize(t, 0)
+	root := t.TempDir()
+	dir := filepath.Join(root, "history", "S")
+	s, err := New(sinks.Env{Stream: "S", Schema: kept, Alloc: alloc}, Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(context.Background(), batch(t, alloc, `[{"SYM":"A","ROWTIME":"2024-05-01 10:00:00"}]`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err != nil || p == root {
+			return err
+		}
+		want := os.FileMode(0o600)
+		if info.IsDir() {
+			want = 0o700
+		} else {
+			n++
+		}
+		if info.Mode().Perm() != want {
+			t.Errorf("%s is %v, want %v", p, info.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no segment was written")
+	}
+}

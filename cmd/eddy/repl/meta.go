@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sinks/encode"
 	"github.com/eddy-sql/eddy/sql"
 )
@@ -205,7 +206,7 @@ func (r *repl) bind(input bool, arg string) error {
 	if err := r.cfg.Bind(input, name, strings.Trim(uri, `'`)); err != nil {
 		return fmt.Errorf("%s: %w", cmd, err)
 	}
-	fmt.Fprintf(r.cfg.Out, "%s %s bound to %s\n", strings.TrimPrefix(cmd, `\`), name, uri)
+	fmt.Fprintf(r.cfg.Out, "%s %s bound to %s\n", strings.TrimPrefix(cmd, `\`), name, r.redact(planner.RedactBinding(uri)))
 	return nil
 }
 

@@ -68,6 +68,10 @@ type Config struct {
 	Format encode.Format
 	// Files are SQL files run before the first prompt, as by \source.
 	Files []string
+	// Redact removes secrets the host knows of (option values it bound)
+	// from what the REPL prints; secret options in WITH clauses are
+	// redacted anyway. Optional.
+	Redact func(string) string
 }
 
 // repl is one REPL session.
@@ -78,6 +82,9 @@ type repl struct {
 	timing  bool
 	pending strings.Builder // lines of a statement not yet ended by ';'
 
+	// failed counts the entries, meta-commands and files that failed.
+	failed int
+
 	intr   chan os.Signal
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running query, for Ctrl-C
@@ -86,10 +93,16 @@ type repl struct {
 // errQuit is returned by a meta-command that ends the session.
 var errQuit = errors.New("repl: quit")
 
+// ErrStatementFailed is returned by Run on a non-terminal input (a script)
+// when any statement or command failed; each error was printed as it
+// happened.
+var ErrStatementFailed = errors.New("repl: a statement failed")
+
 // Run runs the REPL until its input ends, the person presses Ctrl-D or
 // types \quit, or ctx ends. SQL errors are printed and the session goes
-// on; Run returns an error only when it cannot read its input.
-func Run(ctx context.Context, cfg Config) error {
+// on. Run returns an error when it cannot read its input, and, when the
+// input is not a terminal, ErrStatementFailed if anything failed.
+func Run(ctx context.Context, cfg Config) (err error) {
 	if cfg.Live == nil {
 		return errors.New("repl: no live session")
 	}
@@ -119,6 +132,11 @@ func Run(ctx context.Context, cfg Config) error {
 		r.in = newPlainReader(cfg.In)
 	}
 	defer r.in.Close()
+	defer func() {
+		if err == nil && !cfg.Terminal && r.failed > 0 {
+			err = fmt.Errorf("%w (%d errors)", ErrStatementFailed, r.failed)
+		}
+	}()
 	for _, f := range cfg.Files {
 		if err := r.source(ctx, f); err != nil {
 			r.printError(err)
@@ -247,7 +265,7 @@ func (r *repl) exec(ctx context.Context, st sql.Statement) error {
 		return r.query(ctx, res.Query)
 	}
 	if res.Text != "" {
-		fmt.Fprint(r.cfg.Out, withNewline(res.Text))
+		fmt.Fprint(r.cfg.Out, withNewline(r.redact(planner.RedactSQL(res.Text))))
 	}
 	if r.timing {
 		fmt.Fprintf(r.cfg.Out, "Time: %s\n", roundDuration(time.Since(start)))
@@ -270,12 +288,21 @@ func withNewline(s string) string {
 // printError prints err: a SQL error with its line and a caret under the
 // column.
 func (r *repl) printError(err error) {
+	r.failed++
 	var se *sql.Error
 	if errors.As(err, &se) {
-		fmt.Fprintln(r.cfg.Err, "ERROR: "+se.Pretty())
+		fmt.Fprintln(r.cfg.Err, "ERROR: "+r.redact(planner.PrettyError(se, nil)))
 		return
 	}
-	fmt.Fprintf(r.cfg.Err, "ERROR: %v\n", err)
+	fmt.Fprintf(r.cfg.Err, "ERROR: %s\n", r.redact(planner.RedactSQL(err.Error())))
+}
+
+// redact removes the host's secrets from s.
+func (r *repl) redact(s string) string {
+	if r.cfg.Redact == nil {
+		return s
+	}
+	return r.cfg.Redact(s)
 }
 
 // roundDuration rounds d for people: three significant digits or so.

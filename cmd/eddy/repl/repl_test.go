@@ -43,8 +43,9 @@ func session(t *testing.T, script string, cfg Config) string {
 	cfg.Live, cfg.Stream, cfg.In, cfg.Out, cfg.Err = live, s.Stream, strings.NewReader(script), &out, &out
 	err := Run(context.Background(), cfg)
 	live.Close()
-	if err != nil {
-		t.Fatal(err)
+	// A script with an error ends with ErrStatementFailed, and only then.
+	if failed := strings.Contains(out.String(), "ERROR: "); failed != errors.Is(err, ErrStatementFailed) || err != nil && !failed {
+		t.Fatalf("Run: %v; output:\n%s", err, out.String())
 	}
 	alloc.AssertSize(t, 0)
 	return out.String()

@@ -31,9 +31,10 @@ func DefaultDir(stateDir string, rep *Report) string {
 }
 
 // WriteFile writes a rendered report into dir as FileName, whole (a
-// temporary file renamed into place), and returns its path.
+// temporary file renamed into place), and returns its path. Directories it
+// creates are 0700 and the file 0600: reports hold user data.
 func WriteFile(dir string, rep *Report, at time.Time, doc []byte) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}
 	path := filepath.Join(dir, FileName(rep, at))

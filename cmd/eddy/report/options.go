@@ -1,11 +1,14 @@
 package report
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sources"
@@ -66,8 +69,32 @@ type Report struct {
 	Sink        map[string]string
 }
 
+// ErrReportName is wrapped by the error for a report whose name cannot be
+// a file name.
+var ErrReportName = errors.New("report: the name must be one file name")
+
+// checkName accepts a report name that is one safe path element, since it
+// names the report's directory, files and .last state file: not empty,
+// not . or .., no / or \, no leading dot (hidden and temporary files), no
+// control characters. Names are rejected, not rewritten, so two reports
+// never end up sharing files.
+func checkName(name string) error {
+	bad := name == "" || name == "." || name == ".." || strings.HasPrefix(name, ".") ||
+		strings.ContainsAny(name, `/\`) || filepath.Base(name) != name
+	for _, c := range name {
+		bad = bad || unicode.IsControl(c)
+	}
+	if bad {
+		return fmt.Errorf("%w: %q is not (no / or \\, no leading dot, no control characters)", ErrReportName, name)
+	}
+	return nil
+}
+
 // NewReport reads a report's schedule and options.
 func NewReport(def *planner.ReportDef) (*Report, error) {
+	if err := checkName(def.Name); err != nil {
+		return nil, err
+	}
 	r := &Report{Def: def, Format: HTML, Title: def.Name, CatchUp: "all", Retries: 3, RetryBackoff: 10 * time.Second, Limit: 1000, Sink: map[string]string{}}
 	o := def.Options
 	var err error

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"math"
 	"strconv"
 	"strings"
@@ -193,10 +194,13 @@ func rowCount(g grid) string {
 	return fmt.Sprintf("%d rows.", g.total)
 }
 
-// mdEscape keeps a cell on one line and its pipes literal.
+// mdEscape keeps a cell on one line and its pipes literal, and escapes
+// HTML: Markdown passes inline HTML through, so a value or a column name
+// holding <script> would otherwise run in whatever renders the report.
 func mdEscape(s string) string {
 	s = strings.ReplaceAll(s, "\\", "\\\\")
 	s = strings.ReplaceAll(s, "|", "\\|")
+	s = html.EscapeString(s)
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
 

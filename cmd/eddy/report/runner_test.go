@@ -115,7 +115,7 @@ GROUP BY sym, STEP(ticks.ROWTIME BY INTERVAL '1' DAY) WITH (title = 'Daily <tick
 	}{
 		{HTML, []string{"<title>Daily &lt;ticks&gt;</title>", "2024-05-02 12:15:00 CEST", "2024-05-01 12:15:00 CEST to 2024-05-02 12:15:00 CEST",
 			"<td>AMZN</td><td class=\"num\">3</td>", `<svg class="chart bar-chart"`, `<rect class="bar"`, "2 rows."}},
-		{Markdown, []string{"# Daily <ticks>", "- **Schedule:** CRON_TZ=Europe/Paris 15 12 * * *", "| SYM | N |", "| --- | ---: |", "| TG\\|T | 3 |"}},
+		{Markdown, []string{"# Daily &lt;ticks&gt;", "- **Schedule:** CRON_TZ=Europe/Paris 15 12 * * *", "| SYM | N |", "| --- | ---: |", "| TG\\|T | 3 |"}},
 		{CSV, []string{"SYM,N\nAMZN,3\nTG|T,3\n"}},
 		{JSON, []string{`"report": "R"`, `"scheduled_time": "2024-05-02T10:15:00.000Z"`, `"window_start": "2024-05-01T10:15:00.000Z"`, `"title": "Daily <ticks>"`, `"SYM": "AMZN",`, `"N": 3`}},
 	}

@@ -205,10 +205,10 @@ func (s *Scheduler) record(r *Report, t time.Time) {
 		return
 	}
 	path := s.statePath(r)
-	err := os.MkdirAll(filepath.Dir(path), 0o755)
+	err := os.MkdirAll(filepath.Dir(path), 0o700)
 	if err == nil {
 		tmp := path + ".tmp"
-		if err = os.WriteFile(tmp, []byte(t.UTC().Format(time.RFC3339Nano)+"\n"), 0o644); err == nil {
+		if err = os.WriteFile(tmp, []byte(t.UTC().Format(time.RFC3339Nano)+"\n"), 0o600); err == nil {
 			err = os.Rename(tmp, path)
 		}
 	}
