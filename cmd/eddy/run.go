@@ -16,6 +16,7 @@ import (
 
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sql"
+	"github.com/eddy-sql/eddy/window"
 )
 
 // stdoutTarget is where the stdout connector writes.
@@ -310,6 +311,7 @@ func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signa
 	} else if n := job.Errors(); n > 0 {
 		fmt.Fprintf(stderr, "eddy: %d rows went to the error stream\n", n)
 	}
+	printLateRows(stderr, job.LateRows())
 	if err != nil {
 		if errors.Is(err, syscall.EPIPE) {
 			fmt.Fprintf(stderr, "eddy: stdout closed: its reader went away; stopping (%s)\n", a.redact.Text(err.Error()))
@@ -322,4 +324,22 @@ func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signa
 		return signalExit(sig)
 	}
 	return exitOK
+}
+
+// printLateRows tells how many late rows each pump's windows dropped or
+// only counted (late_rows = drop | count); rows sent to the error stream
+// are in its totals already.
+func printLateRows(w io.Writer, late []planner.LateRows) {
+	for _, l := range late {
+		what := ""
+		switch l.Policy {
+		case window.LateDrop:
+			what = "dropped (late_rows = drop)"
+		case window.LateCount:
+			what = "counted and left out (late_rows = count)"
+		default:
+			continue
+		}
+		fmt.Fprintf(w, "eddy: %s: %d late rows %s\n", l.Pump, l.Rows, what)
+	}
 }
