@@ -146,7 +146,7 @@ func (w *memoryWatch) check() error {
 	pump, bytes, total, n := w.states.biggest()
 	culprit := "no stateful operator holds it: it is in flight (stream queues and batches)"
 	if n > 0 && bytes > 0 {
-		culprit = fmt.Sprintf("the biggest state is %s with %s (%s in %d stateful operators)", pump, humanBytes(bytes), humanBytes(total), n)
+		culprit = fmt.Sprintf("the biggest state is pump %s with %s (%s in %d stateful operators)", pump, humanBytes(bytes), humanBytes(total), n)
 	}
 	return fmt.Errorf("%w: the process holds %s of heap, more than max_memory = %s; %s; use smaller windows, fewer keys, or raise max_memory", ErrMemoryLimit, humanBytes(h), humanBytes(w.limit), culprit)
 }
