@@ -140,7 +140,7 @@ func TestStateBytesMatchesTheHeap(t *testing.T) {
 			measured := heapInuse() - before
 			runtime.KeepAlive(op)
 			ratio := float64(reported) / float64(measured)
-			t.Logf("%d rows: StateBytes %d MB, heap grew %d MB (%.2f)", src.i, reported>>20, measured>>20, ratio)
+			t.Logf("%d rows: StateBytes %d bytes, heap grew %d bytes (%.2f)", src.i, reported, measured, ratio)
 			if ratio < 0.7 || ratio > 1.3 {
 				t.Errorf("StateBytes %d is %.0f%% of the heap's growth %d, want within ±30%%", reported, ratio*100, measured)
 			}
