@@ -111,6 +111,7 @@ func (a *countDistinctAcc) Update(arg arrow.Array, rows []int32, groups []uint32
 		if set == nil {
 			set = make(map[string]struct{})
 			a.sets[g] = set
+			a.bytes += aggSetBytes
 		}
 		if _, ok := set[string(b)]; !ok {
 			set[string(b)] = struct{}{}
@@ -135,6 +136,7 @@ func (a *countDistinctAcc) Merge(from Accumulator, src, dst []uint32) error {
 		}
 		if a.sets[d] == nil {
 			a.sets[d] = make(map[string]struct{}, len(f.sets[s]))
+			a.bytes += aggSetBytes
 		}
 		set := a.sets[d]
 		for k := range f.sets[s] {
@@ -157,15 +159,25 @@ func (a *countDistinctAcc) Build(mem memory.Allocator, ids []uint32) (arrow.Arra
 
 func (a *countDistinctAcc) Reset(ids []uint32) {
 	for _, id := range ids {
+		if a.sets[id] == nil {
+			continue
+		}
 		for k := range a.sets[id] {
 			a.bytes -= len(k) + aggSetEntryBytes
 		}
+		a.bytes -= aggSetBytes
 		a.sets[id] = nil
 	}
 }
 
-// aggSetEntryBytes is the estimated overhead of one set entry.
-const aggSetEntryBytes = 24
+// aggSetEntryBytes is the estimated overhead of one set entry besides its
+// bytes: its slot in the map (a string header, see aggMapBytes) and the
+// rounding of the string's allocation.
+const aggSetEntryBytes = (16+1)*8/5 + aggStringRounding
+
+// aggSetBytes is the size of an empty set: the map's header and its first
+// group of slots.
+const aggSetBytes = 48 + 8*16 + 8
 
 func (a *countDistinctAcc) SizeBytes() int { return 8*cap(a.sets) + a.bytes }
 
@@ -207,6 +219,7 @@ func (a *countDistinctAcc) LoadState(cols []arrow.Array, ids []uint32) error {
 		if set == nil {
 			set = make(map[string]struct{}, hi-lo)
 			a.sets[id] = set
+			a.bytes += aggSetBytes
 		}
 		for j := lo; j < hi; j++ {
 			k := string(vals.Value(int(j))) // a copy: ValueString aliases the buffer

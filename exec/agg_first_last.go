@@ -94,7 +94,9 @@ func (a *firstLastAcc) Reset(ids []uint32) {
 	}
 }
 
-func (a *firstLastAcc) SizeBytes() int { return 16*cap(a.vals) + cap(a.has) + a.strBytes }
+func (a *firstLastAcc) SizeBytes() int {
+	return 16*cap(a.vals) + cap(a.has) + a.strBytes + aggStringRounding*len(a.vals)
+}
 
 // StateTypes is the encoded value per group (the arrival order it was
 // chosen by is already folded in), NULL when the group has none yet.

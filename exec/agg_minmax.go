@@ -448,7 +448,9 @@ func (a *minMaxString) Reset(ids []uint32) {
 	}
 }
 
-func (a *minMaxString) SizeBytes() int { return 16*cap(a.vals) + cap(a.has) + a.strBytes }
+func (a *minMaxString) SizeBytes() int {
+	return 16*cap(a.vals) + cap(a.has) + a.strBytes + aggStringRounding*len(a.vals)
+}
 
 // StateTypes is the current value per group, NULL when it has none.
 func (a *minMaxString) StateTypes() []arrow.DataType { return []arrow.DataType{a.codec.dt} }

@@ -133,14 +133,23 @@ func (h *HashAggregator) Reset() {
 	h.table.Reset()
 }
 
-// SizeBytes estimates the memory held by the aggregator's state.
+// SizeBytes estimates the memory held by the aggregator's state: the
+// accumulators, the group table and the per-row scratch the last batch
+// left (every pane of a window keeps its own).
 func (h *HashAggregator) SizeBytes() int {
-	n := 0
+	n := aggAggregatorOverhead + 4*cap(h.ids) + 4*cap(h.tmp)
 	for _, acc := range h.accs {
-		n += acc.SizeBytes()
+		n += aggAccumulatorOverhead + acc.SizeBytes()
 	}
 	return n + h.table.SizeBytes()
 }
+
+// aggAggregatorOverhead is a HashAggregator's own size, and
+// aggAccumulatorOverhead an accumulator's (struct, interface, type info).
+const (
+	aggAggregatorOverhead  = 96
+	aggAccumulatorOverhead = 64
+)
 
 func releaseAll(arrs []arrow.Array) {
 	for _, a := range arrs {

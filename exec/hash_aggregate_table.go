@@ -443,9 +443,32 @@ func aggWiden[T int8 | int16 | int32 | uint8 | uint16 | uint32](dst []int64, src
 	return dst
 }
 
-// SizeBytes estimates the memory the table holds, in O(1).
+// SizeBytes estimates the memory the table holds, in O(1): its slices at
+// their capacity (including the per-row scratch a batch leaves behind), its
+// hash map as the runtime lays it out (aggMapBytes), and every key string
+// once (the map and strKeys share it) with its allocation rounding.
 func (t *GroupTable) SizeBytes() int {
-	n := 8*cap(t.intKeys) + 2*cap(t.live) + 4*cap(t.free) + 16*cap(t.strKeys)
-	n += 24 * (len(t.ints) + len(t.strs)) // map entries with overhead
-	return n + t.keyBytes                 // strings are shared by the map and strKeys
+	n := aggTableOverhead + 8*cap(t.intKeys) + cap(t.isNull) + cap(t.live) + 4*cap(t.free) + 16*cap(t.strKeys)
+	n += 8*cap(t.scratchInt) + 24*cap(t.scratchKey)
+	n += aggMapBytes(len(t.ints), 16) + aggMapBytes(len(t.strs), 24) // int64 or string key, uint32 id
+	return n + t.keyBytes + aggStringRounding*len(t.strs)
+}
+
+// aggTableOverhead is a GroupTable's own size: the struct, its codecs and
+// its empty map.
+const aggTableOverhead = 320
+
+// aggStringRounding is what allocating a string costs beyond its length
+// on average: the allocator rounds it up to its size class.
+const aggStringRounding = 8
+
+// aggMapBytes estimates the memory of a Go map of n entries whose key and
+// value take slot bytes together (padded): the runtime keeps groups of 8
+// slots with a control byte each, holds at most 7/8 of them full, and
+// doubles when full, so a map is on average about 5/8 full.
+func aggMapBytes(n, slot int) int {
+	if n == 0 {
+		return 0
+	}
+	return 48 + n*(slot+1)*8/5
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,7 +176,9 @@ func (c *coordinator) restore(ctx context.Context) error {
 	for _, e := range c.states {
 		st, ok := saved[e.key]
 		if !ok || st.Fingerprint != e.fingerprint {
-			fresh[pumpOfKey(e.key)] = true
+			if !strings.HasPrefix(e.key, "source ") { // sources say so below
+				fresh[pumpOfKey(e.key)] = true
+			}
 			continue
 		}
 		if err := e.op.Restore(bytes.NewReader(states[e.key])); err != nil {
@@ -191,8 +194,16 @@ func (c *coordinator) restore(ctx context.Context) error {
 	}
 	for _, s := range c.sources {
 		p, ok := positions[s.stream]
+		switch {
+		case !ok:
+			c.log(fmt.Sprintf("source %s starts fresh: it is new since checkpoint %d", s.stream, m.ID))
+			continue
+		case p.Fingerprint != s.fingerprint:
+			c.log(fmt.Sprintf("source %s starts fresh, from the beginning of its data: what identifies the data it reads (connector, topic, stream, path or group) changed since checkpoint %d", s.stream, m.ID))
+			continue
+		}
 		sk, can := s.raw.(seeker)
-		if !ok || !can || p.Fingerprint != s.fingerprint || p.Position == nil {
+		if !can || p.Position == nil {
 			continue
 		}
 		if err := sk.Seek(ctx, p.Position); err != nil {

@@ -28,6 +28,8 @@ type Job struct {
 	// checkpointing: its commits still need them.
 	sinks   []sinkEntry
 	sources []exec.Operator
+	// mem stops the job before the process outgrows max_memory; nil: no limit.
+	mem *memoryWatch
 	// windows are the job's windowed operators, for LateRows.
 	windows []windowEntry
 }
@@ -96,7 +98,10 @@ func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*J
 	if onError == nil {
 		onError = func(exec.ErrorRecord) {}
 	}
-	job := &Job{errs: exec.NewErrorStream(s.cfg.Alloc), onError: onError}
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	job := &Job{errs: exec.NewErrorStream(s.cfg.Alloc), onError: onError, mem: s.memoryWatch()}
 	b := &jobBuilder{s: s, ctx: ctx, job: job, streams: map[string]*exec.Stream{}, readers: map[string]int{}, seq: map[string]int{}}
 	if s.cfg.StateDir != "" {
 		interval := 10 * time.Second
@@ -295,6 +300,7 @@ func readsDownstream(n Node, down map[string]bool) bool {
 func (j *Job) Run(ctx context.Context) error {
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	work = j.mem.attach(work) // stateful operators join the memory watchdog
 	if j.coord != nil {
 		if err := j.coord.restore(work); err != nil {
 			j.closeSinks(work)
@@ -318,6 +324,7 @@ func (j *Job) Run(ctx context.Context) error {
 		once.Do(func() { firstErr = err })
 		cancel()
 	}
+	stopWatch := j.mem.start(fail)
 	start := func(wg *sync.WaitGroup, t exec.Task, c context.Context) {
 		wg.Add(1)
 		go func() {
@@ -351,6 +358,7 @@ func (j *Job) Run(ctx context.Context) error {
 	producers.Wait()
 	j.errs.Close()
 	consumers.Wait()
+	stopWatch()
 	stopCoord()
 	<-coordDone
 	if j.coord != nil {

@@ -55,10 +55,12 @@ type Session struct {
 
 // adhocQuery is a SELECT STREAM to run with the job.
 type adhocQuery struct {
-	name string
-	plan Node
-	src  *sql.Source
-	sink map[string]string
+	name  string
+	plan  Node
+	src   *sql.Source
+	at    sql.Pos    // the statement's start
+	query *sql.Query // its SQL, where validation errors point
+	sink  map[string]string
 }
 
 // Result is what executing a statement returns.
@@ -131,8 +133,12 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		plan := s.optimize(n)
+		if err := s.checkWindows(plan, src, st.At, st.Query); err != nil {
+			return nil, err
+		}
 		name := fmt.Sprintf("QUERY_%d", len(s.queries)+1)
-		s.queries = append(s.queries, &adhocQuery{name: name, plan: s.optimize(n), src: src})
+		s.queries = append(s.queries, &adhocQuery{name: name, plan: plan, src: src, at: st.At, query: st.Query})
 		return &Result{Query: name}, nil
 	case *sql.CreateReport:
 		return s.createReport(st)
@@ -149,8 +155,7 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 	case *sql.Explain:
 		return s.explain(ctx, st)
 	case *sql.Set:
-		s.settings[st.Key] = st.Value
-		return &Result{Text: "SET " + st.Key}, nil
+		return s.set(st)
 	}
 	return nil, fmt.Errorf("planner: unknown statement %T", st)
 }
@@ -234,10 +239,14 @@ func (s *Session) createPump(name string, pos sql.Pos, orReplace bool, ins *sql.
 	if err != nil {
 		return nil, err
 	}
+	plan := s.optimize(n)
+	if err := s.checkPump(name, ins, plan); err != nil {
+		return nil, err
+	}
 	if _, ok := s.cat.pumps[name]; !ok {
 		s.cat.order = append(s.cat.order, name)
 	}
-	s.cat.pumps[name] = &PumpDef{Name: name, Insert: ins, plan: s.optimize(n)}
+	s.cat.pumps[name] = &PumpDef{Name: name, Insert: ins, plan: plan}
 	return &Result{Text: "CREATE PUMP " + quoteIdent(name)}, nil
 }
 

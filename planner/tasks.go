@@ -162,7 +162,7 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	var g *gate
 	if b.coord != nil {
 		g = b.coord.gate
-		fp := fingerprint("source", def.Name, sortedOptions(opts))
+		fp := fingerprint("source", def.Name, sourceIdentity(opts))
 		b.coord.sources = append(b.coord.sources, sourceEntry{stream: def.Name, fingerprint: fp, raw: opened.Raw})
 		if sn, ok := opened.Op.(exec.Snapshotter); ok {
 			b.coord.states = append(b.coord.states, stateEntry{key: "source " + def.Name + "#0", fingerprint: fp, op: sn})

@@ -107,6 +107,24 @@ func Stagger(rng time.Duration) (Assigner, error) {
 	return assignerSpec{kind: kindStagger, size: r}, nil
 }
 
+// Overlap returns how many windows of a one row can belong to at most,
+// with the size and slide it comes from: ceil(size/slide) for hopping
+// windows, max/step for cumulating windows (size is max, slide is step),
+// and 1 for tumbling, session and stagger windows (slide is then 0). The
+// planner refuses assigners whose overlap is too large: every window a row
+// belongs to is built, kept and emitted.
+func Overlap(a Assigner) (windows int64, size, slide time.Duration) {
+	sp := a.spec()
+	d := func(x int64) time.Duration { return time.Duration(x) * time.Millisecond }
+	switch sp.kind {
+	case kindHopping:
+		return (sp.size + sp.slide - 1) / sp.slide, d(sp.size), d(sp.slide)
+	case kindCumulate:
+		return sp.size / sp.slide, d(sp.size), d(sp.slide)
+	}
+	return 1, d(sp.size), 0
+}
+
 func (a assignerSpec) String() string {
 	d := func(x int64) time.Duration { return time.Duration(x) * time.Millisecond }
 	switch a.kind {

@@ -299,13 +299,15 @@ func (s *keyedState) partial(e *emitter) error {
 
 func (s *keyedState) live() int { return s.nlive }
 
+// bytes counts the key table, the accumulators, the end heap and the slot
+// arrays at their capacity, and the window lists: a slice header per key
+// and an allocation per key that has windows (24 bytes a window).
 func (s *keyedState) bytes() int {
-	n := s.keys.SizeBytes() + 24*len(s.ends) + 17*len(s.slotKey)
+	n := s.keys.SizeBytes() + 16*cap(s.ends) + 4*cap(s.slotKey) + 4*cap(s.slotGen) + 8*cap(s.slotEnd) + cap(s.slotOK) + 4*cap(s.free)
 	for _, acc := range s.accs {
 		n += acc.SizeBytes()
 	}
-	// Window lists: a slice header per key, an entry per open window.
-	return n + 24*len(s.windows) + 24*s.nlive
+	return n + 24*cap(s.windows) + 32*s.nlive
 }
 
 // endEntry is a window end in the heap; gen invalidates entries of windows

@@ -225,9 +225,14 @@ func (s *paneState) live() int {
 	return n
 }
 
+// bytes counts every pane's aggregator, the reset ones kept for reuse,
+// and the pane index (a map entry and an order slot per pane).
 func (s *paneState) bytes() int {
-	n := 0
+	n := 40*len(s.panes) + 8*cap(s.order) + 32*len(s.sel)
 	for _, h := range s.panes {
+		n += h.SizeBytes()
+	}
+	for _, h := range s.pool {
 		n += h.SizeBytes()
 	}
 	return n
