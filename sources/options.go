@@ -2,6 +2,7 @@ package sources
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -180,18 +181,30 @@ func ParseDuration(s string) (time.Duration, error) {
 	return time.Duration(n * float64(unit)), nil
 }
 
-var sizeText = regexp.MustCompile(`(?i)^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$`)
+var sizeText = regexp.MustCompile(`^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$`)
 
-// ParseSize reads a byte size: "4096", "64KiB", "5MiB", "1GB" (KB, MB and
-// GB are powers of 1000; KiB, MiB and GiB powers of 1024).
+// sizeUnits: a bare letter and the IEC forms (K, KiB, M, MiB, …) are powers
+// of 1024; the SI forms with a B (KB, MB, GB, TB) powers of 1000. The
+// planner's ParseSize reads sizes the same way (a test in cmd/eddy holds
+// the two to it).
+var sizeUnits = map[string]float64{
+	"": 1, "b": 1,
+	"k": 1 << 10, "ki": 1 << 10, "kib": 1 << 10, "kb": 1e3,
+	"m": 1 << 20, "mi": 1 << 20, "mib": 1 << 20, "mb": 1e6,
+	"g": 1 << 30, "gi": 1 << 30, "gib": 1 << 30, "gb": 1e9,
+	"t": 1 << 40, "ti": 1 << 40, "tib": 1 << 40, "tb": 1e12,
+}
+
+// ParseSize reads a byte size: "4096", "64K", "64KiB", "5M", "5MiB" (powers
+// of 1024), "1GB", "64 MB" (powers of 1000).
 func ParseSize(s string) (int64, error) {
 	m := sizeText.FindStringSubmatch(s)
-	if m == nil {
-		return 0, fmt.Errorf("not a byte size: %q (use 4096, 64KiB or 5MiB)", s)
+	if m != nil {
+		mult, ok := sizeUnits[strings.ToLower(m[2])]
+		n, err := strconv.ParseFloat(m[1], 64)
+		if ok && err == nil && n*mult < math.MaxInt64 {
+			return int64(n * mult), nil
+		}
 	}
-	n, _ := strconv.ParseFloat(m[1], 64)
-	mult := map[string]float64{
-		"": 1, "b": 1, "kb": 1e3, "kib": 1 << 10, "mb": 1e6, "mib": 1 << 20, "gb": 1e9, "gib": 1 << 30,
-	}[strings.ToLower(m[2])]
-	return int64(n * mult), nil
+	return 0, fmt.Errorf("not a byte size: %q (use 4096, 64K, 64MiB or 64MB)", s)
 }
