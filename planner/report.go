@@ -110,4 +110,3 @@ func connectorOptions(opts map[string]string) map[string]string {
 	}
 	return out
 }
-
