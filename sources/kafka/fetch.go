@@ -65,14 +65,15 @@ func (s *source) start(ctx context.Context) error {
 func (s *source) part(p tp) *part {
 	pt := s.parts[p]
 	if pt == nil {
-		pt = newPart(p, min(2*s.cfg.batchSize, maxBuffered))
+		pt = newPart(p, min(s.cfg.batchSize, maxBuffered))
 		s.parts[p] = pt
 	}
 	return pt
 }
 
-// maxBuffered is the most messages a partition's buffer holds.
-const maxBuffered = 1 << 14
+// maxBuffered is the most messages a partition's buffer holds, besides
+// the queue of its kafka-go reader (1024 messages).
+const maxBuffered = 1024
 
 // refresh makes the partitions of a new group generation the ones Next
 // reads; a partition newly assigned counts its silence from then.

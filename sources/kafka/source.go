@@ -149,7 +149,8 @@ func (s *source) Schema() *arrow.Schema { return s.env.Schema }
 
 // Next returns the next batch, which the caller owns and must Release: up
 // to batch_size rows of one partition, a partial batch once its first row
-// is linger old (or at once when another partition has rows waiting), or
+// is linger old (or at once when the partition is caught up and another
+// has rows waiting), or
 // an empty batch after poll_interval (at most idle_timeout/2) without rows
 // to return, so that time and partition states move on. With stop_at_end
 // it returns io.EOF once every partition is read to its end.
@@ -215,9 +216,9 @@ func (s *source) allEnded() bool {
 	return true
 }
 
-// build returns a batch of the rows of partition pt: what its buffer holds
-// up to batch_size, lingering for more unless another partition has rows
-// waiting. It returns nil when no row came (only rejects or the end).
+// build returns a batch of the rows of partition pt: up to batch_size,
+// waiting up to linger for more, unless pt is caught up and another
+// partition has rows waiting. It returns nil when no row came (only rejects or the end).
 func (s *source) build(ctx context.Context, pt *part) (arrow.RecordBatch, error) {
 	var timer *time.Timer
 	defer func() {
@@ -232,7 +233,9 @@ func (s *source) build(ctx context.Context, pt *part) (arrow.RecordBatch, error)
 			continue
 		default:
 		}
-		if s.bat.Len() == 0 || s.othersReady(pt) {
+		// Fill the batch while the partition has backlog; once it is caught
+		// up, linger for live rows only while no other partition waits.
+		if s.bat.Len() == 0 || (pt.lag() == 0 && s.othersReady(pt)) {
 			break
 		}
 		wait := s.cfg.linger - s.clock().Sub(s.since)
