@@ -21,7 +21,7 @@
 // when a partition comes back to the same source after a rebalance.
 //
 // Event time: the source computes no watermark. It implements
-// exec.Partitioned: every batch holds the rows of one partition, whose
+// sources.Partitioned: every batch holds the rows of one partition, whose
 // Origin is the FNV-1a hash of "topic/partition", and Partitions reports
 // after each Next every partition it reads (the group's assignment, or
 // every partition of its topics) with its backlog, lag (messages behind

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"github.com/eddy-sql/eddy/sources"
 	"hash/fnv"
 	"math"
 	"sync/atomic"
@@ -8,8 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/eddy-sql/eddy/exec"
 )
 
 // part is one partition the source reads. Its fetcher goroutine fills buf
@@ -17,7 +16,7 @@ import (
 // which never run concurrently with it).
 type part struct {
 	p      tp
-	origin exec.Origin
+	origin sources.Origin
 	name   string
 	// buf holds fetched messages not yet returned: a few batches at most,
 	// the fetcher blocks when it is full.
@@ -43,13 +42,13 @@ func newPart(p tp, size int) *part {
 	return pt
 }
 
-// OriginOf returns the exec.Origin of the batches of partition partition
+// OriginOf returns the sources.Origin of the batches of partition partition
 // of topic: the 64-bit FNV-1a hash of "topic/partition", the same in every
 // process, so that state keyed by it survives restarts.
-func OriginOf(topic string, partition int) exec.Origin {
+func OriginOf(topic string, partition int) sources.Origin {
 	h := fnv.New64a()
 	h.Write([]byte(tp{topic, partition}.String()))
-	return exec.Origin(h.Sum64())
+	return sources.Origin(h.Sum64())
 }
 
 // position returns the offset the partition is at: after its last row
@@ -155,16 +154,16 @@ func (s *source) report() {
 	now := s.clock()
 	s.view = s.view[:0]
 	for _, pt := range s.active {
-		s.view = append(s.view, exec.Partition{
+		s.view = append(s.view, sources.Partition{
 			Origin: pt.origin, Name: pt.name, Backlog: pt.backlog(), Idle: pt.idle(s.cfg.idle, now),
-			Done: pt.ended, Watermark: exec.NoWatermark, MaxTime: pt.maxTime, Lag: pt.lag(),
+			Done: pt.ended, Watermark: sources.NoWatermark, MaxTime: pt.maxTime, Lag: pt.lag(),
 		})
 	}
 }
 
 // Origin returns the origin of the batch Next returned last (for an empty
 // batch, of the last batch with rows; 0 before any).
-func (s *source) Origin() exec.Origin { return s.origin }
+func (s *source) Origin() sources.Origin { return s.origin }
 
 // Partitions returns, after a Next, the state of every partition the
 // source reads: with a group, those assigned to it; otherwise every
@@ -173,4 +172,4 @@ func (s *source) Origin() exec.Origin { return s.origin }
 // for idle_timeout (counted from the assignment when none came yet);
 // Done: read to its end with stop_at_end; Lag: messages behind the
 // high-water mark. The slice is valid until the next Next.
-func (s *source) Partitions() []exec.Partition { return s.view }
+func (s *source) Partitions() []sources.Partition { return s.view }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/eddy-sql/eddy/sources"
 	"io"
 	"math"
 	"strconv"
@@ -13,8 +14,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/eddy-sql/eddy/exec"
 )
 
 // fakeClock is a clock the test moves; safe for concurrent use.
@@ -36,14 +35,14 @@ func (c *fakeClock) add(d time.Duration) {
 }
 
 // byName returns the partitions of src by name, failing on duplicates.
-func byName(t *testing.T, src Source) map[string]exec.Partition {
+func byName(t *testing.T, src Source) map[string]sources.Partition {
 	t.Helper()
-	out := map[string]exec.Partition{}
+	out := map[string]sources.Partition{}
 	for _, p := range src.Partitions() {
 		if _, dup := out[p.Name]; dup {
 			t.Fatalf("partition %s listed twice", p.Name)
 		}
-		if p.Watermark != exec.NoWatermark {
+		if p.Watermark != sources.NoWatermark {
 			t.Errorf("partition %s promises watermark %d; sources leave it to the rows", p.Name, p.Watermark)
 		}
 		out[p.Name] = p
@@ -246,7 +245,7 @@ func TestIdleNeedsCaughtUpAndSilence(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rows := 0
-	next := func() map[string]exec.Partition {
+	next := func() map[string]sources.Partition {
 		t.Helper()
 		rec, err := src.Next(ctx)
 		if err != nil {
@@ -267,7 +266,7 @@ func TestIdleNeedsCaughtUpAndSilence(t *testing.T) {
 	}
 	// Without the clock moving, the empty partition holds: the others
 	// return their first rows, then wait for it.
-	var parts map[string]exec.Partition
+	var parts map[string]sources.Partition
 	for range 10 {
 		parts = next()
 	}
@@ -343,7 +342,7 @@ func TestEmptyTopicGoesIdle(t *testing.T) {
 			defer src.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			next := func() []exec.Partition {
+			next := func() []sources.Partition {
 				rec, err := src.Next(ctx)
 				if err != nil {
 					t.Fatal(err)

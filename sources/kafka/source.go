@@ -11,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	kafkago "github.com/segmentio/kafka-go"
 
-	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sources/codec"
 )
@@ -31,13 +30,13 @@ func init() {
 
 // Source is the kafka source. Besides sources.Source it implements
 // sources.Positioner, sources.Seeker and sources.Committer, and
-// exec.Partitioned: every batch holds the rows of one partition.
+// sources.Partitioned: every batch holds the rows of one partition.
 type Source interface {
 	sources.Source
 	sources.Positioner
 	sources.Seeker
 	sources.Committer
-	exec.Partitioned
+	sources.Partitioned
 }
 
 // fetched is what a partition's fetcher hands Next: a message, or (done)
@@ -73,8 +72,8 @@ type source struct {
 	slowest              int64   // smallest MaxTime that holds, as of the last pick
 	starting             bool    // a partition with backlog has returned no row yet
 	since                time.Time
-	origin               exec.Origin
-	view                 []exec.Partition
+	origin               sources.Origin
+	view                 []sources.Partition
 	genSeen              int
 
 	mu     sync.Mutex   // guards what the group goroutine shares

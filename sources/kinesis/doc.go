@@ -25,7 +25,7 @@
 // records of an aggregated record go out in one batch.
 //
 // Event time: the source computes no watermark. It implements
-// exec.Partitioned: every batch holds the rows of one shard, whose Origin
+// sources.Partitioned: every batch holds the rows of one shard, whose Origin
 // is the FNV-1a hash of the shard id, and Partitions reports after each
 // Next every shard known from the listings (from the first Next on): open
 // shards, closed ones being read or read to their end (Done), and children

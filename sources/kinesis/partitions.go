@@ -1,6 +1,7 @@
 package kinesis
 
 import (
+	"github.com/eddy-sql/eddy/sources"
 	"hash/fnv"
 	"math"
 	"sync/atomic"
@@ -10,8 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-
-	"github.com/eddy-sql/eddy/exec"
 )
 
 // shard is one shard of the stream, known from the moment a listing shows
@@ -20,7 +19,7 @@ import (
 type shard struct {
 	id       string
 	parents  [2]string // parent and adjacent parent, "" for none
-	origin   exec.Origin
+	origin   sources.Origin
 	buf      chan chunk     // GetRecords results not yet returned: two at most
 	behind   atomic.Int64   // MillisBehindLatest of the last GetRecords; -1 before one
 	full     atomic.Bool    // the last GetRecords returned max_records: more may wait
@@ -42,13 +41,13 @@ func newShard(sh types.Shard, now time.Time) *shard {
 	return s
 }
 
-// OriginOf returns the exec.Origin of the batches of shard id: the 64-bit
+// OriginOf returns the sources.Origin of the batches of shard id: the 64-bit
 // FNV-1a hash of the shard id, the same in every process, so that state
 // keyed by it survives restarts.
-func OriginOf(id string) exec.Origin {
+func OriginOf(id string) sources.Origin {
 	h := fnv.New64a()
 	h.Write([]byte(id))
-	return exec.Origin(h.Sum64())
+	return sources.Origin(h.Sum64())
 }
 
 // ready tells whether Next may return rows of the shard: it is being read
@@ -165,16 +164,16 @@ func (s *source) report() {
 		if sh.done {
 			lag = 0
 		}
-		s.parts = append(s.parts, exec.Partition{
+		s.parts = append(s.parts, sources.Partition{
 			Origin: sh.origin, Name: sh.id, Backlog: sh.backlog(), Idle: sh.idle(s.idle, now), Done: sh.done,
-			Watermark: exec.NoWatermark, MaxTime: sh.maxTime, Lag: lag,
+			Watermark: sources.NoWatermark, MaxTime: sh.maxTime, Lag: lag,
 		})
 	}
 }
 
 // Origin returns the origin of the batch Next returned last (for an empty
 // batch, of the last batch with rows; 0 before any).
-func (s *source) Origin() exec.Origin { return s.origin }
+func (s *source) Origin() sources.Origin { return s.origin }
 
 // Partitions returns, after a Next, the state of every shard the source
 // knows, sorted by id: the open shards, the closed ones being read or read
@@ -185,4 +184,4 @@ func (s *source) Origin() exec.Origin { return s.origin }
 // it is unread, and it returned no row for idle_timeout (from when it was
 // found, when it never did). Lag is MillisBehindLatest (-1 before the
 // first GetRecords). The slice is valid until the next Next.
-func (s *source) Partitions() []exec.Partition { return s.parts }
+func (s *source) Partitions() []sources.Partition { return s.parts }

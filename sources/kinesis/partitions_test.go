@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
-	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sources/kinesis/kinesalite"
 )
@@ -35,14 +34,14 @@ func (c *fakeClock) add(d time.Duration) {
 }
 
 // shardStates returns the partitions of src by shard id.
-func shardStates(t *testing.T, src sources.Source) map[string]exec.Partition {
+func shardStates(t *testing.T, src sources.Source) map[string]sources.Partition {
 	t.Helper()
-	out := map[string]exec.Partition{}
-	for _, p := range src.(exec.Partitioned).Partitions() {
+	out := map[string]sources.Partition{}
+	for _, p := range src.(sources.Partitioned).Partitions() {
 		if _, dup := out[p.Name]; dup {
 			t.Fatalf("shard %s listed twice", p.Name)
 		}
-		if p.Origin != OriginOf(p.Name) || p.Watermark != exec.NoWatermark {
+		if p.Origin != OriginOf(p.Name) || p.Watermark != sources.NoWatermark {
 			t.Fatalf("shard %s: %+v, want origin %d and no watermark", p.Name, p, OriginOf(p.Name))
 		}
 		if p.Idle && (p.Backlog || p.Done) {
@@ -68,8 +67,8 @@ func nextBatch(t *testing.T, ctx context.Context, src sources.Source) []row {
 			t.Fatalf("batch mixes shards %s and %s", rows[0].Shard, r.Shard)
 		}
 	}
-	if len(rows) > 0 && src.(exec.Partitioned).Origin() != OriginOf(rows[0].Shard) {
-		t.Fatalf("batch of %s has origin %d, want %d", rows[0].Shard, src.(exec.Partitioned).Origin(), OriginOf(rows[0].Shard))
+	if len(rows) > 0 && src.(sources.Partitioned).Origin() != OriginOf(rows[0].Shard) {
+		t.Fatalf("batch of %s has origin %d, want %d", rows[0].Shard, src.(sources.Partitioned).Origin(), OriginOf(rows[0].Shard))
 	}
 	return rows
 }
@@ -90,7 +89,7 @@ func TestShardsHoldFromListingAndFollowSplits(t *testing.T) {
 	src := f.open(t, stream, map[string]string{"start": "trim_horizon", "batch_size": "20"})
 	var rows []row
 	maxTime := map[string]int64{}
-	read := func() map[string]exec.Partition {
+	read := func() map[string]sources.Partition {
 		t.Helper()
 		got := nextBatch(t, ctx, src)
 		for _, r := range got {
@@ -212,7 +211,7 @@ func TestEmptyShardGoesIdle(t *testing.T) {
 	defer src.Close()
 	const full, empty = "shardId-000000000000", "shardId-000000000001"
 	rows := 0
-	var parts map[string]exec.Partition
+	var parts map[string]sources.Partition
 	next := func() {
 		t.Helper()
 		rows += len(nextBatch(t, ctx, src))

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
-	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sources/codec"
 )
@@ -64,8 +63,8 @@ type source struct {
 	turn     int
 	slowest  int64 // smallest MaxTime that holds, as of the last pick
 	starting bool  // a shard being read has returned no row and is not caught up
-	origin   exec.Origin
-	parts    []exec.Partition
+	origin   sources.Origin
+	parts    []sources.Partition
 
 	mu       sync.Mutex // guards shards and version, which the coordinator adds to
 	shards   map[string]*shard
@@ -80,11 +79,11 @@ type source struct {
 }
 
 var (
-	_ sources.Source     = (*source)(nil)
-	_ sources.Positioner = (*source)(nil)
-	_ sources.Seeker     = (*source)(nil)
-	_ sources.Committer  = (*source)(nil)
-	_ exec.Partitioned   = (*source)(nil)
+	_ sources.Source      = (*source)(nil)
+	_ sources.Positioner  = (*source)(nil)
+	_ sources.Seeker      = (*source)(nil)
+	_ sources.Committer   = (*source)(nil)
+	_ sources.Partitioned = (*source)(nil)
 )
 
 // chunk is what a shard's goroutine hands Next: the records of one
