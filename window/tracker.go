@@ -2,6 +2,7 @@ package window
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/eddy-sql/eddy/exec"
@@ -146,28 +147,51 @@ func (t *Tracker) Select(o exec.Origin, ts []int64, valid func(i int) bool, dst 
 	free := t.free
 	lim := max(wm, free) // rows at or below it are late
 	n0 := len(dst)
-	for i, v := range ts {
-		if v <= lim {
-			if valid != nil && !valid(i) {
+	dst = slices.Grow(dst, len(ts))
+	out := dst[n0 : n0+len(ts)]
+	k := 0
+	if valid == nil {
+		// The hot path: every row has a time.
+		for i, v := range ts {
+			if v <= lim {
+				if has && v <= wm {
+					onLate(i, LateInOrigin, wm)
+				} else {
+					onLate(i, LateBehindFloor, free)
+				}
 				continue
 			}
-			if has && v <= wm {
-				onLate(i, LateInOrigin, wm)
-			} else {
-				onLate(i, LateBehindFloor, free)
+			if v > mx {
+				mx, has = v, true
+				wm = mx - t.lateness - 1
+				lim = max(wm, free)
 			}
-			continue
+			out[k] = int32(i)
+			k++
 		}
-		if valid != nil && !valid(i) {
-			continue
+	} else {
+		for i, v := range ts {
+			if !valid(i) {
+				continue
+			}
+			if v <= lim {
+				if has && v <= wm {
+					onLate(i, LateInOrigin, wm)
+				} else {
+					onLate(i, LateBehindFloor, free)
+				}
+				continue
+			}
+			if v > mx {
+				mx, has = v, true
+				wm = mx - t.lateness - 1
+				lim = max(wm, free)
+			}
+			out[k] = int32(i)
+			k++
 		}
-		if v > mx {
-			mx, has = v, true
-			wm = mx - t.lateness - 1
-			lim = max(wm, free)
-		}
-		dst = append(dst, int32(i))
 	}
+	dst = dst[:n0+k]
 	if len(dst) == n0 {
 		return dst
 	}
