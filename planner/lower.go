@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/window"
@@ -80,9 +81,15 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		if n.OwnWatermark {
 			in = hideWatermark{in}
 		}
+		lateness := n.Lateness
+		if def := scanOf(n.Input); def != nil && !n.OwnWatermark {
+			// The window decides lateness row by row (window.Tracker):
+			// over ROWTIME, with the lateness the source is opened with.
+			lateness = b.sourceLateness(def)
+		}
 		op, err := window.NewGroupBy(in, window.Config{
 			Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, TimeColumn: n.TimeColumn,
-			Assigner: n.Assigner, Lateness: n.Lateness, Emit: n.Emit, Late: n.Late,
+			Assigner: n.Assigner, Lateness: lateness, Emit: n.Emit, Late: n.Late,
 			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
 		})
 		return b.stateful(env.Pump, op, err)
@@ -145,4 +152,22 @@ func physical(op exec.Operator) string {
 		return s.String()
 	}
 	return fmt.Sprintf("%T", op)
+}
+
+// sourceLateness is the allowed lateness of def's rows as its source is
+// opened with it (see source): the input binding's lateness option, else
+// the stream's, else its WATERMARK clause's interval.
+func (b *jobBuilder) sourceLateness(def *StreamDef) time.Duration {
+	if bound, ok := b.s.binding(b.s.inputs, def.Name); ok {
+		if v, ok := bound["lateness"]; ok {
+			return durationOption(v)
+		}
+	}
+	if v, ok := def.Options["lateness"]; ok {
+		return durationOption(v)
+	}
+	if def.Watermark != nil {
+		return watermarkLateness(def.Watermark)
+	}
+	return 0
 }
