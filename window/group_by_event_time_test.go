@@ -558,3 +558,55 @@ func TestGroupBySessionBridgesFiredSessions(t *testing.T) {
 		t.Errorf("updates = %d, want 1", n)
 	}
 }
+
+// A group-by over another's output follows its emission watermark (its one
+// partition's explicit watermark on ROWTIME), not only the window ends it
+// has seen.
+func TestGroupByOutputCarriesItsWatermark(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	src := &partSource{mem: mem, batches: []pbatch{
+		{origin: 1, rows: rowsJSON("a", 1, 2), parts: []exec.Partition{live(1)}},
+		{origin: 1, rows: rowsJSON("a", 35), parts: []exec.Partition{live(1)}},
+		{origin: 1, rows: rowsJSON("a", 99), parts: []exec.Partition{live(1)}},
+	}}
+	inner, err := window.NewGroupBy(src, window.Config{
+		Keys: []exec.Expr{col{0, arrow.BinaryTypes.String, "k"}}, KeyNames: []string{"k"},
+		Aggs: []exec.AggSpec{{Func: "SUM", Arg: col{1, arrow.PrimitiveTypes.Int64, "v"}, Name: "v"}},
+		Assigner: assigners(t)["tumbling"], Alloc: mem,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The inner output's key, window_start, window_end, v, ROWTIME: k is
+	// column 0 and v column 3 of it.
+	outer, err := window.NewGroupBy(inner, window.Config{
+		Keys: []exec.Expr{col{0, arrow.BinaryTypes.String, "k"}}, KeyNames: []string{"k"},
+		Aggs:     []exec.AggSpec{{Func: "SUM", Arg: col{3, arrow.PrimitiveTypes.Int64, "v"}, Name: "v"}},
+		Assigner: assigners(t)["stagger"], Lateness: time.Hour, Alloc: mem,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outer.Close()
+	var wms []int64
+	for {
+		b, err := outer.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Release()
+		wms = append(wms, outer.(exec.Watermarker).Watermark())
+	}
+	// With an hour of lateness the outer window's own rows hold nothing:
+	// only the inner watermark (1, 34, 98, then the end of time with the
+	// inner's last batch) moves it.
+	const end = 1<<63 - 1
+	if want := []int64{1, 34, 98, end, end}; fmt.Sprint(wms) != fmt.Sprint(want) {
+		t.Fatalf("outer watermarks %v, want %v", wms, want)
+	}
+}
