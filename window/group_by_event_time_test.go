@@ -573,7 +573,7 @@ func TestGroupByOutputCarriesItsWatermark(t *testing.T) {
 	}}
 	inner, err := window.NewGroupBy(src, window.Config{
 		Keys: []exec.Expr{col{0, arrow.BinaryTypes.String, "k"}}, KeyNames: []string{"k"},
-		Aggs: []exec.AggSpec{{Func: "SUM", Arg: col{1, arrow.PrimitiveTypes.Int64, "v"}, Name: "v"}},
+		Aggs:     []exec.AggSpec{{Func: "SUM", Arg: col{1, arrow.PrimitiveTypes.Int64, "v"}, Name: "v"}},
 		Assigner: assigners(t)["tumbling"], Alloc: mem,
 	})
 	if err != nil {
