@@ -151,3 +151,4 @@ func physical(op exec.Operator) string {
 	}
 	return fmt.Sprintf("%T", op)
 }
+

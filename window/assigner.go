@@ -98,7 +98,10 @@ func Session(gap time.Duration) (Assigner, error) {
 
 // Stagger returns KDA stagger windows: a window per key, opened by that
 // key's first row at ts and closing at ts+rng; the key's next row at or
-// after the close opens the next window.
+// after the close opens the next window. A row of the key before the start
+// of its open window (out of order, within the allowed lateness) moves the
+// window back to start at the row, ending rng later, when the window's rows
+// still fit; otherwise it opens a window of its own.
 func Stagger(rng time.Duration) (Assigner, error) {
 	r := ms(rng)
 	if r <= 0 {
