@@ -1,0 +1,235 @@
+package window
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddy-sql/eddy/exec"
+)
+
+// overState computes one OverSpec. Each partition key has a deque of the
+// emitted on-time rows its future frames can still reach, in (event time,
+// arrival) order; each emitted row folds its frame, a slice of that deque,
+// with an exec.Accumulator (slot = output row).
+type overState struct {
+	idx     int // index of the spec (and of its columns in a chunk)
+	spec    OverSpec
+	fn      string // accumulator function
+	argType arrow.DataType
+	rng     int64 // RANGE in ms
+	parts   *exec.GroupTable
+	deques  [][]overEntry
+	pend    []int32 // waiting rows per partition id: such ids are never dropped
+	nrows   int     // entries over all deques
+
+	ids   []uint32
+	rows  []int32
+	slots []uint32
+}
+
+func newOverState(sp OverSpec) (*overState, error) {
+	var keyTypes []arrow.DataType
+	for _, p := range sp.Partition {
+		keyTypes = append(keyTypes, p.DataType())
+	}
+	t, err := exec.NewGroupTable(keyTypes)
+	if err != nil {
+		return nil, fmt.Errorf("window: over: %w", err)
+	}
+	var argType arrow.DataType
+	if sp.Arg != nil {
+		argType = sp.Arg.DataType()
+	}
+	return &overState{spec: sp, fn: overAccFunc(sp.Func), argType: argType, rng: ms(sp.Range), parts: t}, nil
+}
+
+// grow sizes the per-partition slices to the partition table.
+func (s *overState) grow() {
+	if n := s.parts.Cap(); len(s.deques) < n {
+		s.deques = append(s.deques, make([][]overEntry, n-len(s.deques))...)
+		s.pend = append(s.pend, make([]int32, n-len(s.pend))...)
+	}
+}
+
+// emit adds the rows out (in (event time, arrival) order, all at or below
+// the emission watermark) to their partitions' deques and returns the
+// spec's column for them, which the caller releases. Rows of equal event
+// time enter together, so a RANGE frame holds all its peers.
+func (s *overState) emit(d *overData, out []overEntry, floor int64, mem memory.Allocator) (arrow.Array, error) {
+	acc, err := exec.NewAccumulator(s.fn, s.argType, false, s.spec.IgnoreNulls)
+	if err != nil {
+		return nil, err
+	}
+	acc.Grow(len(out))
+	for i := 0; i < len(out); {
+		j := i + 1
+		for j < len(out) && out[j].ts == out[i].ts {
+			j++
+		}
+		for _, e := range out[i:j] {
+			c := d.chunks[e.chunk]
+			pid := c.pids[s.idx][e.row]
+			s.pend[pid]--
+			s.insert(d, pid, e, floor)
+			c.refs[s.idx]++
+		}
+		for k := i; k < j; k++ {
+			if err := s.frame(d, acc, out[k], uint32(k)); err != nil {
+				return nil, err
+			}
+		}
+		i = j
+	}
+	ids := make([]uint32, len(out))
+	for i := range ids {
+		ids[i] = uint32(i)
+	}
+	return acc.Build(mem, ids)
+}
+
+// insert adds e to partition pid's deque, first dropping the rows no
+// frame can reach any more: rows still to come are at or after e (this
+// Next) or after floor (later ones).
+func (s *overState) insert(d *overData, pid uint32, e overEntry, floor int64) {
+	s.trim(d, pid, min(e.ts, floor))
+	dq := s.deques[pid]
+	if n := len(dq); n == 0 || !e.before(dq[n-1]) {
+		dq = append(dq, e)
+	} else {
+		at := sort.Search(n, func(i int) bool { return e.before(dq[i]) })
+		dq = append(dq, overEntry{})
+		copy(dq[at+1:], dq[at:])
+		dq[at] = e
+	}
+	s.deques[pid] = dq
+	s.nrows++
+}
+
+// trim drops from partition pid's deque the rows that no frame of a row at
+// or after event time b can reach.
+func (s *overState) trim(d *overData, pid uint32, b int64) {
+	dq := s.deques[pid]
+	if len(dq) == 0 {
+		return
+	}
+	var drop int
+	if s.spec.Rows {
+		// Keep the last Preceding rows before b.
+		drop = lowerTs(dq, b) - s.spec.Preceding
+	} else {
+		drop = lowerTs(dq, satSub(b, s.rng))
+	}
+	if drop <= 0 {
+		return
+	}
+	for _, x := range dq[:drop] {
+		d.unref(x.chunk, s.idx)
+	}
+	s.nrows -= drop
+	if drop == len(dq) {
+		s.deques[pid] = dq[:0]
+	} else {
+		s.deques[pid] = dq[drop:]
+	}
+}
+
+// lowerTs returns the index of the first row of dq at or after t.
+func lowerTs(dq []overEntry, t int64) int {
+	if len(dq) == 0 || dq[0].ts >= t {
+		return 0
+	}
+	return sort.Search(len(dq), func(i int) bool { return dq[i].ts >= t })
+}
+
+// frame folds the frame of e into slot.
+func (s *overState) frame(d *overData, acc exec.Accumulator, e overEntry, slot uint32) error {
+	c := d.chunks[e.chunk]
+	dq := s.deques[c.pids[s.idx][e.row]]
+	// p: e's position (near the end, usually).
+	p := len(dq) - 1
+	for p >= 0 && dq[p] != e {
+		if dq[p].before(e) {
+			p = -1
+			break
+		}
+		p--
+	}
+	if p < 0 {
+		p = sort.Search(len(dq), func(i int) bool { return !dq[i].before(e) })
+	}
+	var start, end int
+	if s.spec.Rows {
+		start, end = max(0, p-s.spec.Preceding), p+1
+	} else {
+		start = lowerTs(dq, satSub(e.ts, s.rng))
+		end = p + 1
+		for end < len(dq) && dq[end].ts == e.ts {
+			end++
+		}
+	}
+	switch s.spec.Func {
+	case FuncLag:
+		if k := p - s.spec.N; k >= start {
+			return s.fold(d, acc, dq[k:k+1], slot)
+		}
+		if def := c.defaults[s.idx]; def != nil {
+			s.rows = append(s.rows[:0], e.row)
+			s.slots = append(s.slots[:0], slot)
+			return acc.Update(def, s.rows, s.slots)
+		}
+		return nil
+	case FuncNthValue:
+		if k := start + s.spec.N - 1; k < end {
+			return s.fold(d, acc, dq[k:k+1], slot)
+		}
+		return nil
+	}
+	return s.fold(d, acc, dq[start:end], slot)
+}
+
+// fold folds the frame rows into slot, a run of rows of one chunk at a
+// time.
+func (s *overState) fold(d *overData, acc exec.Accumulator, frame []overEntry, slot uint32) error {
+	for len(frame) > 0 {
+		id := frame[0].chunk
+		s.rows, s.slots = s.rows[:0], s.slots[:0]
+		j := 0
+		for j < len(frame) && frame[j].chunk == id {
+			s.rows = append(s.rows, frame[j].row)
+			s.slots = append(s.slots, slot)
+			j++
+		}
+		if err := acc.Update(d.chunks[id].args[s.idx], s.rows, s.slots); err != nil {
+			return fmt.Errorf("window: over %s: %w", s.spec.Name, err)
+		}
+		frame = frame[j:]
+	}
+	return nil
+}
+
+// sweep trims every partition to what rows after floor can reach, and
+// drops the RANGE partitions left empty with no waiting row, once the floor
+// has moved on by the largest range (at least a second) since the last
+// sweep.
+func (d *overData) sweep(floor int64) {
+	if floor == math.MinInt64 || (d.swept != math.MinInt64 && floor-d.swept < max(d.maxRng, 1000)) {
+		return
+	}
+	d.swept = floor
+	var gone []uint32
+	for _, st := range d.states {
+		gone = gone[:0]
+		for pid := range st.deques {
+			st.trim(d, uint32(pid), floor)
+			if !st.spec.Rows && len(st.deques[pid]) == 0 && st.pend[pid] == 0 {
+				st.deques[pid] = nil
+				gone = append(gone, uint32(pid))
+			}
+		}
+		st.parts.Delete(gone)
+	}
+}
