@@ -342,7 +342,9 @@ func (o *over) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	case errors.Is(err, io.EOF):
 		o.eof = true
 		o.d.tracker.Finish()
-		return o.d.emit(ctx, o, math.MaxInt64)
+		b, err := o.d.emit(ctx, o, math.MaxInt64)
+		o.d.dropFrames() // no frame can be asked for any more
+		return b, err
 	case errors.Is(err, exec.ErrStopped):
 		o.stopped = true
 		if !o.cfg.Drain || len(o.d.pending) == 0 {

@@ -233,3 +233,16 @@ func (d *overData) sweep(floor int64) {
 		st.parts.Delete(gone)
 	}
 }
+
+// dropFrames empties every partition.
+func (d *overData) dropFrames() {
+	for _, st := range d.states {
+		for pid, dq := range st.deques {
+			for _, x := range dq {
+				d.unref(x.chunk, st.idx)
+			}
+			st.deques[pid] = nil
+		}
+		st.nrows = 0
+	}
+}
