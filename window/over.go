@@ -176,15 +176,15 @@ type overData struct {
 	tracker *Tracker
 	states  []*overState
 	chunks  map[int64]*overChunk
-	next    int64     // next chunk id (chunk ids follow arrival)
-	pending overHeap  // on-time rows waiting for the watermark
-	late    int64     // late rows seen
-	maxOut  int64     // largest ROWTIME emitted
-	swept   int64     // floor at the last sweep
-	maxRng  int64     // largest RANGE over the specs, ms
-	idle    bool      // every input partition is idle or done
-	backlog bool      // some input partition has backlog
-	bytes   int       // buffer bytes of the retained chunks
+	next    int64    // next chunk id (chunk ids follow arrival)
+	pending overHeap // on-time rows waiting for the watermark
+	late    int64    // late rows seen
+	maxOut  int64    // largest ROWTIME emitted
+	swept   int64    // floor at the last sweep
+	maxRng  int64    // largest RANGE over the specs, ms
+	idle    bool     // every input partition is idle or done
+	backlog bool     // some input partition has backlog
+	bytes   int      // buffer bytes of the retained chunks
 	scratch []overEntry
 }
 
