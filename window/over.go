@@ -320,6 +320,9 @@ func (o *over) StateBytes() int {
 	n := o.d.bytes + 24*len(o.d.pending) + 64*len(o.d.chunks)
 	for _, st := range o.d.states {
 		n += 24*st.nrows + 32*len(st.deques) + st.parts.SizeBytes()
+		if st.incr {
+			n += 32 * st.nrows
+		}
 	}
 	return n
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/exec"
@@ -26,6 +27,12 @@ type overState struct {
 	pend    []int32 // waiting rows per partition id: such ids are never dropped
 	nrows   int     // entries over all deques
 
+	// incr: COUNT and SUM of BIGINT are computed from running sums kept
+	// beside each deque (cums[pid][i] for deques[pid][i]), in O(log frame)
+	// per row instead of folding the frame.
+	incr bool
+	cums [][]overCum
+
 	ids   []uint32
 	rows  []int32
 	slots []uint32
@@ -44,7 +51,44 @@ func newOverState(sp OverSpec) (*overState, error) {
 	if sp.Arg != nil {
 		argType = sp.Arg.DataType()
 	}
-	return &overState{spec: sp, fn: overAccFunc(sp.Func), argType: argType, rng: ms(sp.Range), parts: t}, nil
+	incr := sp.Func == exec.AggCount || (sp.Func == exec.AggSum && argType.ID() == arrow.INT64)
+	return &overState{spec: sp, fn: overAccFunc(sp.Func), argType: argType, rng: ms(sp.Range), parts: t, incr: incr}, nil
+}
+
+// overCum is the running sum before a frame row (pre: of the argument,
+// preN: of the rows counted) and the row's own contribution. Sums wrap
+// like int64 arithmetic; differences are exact when the frame's sum fits.
+type overCum struct {
+	pre, preN int64
+	v, n      int64
+}
+
+// own returns what the row e adds to the running sums.
+func (s *overState) own(d *overData, e overEntry) (v, n int64) {
+	arg := d.chunks[e.chunk].args[s.idx]
+	if arg == nil {
+		return 0, 1
+	}
+	if arg.IsNull(int(e.row)) {
+		return 0, 0
+	}
+	if a, ok := arg.(*array.Int64); ok {
+		return a.Value(int(e.row)), 1
+	}
+	return 0, 1
+}
+
+// recum recomputes partition pid's running sums.
+func (s *overState) recum(d *overData, pid uint32) {
+	dq := s.deques[pid]
+	cs := s.cums[pid][:0]
+	var pre, preN int64
+	for _, e := range dq {
+		v, n := s.own(d, e)
+		cs = append(cs, overCum{pre: pre, preN: preN, v: v, n: n})
+		pre, preN = pre+v, preN+n
+	}
+	s.cums[pid] = cs
 }
 
 // grow sizes the per-partition slices to the partition table.
@@ -52,6 +96,9 @@ func (s *overState) grow() {
 	if n := s.parts.Cap(); len(s.deques) < n {
 		s.deques = append(s.deques, make([][]overEntry, n-len(s.deques))...)
 		s.pend = append(s.pend, make([]int32, n-len(s.pend))...)
+		if s.incr {
+			s.cums = append(s.cums, make([][]overCum, n-len(s.cums))...)
+		}
 	}
 }
 
@@ -65,6 +112,11 @@ func (s *overState) emit(d *overData, out []overEntry, floor int64, mem memory.A
 		return nil, err
 	}
 	acc.Grow(len(out))
+	var vals []int64
+	var valid []bool
+	if s.incr {
+		vals, valid = make([]int64, len(out)), make([]bool, len(out))
+	}
 	for i := 0; i < len(out); {
 		j := i + 1
 		for j < len(out) && out[j].ts == out[i].ts {
@@ -78,11 +130,21 @@ func (s *overState) emit(d *overData, out []overEntry, floor int64, mem memory.A
 			c.refs[s.idx]++
 		}
 		for k := i; k < j; k++ {
+			if s.incr {
+				vals[k], valid[k] = s.sum(d, out[k])
+				continue
+			}
 			if err := s.frame(d, acc, out[k], uint32(k)); err != nil {
 				return nil, err
 			}
 		}
 		i = j
+	}
+	if s.incr {
+		b := array.NewInt64Builder(mem)
+		defer b.Release()
+		b.AppendValues(vals, valid)
+		return b.NewArray(), nil
 	}
 	ids := make([]uint32, len(out))
 	for i := range ids {
@@ -99,11 +161,25 @@ func (s *overState) insert(d *overData, pid uint32, e overEntry, floor int64) {
 	dq := s.deques[pid]
 	if n := len(dq); n == 0 || !e.before(dq[n-1]) {
 		dq = append(dq, e)
+		if s.incr {
+			s.deques[pid] = dq
+			v, cnt := s.own(d, e)
+			c := overCum{v: v, n: cnt}
+			if cs := s.cums[pid]; len(cs) > 0 {
+				last := cs[len(cs)-1]
+				c.pre, c.preN = last.pre+last.v, last.preN+last.n
+			}
+			s.cums[pid] = append(s.cums[pid], c)
+		}
 	} else {
 		at := sort.Search(n, func(i int) bool { return e.before(dq[i]) })
 		dq = append(dq, overEntry{})
 		copy(dq[at+1:], dq[at:])
 		dq[at] = e
+		s.deques[pid] = dq
+		if s.incr {
+			s.recum(d, pid)
+		}
 	}
 	s.deques[pid] = dq
 	s.nrows++
@@ -135,6 +211,13 @@ func (s *overState) trim(d *overData, pid uint32, b int64) {
 	} else {
 		s.deques[pid] = dq[drop:]
 	}
+	if s.incr {
+		if cs := s.cums[pid]; drop == len(cs) {
+			s.cums[pid] = cs[:0]
+		} else {
+			s.cums[pid] = cs[drop:]
+		}
+	}
 }
 
 // lowerTs returns the index of the first row of dq at or after t.
@@ -145,12 +228,23 @@ func lowerTs(dq []overEntry, t int64) int {
 	return sort.Search(len(dq), func(i int) bool { return dq[i].ts >= t })
 }
 
-// frame folds the frame of e into slot.
-func (s *overState) frame(d *overData, acc exec.Accumulator, e overEntry, slot uint32) error {
-	c := d.chunks[e.chunk]
-	dq := s.deques[c.pids[s.idx][e.row]]
+// sum returns COUNT or SUM over e's frame from the running sums.
+func (s *overState) sum(d *overData, e overEntry) (int64, bool) {
+	pid := d.chunks[e.chunk].pids[s.idx][e.row]
+	_, start, end := s.bounds(s.deques[pid], e)
+	cs := s.cums[pid]
+	first, last := cs[start], cs[end-1]
+	n := last.preN + last.n - first.preN
+	if s.spec.Func == exec.AggCount {
+		return n, true
+	}
+	return last.pre + last.v - first.pre, n > 0
+}
+
+// bounds returns e's position p in dq and its frame dq[start:end].
+func (s *overState) bounds(dq []overEntry, e overEntry) (p, start, end int) {
 	// p: e's position (near the end, usually).
-	p := len(dq) - 1
+	p = len(dq) - 1
 	for p >= 0 && dq[p] != e {
 		if dq[p].before(e) {
 			p = -1
@@ -161,16 +255,22 @@ func (s *overState) frame(d *overData, acc exec.Accumulator, e overEntry, slot u
 	if p < 0 {
 		p = sort.Search(len(dq), func(i int) bool { return !dq[i].before(e) })
 	}
-	var start, end int
 	if s.spec.Rows {
-		start, end = max(0, p-s.spec.Preceding), p+1
-	} else {
-		start = lowerTs(dq, satSub(e.ts, s.rng))
-		end = p + 1
-		for end < len(dq) && dq[end].ts == e.ts {
-			end++
-		}
+		return p, max(0, p-s.spec.Preceding), p + 1
 	}
+	start = lowerTs(dq, satSub(e.ts, s.rng))
+	end = p + 1
+	for end < len(dq) && dq[end].ts == e.ts {
+		end++
+	}
+	return p, start, end
+}
+
+// frame folds the frame of e into slot.
+func (s *overState) frame(d *overData, acc exec.Accumulator, e overEntry, slot uint32) error {
+	c := d.chunks[e.chunk]
+	dq := s.deques[c.pids[s.idx][e.row]]
+	p, start, end := s.bounds(dq, e)
 	switch s.spec.Func {
 	case FuncLag:
 		if k := p - s.spec.N; k >= start {
@@ -227,6 +327,9 @@ func (d *overData) sweep(floor int64) {
 			st.trim(d, uint32(pid), floor)
 			if !st.spec.Rows && len(st.deques[pid]) == 0 && st.pend[pid] == 0 {
 				st.deques[pid] = nil
+				if st.incr {
+					st.cums[pid] = nil
+				}
 				gone = append(gone, uint32(pid))
 			}
 		}
@@ -242,6 +345,9 @@ func (d *overData) dropFrames() {
 				d.unref(x.chunk, st.idx)
 			}
 			st.deques[pid] = nil
+			if st.incr {
+				st.cums[pid] = nil
+			}
 		}
 		st.nrows = 0
 	}

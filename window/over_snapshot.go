@@ -335,6 +335,11 @@ func (s *overState) load(d *overData, r *snapReader, h overSpecHeader, pc *overC
 			d.bytes += c.bytes
 		}
 	}
+	if s.incr {
+		for pid := range s.deques {
+			s.recum(d, uint32(pid))
+		}
+	}
 	// The waiting rows' partition ids and argument values.
 	ptypes := []arrow.DataType{arrow.PrimitiveTypes.Uint32}
 	if s.spec.Arg != nil {
