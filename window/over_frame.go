@@ -222,8 +222,11 @@ func (s *overState) trim(d *overData, pid uint32, b int64) {
 
 // lowerTs returns the index of the first row of dq at or after t.
 func lowerTs(dq []overEntry, t int64) int {
-	if len(dq) == 0 || dq[0].ts >= t {
-		return 0
+	// Usually few rows leave at a time: scan a little before searching.
+	for i := range min(len(dq), 8) {
+		if dq[i].ts >= t {
+			return i
+		}
 	}
 	return sort.Search(len(dq), func(i int) bool { return dq[i].ts >= t })
 }
