@@ -37,6 +37,10 @@ type Config struct {
 	// history): a GROUP BY needs no time window and ORDER BY sorts the whole
 	// result, both delivered when the input ends.
 	Bounded bool
+	// Drain makes a stop emit the windows still open (marked partial where
+	// the output has is_partial) instead of keeping them for the next run
+	// (eddy run --drain, Flink's stop-with-drain).
+	Drain bool
 }
 
 // Session holds a catalog of streams and pumps built by statements, the
@@ -395,3 +399,6 @@ func positiveDuration(v string) bool {
 	d, err := sql.ParseDuration(v)
 	return err == nil && d > 0
 }
+
+// SetDrain sets Config.Drain: whether a stop emits the windows still open.
+func (s *Session) SetDrain(on bool) { s.cfg.Drain = on }

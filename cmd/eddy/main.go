@@ -28,10 +28,11 @@ usage:
       --input NAME=URI               bind input stream NAME: CONNECTOR[:TARGET][?key=value&...]
       --output NAME=URI              bind output stream NAME (default: stdout)
       --format table|json|csv        stdout format (default: table on a terminal, else json)
-      --set KEY=VALUE                a setting, as SET KEY = 'VALUE' in SQL
-                                     (checkpoint_interval, max_state)
+      --set KEY=VALUE                a setting, as SET KEY = 'VALUE' in SQL (checkpoint_interval,
+                                     max_state, max_memory, max_windows_per_row)
       --state DIR                    keep checkpoints in DIR and resume from them
       --stop-timeout DURATION        after SIGINT or SIGTERM, flush for at most this long (10s)
+      --drain                        on a stop, emit the windows still open as partial results
       --explain                      print the plans and exit
                                      (eddy run --help: flags and exit statuses)
   eddy report FILE.sql... --state DIR [--once | --at TIME] [--out DIR] [--report NAME]...
