@@ -46,8 +46,8 @@ type CreateStream struct {
 	// Table is set when the statement said TABLE: the planner makes it a
 	// reference table when its connector reads a bounded object (Flink's
 	// CREATE TABLE over Kafka stays a stream).
-	Table     bool
-	Columns   []ColumnDef
+	Table   bool
+	Columns []ColumnDef
 	// Watermark is set by a WATERMARK FOR col AS expr clause in the column list.
 	Watermark   *Watermark
 	Options     []Option
