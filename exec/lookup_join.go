@@ -115,6 +115,15 @@ func (j *lookupJoin) String() string {
 	if j.cfg.Residual != nil {
 		s += " if " + j.cfg.Residual.String()
 	}
+	if t := j.cfg.Table.Acquire(); t != nil {
+		s += fmt.Sprintf(" rows %d (%d bytes)", t.Rows(), t.Bytes())
+		t.Release()
+	}
+	if iv := j.cfg.Table.Interval(); iv > 0 {
+		s += " refresh every " + iv.String()
+	} else {
+		s += " loaded once"
+	}
 	if st, ok := j.input.(fmt.Stringer); ok {
 		s += " <- " + st.String()
 	}

@@ -60,6 +60,15 @@ func NewLookupTable(rec arrow.RecordBatch, keySets [][]int, version string) (*Lo
 // RecordBytes returns the bytes of the buffers of rec's columns.
 func RecordBytes(rec arrow.RecordBatch) int64 {
 	var n int64
+	for _, c := range rec.Columns() {
+		n += ArrayBytes(c)
+	}
+	return n
+}
+
+// ArrayBytes returns the bytes of the buffers of arr and its children.
+func ArrayBytes(arr arrow.Array) int64 {
+	var n int64
 	var walk func(d arrow.ArrayData)
 	walk = func(d arrow.ArrayData) {
 		for _, b := range d.Buffers() {
@@ -71,9 +80,7 @@ func RecordBytes(rec arrow.RecordBatch) int64 {
 			walk(c)
 		}
 	}
-	for _, c := range rec.Columns() {
-		walk(c.Data())
-	}
+	walk(arr.Data())
 	return n
 }
 

@@ -51,6 +51,10 @@ type Session struct {
 	queries  []*adhocQuery
 	reports  map[string]*ReportDef
 	ctx      context.Context
+	// references are the --reference bindings of tables; handles the
+	// tables a built job reads (for REFRESH TABLE).
+	references map[string]map[string]string
+	handles    map[string]*exec.TableHandle
 }
 
 // adhocQuery is a SELECT STREAM to run with the job.
@@ -120,7 +124,12 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 	src := st.Base().Src
 	switch st := st.(type) {
 	case *sql.CreateStream:
+		if s.isTableDecl(st) {
+			return s.createTable(st)
+		}
 		return s.createStream(st)
+	case *sql.RefreshTable:
+		return s.refreshTable(ctx, st)
 	case *sql.CreatePump:
 		return s.createPump(st.Name, st.NamePos, st.OrReplace, st.Insert)
 	case *sql.Insert:
