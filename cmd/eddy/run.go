@@ -108,7 +108,7 @@ func printError(w io.Writer, err error) {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs, err := parseFlags(args, []string{"input", "output", "format", "set", "state"}, []string{"explain"})
+	fs, err := parseFlags(args, []string{"input", "output", "format", "set", "state", "reference"}, []string{"explain"})
 	if err != nil {
 		fmt.Fprintf(stderr, "eddy run: %v\n", err)
 		return 2
@@ -130,6 +130,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		a.session.BindInput(name, opts)
+	}
+	for _, ref := range fs.values["reference"] { // --reference NAME=URI: a reference table
+		name, opts, err := parseBinding(ref, true)
+		if err != nil {
+			fmt.Fprintf(stderr, "eddy run: --reference %v\n", err)
+			return 2
+		}
+		a.session.BindReference(name, opts)
 	}
 	for _, out := range fs.values["output"] {
 		name, opts, err := parseBinding(out, false)
