@@ -212,13 +212,13 @@ SELECT STREAM t.n, c.NAME FROM trades AS t JOIN companies AS c ON t.sym = c.TICK
 		stderrRe []string
 	}{
 		{
-			name: "http resource",
-			args: []string{decl, app, "--reference", "COMPANIES=http:" + srv.URL + "/companies.csv?format=csv"},
+			name:   "http resource",
+			args:   []string{decl, app, "--reference", "COMPANIES=http:" + srv.URL + "/companies.csv?format=csv"},
 			stdout: `{"N":1,"NAME":"Amazon"}` + "\n" + `{"N":3,"NAME":"IBM Corp"}` + "\n",
 		},
 		{
-			name: "a table row that does not decode is reported naming the table",
-			args: []string{decl, app, "--reference", "COMPANIES=file:" + bad},
+			name:     "a table row that does not decode is reported naming the table",
+			args:     []string{decl, app, "--reference", "COMPANIES=file:" + bad},
 			stdout:   `{"N":1,"NAME":"Amazon"}` + "\n" + `{"N":3,"NAME":"IBM Corp"}` + "\n",
 			stderrRe: []string{"DECODE", "stream COMPANIES"},
 		},
