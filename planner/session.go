@@ -168,6 +168,9 @@ func (s *Session) createStream(st *sql.CreateStream) (*Result, error) {
 	if strings.EqualFold(st.Name, exec.ErrorStreamName) {
 		return nil, st.Src.Errorf(st.NamePos, "%s is the system error stream; choose another name", st.Name)
 	}
+	if _, ok := s.cat.tables[st.Name]; ok {
+		return nil, st.Src.Errorf(st.NamePos, "%s is already a reference table", quoteIdent(st.Name))
+	}
 	if old, ok := s.cat.streams[st.Name]; ok {
 		if !st.OrReplace {
 			return nil, st.Src.Errorf(st.NamePos, "stream %s already exists", quoteIdent(st.Name))
