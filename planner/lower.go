@@ -119,6 +119,8 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: lc})
 		}
 		return b.stateful(env.Pump, op, err)
+	case *LookupJoin:
+		return b.lookupJoin(n, env)
 	case *Union:
 		b.unionSeq++
 		name := fmt.Sprintf("%s$union%d", env.Pump, b.unionSeq)

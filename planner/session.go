@@ -55,6 +55,10 @@ type Session struct {
 	queries  []*adhocQuery
 	reports  map[string]*ReportDef
 	ctx      context.Context
+	// references are the --reference bindings of tables; handles the
+	// tables a built job reads (for REFRESH TABLE).
+	references map[string]map[string]string
+	handles    map[string]*exec.TableHandle
 }
 
 // adhocQuery is a SELECT STREAM to run with the job.
@@ -126,7 +130,12 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 	src := st.Base().Src
 	switch st := st.(type) {
 	case *sql.CreateStream:
+		if s.isTableDecl(st) {
+			return s.createTable(st)
+		}
 		return s.createStream(st)
+	case *sql.RefreshTable:
+		return s.refreshTable(ctx, st)
 	case *sql.CreatePump:
 		return s.createPump(st.Name, st.NamePos, st.OrReplace, st.Insert)
 	case *sql.Insert:
@@ -167,6 +176,9 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 func (s *Session) createStream(st *sql.CreateStream) (*Result, error) {
 	if strings.EqualFold(st.Name, exec.ErrorStreamName) {
 		return nil, st.Src.Errorf(st.NamePos, "%s is the system error stream; choose another name", st.Name)
+	}
+	if _, ok := s.cat.tables[st.Name]; ok {
+		return nil, st.Src.Errorf(st.NamePos, "%s is already a reference table", quoteIdent(st.Name))
 	}
 	if old, ok := s.cat.streams[st.Name]; ok {
 		if !st.OrReplace {

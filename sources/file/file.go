@@ -27,6 +27,7 @@ func init() {
 			return New(env, opts)
 		},
 		Discover: Discover,
+		Version:  Version,
 	})
 }
 
@@ -291,4 +292,22 @@ func Discover(ctx context.Context, raw sources.Options) (*arrow.Schema, error) {
 		return nil, fmt.Errorf("file: %s: %w", paths[0], err)
 	}
 	return codec.DiscoverWith(samples, opts)
+}
+
+// Version returns the modification times and sizes of the files option
+// path names: it changes when any of them is replaced or written.
+func Version(_ context.Context, raw sources.Options) (string, error) {
+	paths, err := expand(raw.String("path"))
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", fmt.Errorf("file: %w", err)
+		}
+		fmt.Fprintf(&b, "%s@%d/%d;", p, fi.ModTime().UnixNano(), fi.Size())
+	}
+	return b.String(), nil
 }
