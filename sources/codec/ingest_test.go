@@ -175,17 +175,17 @@ func TestIngestContainsBadInput(t *testing.T) {
 		},
 		{
 			name: "break keeps the lines before it", opts: map[string]string{},
-			in:       "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3, \"na", broken: io.ErrUnexpectedEOF,
+			in: "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3, \"na", broken: io.ErrUnexpectedEOF,
 			wantRows: []string{"1|NULL", "2|NULL"}, wantRejects: []string{"3:{\"id\": 3, \"na"}, wantErr: io.ErrUnexpectedEOF,
 		},
 		{
 			name: "break at a line end", opts: map[string]string{},
-			in:       "{\"id\": 1}\n", broken: io.ErrUnexpectedEOF,
+			in: "{\"id\": 1}\n", broken: io.ErrUnexpectedEOF,
 			wantRows: []string{"1|NULL"}, wantRejects: []string{"2:"}, wantErr: io.ErrUnexpectedEOF,
 		},
 		{
 			name: "break inside an open quote keeps the complete lines", opts: csv,
-			in:       "1,a\n2,\"b\n3,c\n4,d", broken: io.ErrUnexpectedEOF,
+			in: "1,a\n2,\"b\n3,c\n4,d", broken: io.ErrUnexpectedEOF,
 			wantRows: []string{"1|a", "3|c"}, wantRejects: []string{"2:2,\"b", "4:4,d"}, wantErr: ErrSyntax,
 		},
 	}
