@@ -182,16 +182,25 @@ func (f *Framer) take(end int) Record {
 	data := f.buf[f.off:end]
 	line := f.line + 1
 	if len(data) > f.max {
-		f.line += 1 + int64(bytes.Count(data, []byte{'\n'}))
+		f.line += 1 + f.breaks(data)
 		next := min(end+1, len(f.buf))
 		f.off, f.scan, f.inQuote, f.last = next, next, false, -1
 		return Record{Data: data[:min(len(data), 1024)], Line: line, Err: fmt.Errorf("%w: over %d bytes", ErrTooLong, f.max)}
 	}
 	f.last, f.lastEnd, f.lastLine = f.off, end, f.line
-	f.line += 1 + int64(bytes.Count(data, []byte{'\n'}))
+	f.line += 1 + f.breaks(data)
 	next := min(end+1, len(f.buf))
 	f.off, f.scan, f.inQuote = next, next, false
 	return Record{Data: trimCR(data), Line: line}
+}
+
+// breaks returns the line breaks inside a record: only quoted CSV fields
+// hold any.
+func (f *Framer) breaks(data []byte) int64 {
+	if f.quote == 0 {
+		return 0
+	}
+	return int64(bytes.Count(data, []byte{'\n'}))
 }
 
 // Resync is for a record the decoder found malformed: when the record
