@@ -38,7 +38,7 @@ func NewReaderSource(env sources.Env, opts sources.Options, origin string, r io.
 		r.Close()
 		return nil, err
 	}
-	in.Start(origin)
+	in.Start(origin, "")
 	s := &readerSource{env: env, clock: env.Clock, in: in, r: r, name: origin, batchSize: batchSize}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -73,10 +73,13 @@ func (s *readerSource) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if n > 0 || err == nil {
 			continue
 		}
-		if !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("read %s: %w", s.name, err)
+		if errors.Is(err, io.EOF) {
+			s.in.End()
+		} else {
+			// A read that fails midway keeps the rows before it and
+			// rejects the rest, naming the reason.
+			s.in.Break(fmt.Errorf("read %s: %w", s.name, err))
 		}
-		s.in.Finish(s.clock())
 		s.done = true
 	}
 }

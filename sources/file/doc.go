@@ -4,7 +4,7 @@
 // tailing every file for appended lines, like tail -f, and never ends; it
 // notices a truncated file and starts over from its beginning.
 //
-// The files of a glob are the partitions of the source (exec.Partitioned):
+// The files of a glob are the partitions of the source (sources.Partitioned):
 // a file's origin is the FNV-1a 64 hash of its path as the glob gives it,
 // stable across restarts. Every batch holds rows of one file, and the
 // files are read side by side in event time: the next batch comes from

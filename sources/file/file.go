@@ -15,7 +15,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sources/codec"
 )
@@ -69,15 +68,15 @@ type source struct {
 	linger    time.Duration
 	idle      time.Duration
 	batchSize int
-	spare     *codec.Ingest // a decoder, framer and batcher to reuse
-	origin    exec.Origin   // of the batch Next returned last
-	states    []exec.Partition
+	spare     *codec.Ingest  // a decoder, framer and batcher to reuse
+	origin    sources.Origin // of the batch Next returned last
+	states    []sources.Partition
 	closed    bool
 }
 
 var (
-	_ sources.Source   = (*source)(nil)
-	_ exec.Partitioned = (*source)(nil)
+	_ sources.Source      = (*source)(nil)
+	_ sources.Partitioned = (*source)(nil)
 )
 
 // New opens a file source for env with options raw, which are validated
@@ -108,7 +107,7 @@ func New(env sources.Env, raw map[string]string) (sources.Source, error) {
 	if s.follow && len(paths) > s.maxOpen {
 		return nil, fmt.Errorf("file: follow reads at most %d files at once, but %s matches %d", s.maxOpen, opts.String("path"), len(paths))
 	}
-	seen := map[exec.Origin]string{}
+	seen := map[sources.Origin]string{}
 	for i, path := range paths {
 		gz, err := isGzip(opts.String("compression"), path)
 		if err != nil {

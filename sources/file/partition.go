@@ -11,7 +11,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sources/codec"
 )
@@ -20,7 +19,7 @@ import (
 type part struct {
 	index  int
 	path   string
-	origin exec.Origin
+	origin sources.Origin
 	gz     bool
 	size   int64 // bytes on disk at the last look; -1 unknown
 
@@ -49,7 +48,7 @@ type part struct {
 func newPart(index int, path string, gz bool) *part {
 	h := fnv.New64a()
 	h.Write([]byte(path))
-	p := &part{index: index, path: path, origin: exec.Origin(h.Sum64()), gz: gz, size: -1, maxTime: math.MinInt64}
+	p := &part{index: index, path: path, origin: sources.Origin(h.Sum64()), gz: gz, size: -1, maxTime: math.MinInt64}
 	if fi, err := os.Stat(path); err == nil {
 		p.size = fi.Size()
 	}
@@ -194,7 +193,7 @@ func (p *part) look() error {
 
 // Origin returns the origin of the batch Next returned last: the FNV-1a
 // 64 hash of its file's path.
-func (s *source) Origin() exec.Origin { return s.origin }
+func (s *source) Origin() sources.Origin { return s.origin }
 
 // Partitions returns the state of every file of the glob after the last
 // Next: a file not read to its end has backlog; with follow a file at its
@@ -203,12 +202,12 @@ func (s *source) Origin() exec.Origin { return s.origin }
 // returned, is done. Lag is the bytes of the file (compressed, for gzip)
 // not read yet, -1 when unknown. Sources promise no watermark. The slice
 // is valid until the next call of Next.
-func (s *source) Partitions() []exec.Partition {
+func (s *source) Partitions() []sources.Partition {
 	now := s.clock()
 	s.states = s.states[:0]
 	for _, p := range s.parts {
-		st := exec.Partition{
-			Origin: p.origin, Name: p.path, Watermark: exec.NoWatermark, MaxTime: p.maxTime,
+		st := sources.Partition{
+			Origin: p.origin, Name: p.path, Watermark: sources.NoWatermark, MaxTime: p.maxTime,
 			Lag: p.lag(), Done: p.done, Backlog: !p.done,
 		}
 		if p.opened && p.caughtUp && p.in.Len() == 0 {

@@ -23,7 +23,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sources/codec"
 )
@@ -57,7 +56,7 @@ func (r *badRecords) list() []sources.BadRecord {
 
 // batch is one batch read: its origin and ids.
 type batch struct {
-	origin exec.Origin
+	origin sources.Origin
 	ids    []int64
 }
 
@@ -83,10 +82,10 @@ func gz(t testing.TB, data string) []byte {
 	return b.Bytes()
 }
 
-func originOf(path string) exec.Origin {
+func originOf(path string) sources.Origin {
 	h := fnv.New64a()
 	h.Write([]byte(path))
-	return exec.Origin(h.Sum64())
+	return sources.Origin(h.Sum64())
 }
 
 // openTimed opens a file source over dir with the timed schema.
@@ -151,15 +150,15 @@ func TestFileReadsGlobSideBySideInEventTime(t *testing.T) {
 
 	first := readBatches(t, src, 1)
 	parts := src.Partitions()
-	want := []exec.Partition{
-		{Origin: originOf(a), Name: a, Backlog: true, Watermark: exec.NoWatermark, MaxTime: 20, Lag: int64(len(jsonLines(11, 40, func(i int) int64 { return int64(2 * i) })))},
-		{Origin: originOf(b), Name: b, Backlog: true, Watermark: exec.NoWatermark, MaxTime: math.MinInt64, Lag: int64(len(jsonLines(101, 140, func(i int) int64 { return int64(2*(i-100) + 1) })))},
+	want := []sources.Partition{
+		{Origin: originOf(a), Name: a, Backlog: true, Watermark: sources.NoWatermark, MaxTime: 20, Lag: int64(len(jsonLines(11, 40, func(i int) int64 { return int64(2 * i) })))},
+		{Origin: originOf(b), Name: b, Backlog: true, Watermark: sources.NoWatermark, MaxTime: math.MinInt64, Lag: int64(len(jsonLines(101, 140, func(i int) int64 { return int64(2*(i-100) + 1) })))},
 	}
 	if !reflect.DeepEqual(parts, want) {
 		t.Fatalf("partitions after the first batch = %+v, want %+v", parts, want)
 	}
 	batches := append(first, readBatches(t, src, 0)...)
-	var origins []exec.Origin
+	var origins []sources.Origin
 	seen := map[int64]int{}
 	for i, bt := range batches {
 		origins = append(origins, bt.origin)
@@ -170,7 +169,7 @@ func TestFileReadsGlobSideBySideInEventTime(t *testing.T) {
 			}
 		}
 	}
-	var alternate []exec.Origin
+	var alternate []sources.Origin
 	for range 4 {
 		alternate = append(alternate, originOf(a), originOf(b))
 	}
@@ -314,7 +313,7 @@ func TestFileContainsBadInput(t *testing.T) {
 			rj := &badRecords{}
 			src := openTimed(t, mem, rj, time.Now, opts)
 			defer src.Close()
-			perFile := map[exec.Origin][]int64{}
+			perFile := map[sources.Origin][]int64{}
 			for _, bt := range readBatches(t, src, 0) {
 				perFile[bt.origin] = append(perFile[bt.origin], bt.ids...)
 			}
@@ -414,7 +413,7 @@ func TestFileResumesEveryFileAtItsOffset(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			maxTimes := map[exec.Origin]int64{}
+			maxTimes := map[sources.Origin]int64{}
 			for _, p := range first.Partitions() {
 				maxTimes[p.Origin] = p.MaxTime
 			}
@@ -513,14 +512,14 @@ func TestFileFollowPartitionsCatchUpAndIdle(t *testing.T) {
 		}
 		return bt
 	}
-	state := func(name string) exec.Partition {
+	state := func(name string) sources.Partition {
 		for _, p := range src.Partitions() {
 			if p.Name == name {
 				return p
 			}
 		}
 		t.Fatalf("no partition %s", name)
-		return exec.Partition{}
+		return sources.Partition{}
 	}
 	rows := 0
 	for rows < 6 {
