@@ -149,8 +149,8 @@ SELECT STREAM t.n, c."Name" FROM trades AS t LEFT JOIN companies AS c ON t.sym =
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("after SIGINT: %v; stderr: %s", err, errb.String())
+	if err := cmd.Wait(); cmd.ProcessState.ExitCode() != 130 {
+		t.Fatalf("after SIGINT: %v, want exit status 130; stderr: %s", err, errb.String())
 	}
 	for l := range lines {
 		got = append(got, l)
