@@ -65,13 +65,15 @@ func Tumbling(size, offset time.Duration) (Assigner, error) {
 // Hopping returns windows of size starting every slide (Flink HOP(ts,
 // slide, size)). State is kept per pane of gcd(size, slide) and panes are
 // combined when a window closes, so a row is folded once, not once per
-// window.
+// window. As in Flink, windows start at offset + k·slide; the spec keeps
+// the alignment of their ends (offset + size, modulo slide), which is what
+// the pane bookkeeping steps through.
 func Hopping(size, slide, offset time.Duration) (Assigner, error) {
 	s, sl := ms(size), ms(slide)
 	if s <= 0 || sl <= 0 {
 		return nil, fmt.Errorf("window: hopping size %v and slide %v must be at least 1ms", size, slide)
 	}
-	return assignerSpec{kind: kindHopping, size: s, slide: sl, offset: floorMod(ms(offset), sl), pane: gcd(s, sl)}, nil
+	return assignerSpec{kind: kindHopping, size: s, slide: sl, offset: floorMod(ms(offset)+s, sl), pane: gcd(s, sl)}, nil
 }
 
 // Cumulate returns Flink's cumulating windows: within each max-sized
