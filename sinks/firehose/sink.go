@@ -83,6 +83,9 @@ type sink struct {
 	first   time.Time
 	nextID  uint64
 	staged  []string
+	// prepared holds, per checkpoint this sink prepared and has neither
+	// committed nor aborted since, the keys of its staged objects.
+	prepared map[int64][]string
 	metrics Metrics
 	err     error
 	closed  bool
