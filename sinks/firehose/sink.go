@@ -86,9 +86,9 @@ type sink struct {
 	// prepared holds, per checkpoint this sink prepared and has neither
 	// committed nor aborted since, the keys of its staged objects.
 	prepared map[int64][]string
-	metrics Metrics
-	err     error
-	closed  bool
+	metrics  Metrics
+	err      error
+	closed   bool
 }
 
 var (
