@@ -277,7 +277,47 @@ func (b *binder) callExpr(e *sql.Call, sc *scope) (exec.Expr, error) {
 	case "proctime":
 		name = "current_row_timestamp" // Flink's processing time
 	}
-	return b.call(e.Pos, name, args...)
+	return b.callAs(e.Pos, name, b.typed(e.Pos, e.Name), args...)
+}
+
+// typed returns the name of the call at pos as the user spelled it (Lpad,
+// lpad), or name when the text there is not that name.
+func (b *binder) typed(pos sql.Pos, name string) string {
+	p := int(pos)
+	if p < 0 || p+len(name) > len(b.src.Text) {
+		return name
+	}
+	if t := b.src.Text[p : p+len(name)]; strings.EqualFold(t, name) {
+		return t
+	}
+	return name
+}
+
+// callAs binds a call of name; its errors name the function as the user
+// typed it.
+func (b *binder) callAs(pos sql.Pos, name, typed string, args ...exec.Expr) (exec.Expr, error) {
+	e, err := b.fns.Bind(name, args...)
+	if err == nil {
+		return e, nil
+	}
+	msg := strings.TrimPrefix(err.Error(), "exec: ")
+	if typed != name {
+		msg = renameFunc(msg, name, typed)
+	}
+	return nil, b.errorf(pos, "%s", msg)
+}
+
+// renameFunc replaces the function name in a bind error message by the
+// user's spelling: "function lpad …", "unknown function \"lpad\"",
+// "lpad: …".
+func renameFunc(msg, name, typed string) string {
+	for _, pat := range []string{"function %s ", "function %s:", "function %q", "%s: "} {
+		from, to := fmt.Sprintf(pat, name), fmt.Sprintf(pat, typed)
+		if strings.Contains(msg, from) {
+			return strings.Replace(msg, from, to, 1)
+		}
+	}
+	return msg
 }
 
 func (b *binder) literal(l *sql.Literal) (exec.Expr, error) {
