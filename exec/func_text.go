@@ -23,7 +23,7 @@ func bindIf(name string, args []Expr) (Expr, error) {
 	return bindCaseWhen(name, args)
 }
 
-// bindRepeat binds Flink REPEAT(s, n): s n times ('' when n <= 0); a
+// bindRepeat binds Flink REPEAT(s, n): s n times (” when n <= 0); a
 // result over MaxStringBytes is a row error.
 func bindRepeat(name string, args []Expr) (Expr, error) {
 	if len(args) != 2 {
