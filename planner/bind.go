@@ -59,8 +59,26 @@ func (b *binder) expr(e sql.Expr, sc *scope) (exec.Expr, error) {
 	switch e := e.(type) {
 	case *sql.Literal:
 		return b.literal(e)
+	case *sql.FieldRef:
+		x, err := b.expr(e.X, sc)
+		if err != nil {
+			return nil, err
+		}
+		f, err := exec.Field(x, e.Field)
+		if err != nil {
+			return nil, b.wrap(e.Pos, err)
+		}
+		return f, nil
 	case *sql.ColumnRef:
 		idx, err := sc.resolve(e.Qualifier, e.Name)
+		if err != nil && e.Qualifier != "" {
+			// REC.COLUMN1: a field of the row-valued column REC
+			if ri, rerr := sc.resolve("", e.Qualifier); rerr == nil {
+				if _, ok := sc.fields[ri].Type.(*arrow.StructType); ok {
+					return b.expr(&sql.FieldRef{Pos: e.Pos, X: &sql.ColumnRef{Pos: e.Pos, Name: e.Qualifier}, Field: e.Name}, sc)
+				}
+			}
+		}
 		if errors.Is(err, errAmbiguous) {
 			return nil, b.errorf(e.Pos, "%v %s: qualify it with the stream name", err, quoteIdent(e.Name))
 		}
