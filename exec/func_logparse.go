@@ -2,6 +2,7 @@ package exec
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -226,20 +227,52 @@ func bindFixedColumnLogParse(name string, args []Expr) (Expr, error) {
 	}
 	split := func(line string, dst []string, absent []bool) ([]string, bool, error) {
 		for k, c := range cols {
-			if c.start >= len(line) {
+			s, e := charSpan(line, c.start, c.length)
+			if s < 0 {
 				absent[k] = true
 				dst = append(dst, "")
 				continue
 			}
-			end := len(line)
-			if c.length >= 0 && c.start+c.length < end {
-				end = c.start + c.length
-			}
-			dst = append(dst, strings.TrimSpace(line[c.start:end]))
+			dst = append(dst, strings.TrimSpace(line[s:e]))
 		}
 		return dst, true, nil
 	}
 	return &logParseCall{name: name, args: conv, cols: cols, typ: logStruct(cols), split: split}, nil
+}
+
+// charSpan returns the byte span of length characters (-1: to the end)
+// from character start of line, or -1 when line is shorter than start.
+func charSpan(line string, start, length int) (int, int) {
+	ascii := true
+	for i := 0; i < len(line); i++ {
+		if line[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		if start >= len(line) {
+			return -1, -1
+		}
+		if length < 0 || start+length > len(line) {
+			return start, len(line)
+		}
+		return start, start + length
+	}
+	s, k := -1, 0
+	for b := range line {
+		if k == start {
+			s = b
+		}
+		if s >= 0 && length >= 0 && k == start+length {
+			return s, b
+		}
+		k++
+	}
+	if s < 0 {
+		return -1, -1
+	}
+	return s, len(line)
 }
 
 // bindVariableColumnLogParse binds KDA VARIABLE_COLUMN_LOG_PARSE(s,
