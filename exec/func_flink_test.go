@@ -119,7 +119,9 @@ func BenchmarkFlinkFunctions(b *testing.B) {
 		{"regexp_replace_regexp2", func() (Expr, error) {
 			return fns.Bind("regexp_replace", Column(0, "s", str), lit(b, "[aeiou](?=[a-z])", str), lit(b, "_", str))
 		}, benchWords},
-		{"truncate", func() (Expr, error) { return fns.Bind("truncate", Column(0, "d", arrow.PrimitiveTypes.Float64), lit(b, int64(2), i64)) }, floats},
+		{"truncate", func() (Expr, error) {
+			return fns.Bind("truncate", Column(0, "d", arrow.PrimitiveTypes.Float64), lit(b, int64(2), i64))
+		}, floats},
 		{"rand_seeded", func() (Expr, error) { return fns.Bind("rand", lit(b, int64(1), i64)) }, floats},
 		{"uuid", func() (Expr, error) { return fns.Bind("uuid") }, floats},
 	}
