@@ -263,6 +263,10 @@ type etCase struct {
 	// asRowtime: SRC_A (arrival time, no lateness) is pumped into SRC
 	// with `ts AS ROWTIME`, and SRC declares nothing.
 	asRowtime bool
+	// source, when set, loads writer w's partitions into a broker (a
+	// Kafka topic, a Kinesis stream) and returns the binding URI that reads
+	// them to their end; nil: files of a glob.
+	source func(t *testing.T, in etInput, w int) string
 }
 
 // sql returns the application of c.
@@ -304,20 +308,30 @@ func (c etCase) args(t *testing.T, dir, app, out string) []string {
 		if c.batch > 0 {
 			opts = append(opts, fmt.Sprintf("batch_size=%d", c.batch))
 		}
-		uri := "file:" + glob
+		uri := glob
 		if len(opts) > 0 {
-			uri += "?" + strings.Join(opts, "&")
+			sep := "?"
+			if strings.Contains(uri, "?") {
+				sep = "&"
+			}
+			uri += sep + strings.Join(opts, "&")
 		}
 		args = append(args, "--input", stream+"="+uri)
 	}
+	from := func(prefix string, w int) string {
+		if c.source != nil {
+			return c.source(t, c.in, w)
+		}
+		return "file:" + etWriteParts(t, dir, prefix, c.in, w)
+	}
 	switch {
 	case c.asRowtime:
-		bind("SRC_A", etWriteParts(t, dir, "a-", c.in, 0))
+		bind("SRC_A", from("a-", 0))
 	case c.writers == 2:
-		bind("SRC_A", etWriteParts(t, dir, "a-", c.in, 0))
-		bind("SRC_B", etWriteParts(t, dir, "b-", c.in, 1))
+		bind("SRC_A", from("a-", 0))
+		bind("SRC_B", from("b-", 1))
 	default:
-		bind("SRC", etWriteParts(t, dir, "", c.in, 0))
+		bind("SRC", from("", 0))
 	}
 	return args
 }
