@@ -1,0 +1,410 @@
+package rcf
+
+import "math"
+
+// tree is one robust random cut tree with its time-decayed reservoir
+// sample. Nodes live in flat arrays indexed by node number; a leaf is a
+// node with left == -1 whose box is its point (min == max), so internal
+// nodes and leaves share the bounding-box arrays. Duplicates of a point
+// share one leaf whose mass counts them.
+type tree struct {
+	dim  int
+	root int32
+
+	parent, left, right []int32
+	mass                []int32
+	cutDim              []int32
+	cutVal              []float64
+	boxMin, boxMax      []float64 // [node*dim+d]
+	free                []int32   // free node numbers
+
+	// sample is a max-heap on weight of the sampled points' leaves.
+	sample []entry
+	rng    splitmix
+}
+
+// entry is one sampled point: its sampling weight and its leaf.
+type entry struct {
+	weight float64
+	leaf   int32
+}
+
+func newTree(dim, sampleSize int, seed uint64) tree {
+	n := 2 * sampleSize
+	t := tree{
+		dim: dim, root: -1,
+		parent: make([]int32, n), left: make([]int32, n), right: make([]int32, n),
+		mass: make([]int32, n), cutDim: make([]int32, n), cutVal: make([]float64, n),
+		boxMin: make([]float64, n*dim), boxMax: make([]float64, n*dim),
+		free:   make([]int32, 0, n),
+		sample: make([]entry, 0, sampleSize),
+		rng:    splitmix{state: seed},
+	}
+	for i := n - 1; i >= 0; i-- {
+		t.free = append(t.free, int32(i))
+	}
+	return t
+}
+
+func (t *tree) alloc() int32 {
+	n := t.free[len(t.free)-1]
+	t.free = t.free[:len(t.free)-1]
+	return n
+}
+
+func (t *tree) release(n int32) { t.free = append(t.free, n) }
+
+// isLeaf reports whether node n is a leaf.
+func (t *tree) isLeaf(n int32) bool { return t.left[n] < 0 }
+
+// newLeaf makes a leaf of mass 1 for x.
+func (t *tree) newLeaf(x []float64) int32 {
+	n := t.alloc()
+	t.parent[n], t.left[n], t.right[n], t.mass[n] = -1, -1, -1, 1
+	o := int(n) * t.dim
+	copy(t.boxMin[o:o+t.dim], x)
+	copy(t.boxMax[o:o+t.dim], x)
+	return n
+}
+
+// equalsLeaf reports whether leaf n holds x.
+func (t *tree) equalsLeaf(n int32, x []float64) bool {
+	o := int(n) * t.dim
+	p := t.boxMin[o : o+t.dim]
+	for d, v := range x {
+		if p[d] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// insert adds x and returns its leaf.
+func (t *tree) insert(x []float64) int32 {
+	if t.root < 0 {
+		t.root = t.newLeaf(x)
+		return t.root
+	}
+	dim := t.dim
+	node := t.root
+	for {
+		if t.isLeaf(node) && t.equalsLeaf(node, x) {
+			for a := node; a >= 0; a = t.parent[a] {
+				t.mass[a]++
+			}
+			return node
+		}
+		o := int(node) * dim
+		bmin, bmax := t.boxMin[o:o+dim], t.boxMax[o:o+dim]
+		// A random cut of the box merged with x, each dimension chosen in
+		// proportion to its range.
+		total := 0.0
+		for d, v := range x {
+			total += max(bmax[d], v) - min(bmin[d], v)
+		}
+		r := t.rng.float() * total
+		cd, last := -1, 0
+		for d, v := range x {
+			w := max(bmax[d], v) - min(bmin[d], v)
+			if w > 0 {
+				last = d
+			}
+			if r < w {
+				cd = d
+				break
+			}
+			r -= w
+		}
+		if cd < 0 { // rounding ran past the end: cut at the last non-empty range
+			cd, r = last, 0
+		}
+		lo, hi := min(bmin[cd], x[cd]), max(bmax[cd], x[cd])
+		cut := lo + r
+		if cut >= hi || cut < lo {
+			cut = lo
+		}
+		v := x[cd]
+		separates := (v < bmin[cd] && cut >= v && cut < bmin[cd]) || (v > bmax[cd] && cut >= bmax[cd] && cut < v)
+		if separates {
+			leaf := t.newLeaf(x)
+			in := t.alloc()
+			p := t.parent[node]
+			t.parent[in], t.cutDim[in], t.cutVal[in] = p, int32(cd), cut
+			t.mass[in] = t.mass[node] + 1
+			if v <= cut {
+				t.left[in], t.right[in] = leaf, node
+			} else {
+				t.left[in], t.right[in] = node, leaf
+			}
+			t.parent[leaf], t.parent[node] = in, in
+			io := int(in) * dim
+			for d, xv := range x {
+				t.boxMin[io+d] = min(bmin[d], xv)
+				t.boxMax[io+d] = max(bmax[d], xv)
+			}
+			switch {
+			case p < 0:
+				t.root = in
+			case t.left[p] == node:
+				t.left[p] = in
+			default:
+				t.right[p] = in
+			}
+			// The ancestors were widened on the way down.
+			return leaf
+		}
+		// Descend: widen this node's box and count x in it.
+		t.mass[node]++
+		for d, xv := range x {
+			bmin[d] = min(bmin[d], xv)
+			bmax[d] = max(bmax[d], xv)
+		}
+		if x[t.cutDim[node]] <= t.cutVal[node] {
+			node = t.left[node]
+		} else {
+			node = t.right[node]
+		}
+	}
+}
+
+// remove takes one copy of leaf's point out of the tree.
+func (t *tree) remove(leaf int32) {
+	t.mass[leaf]--
+	if t.mass[leaf] > 0 {
+		for a := t.parent[leaf]; a >= 0; a = t.parent[a] {
+			t.mass[a]--
+		}
+		return
+	}
+	p := t.parent[leaf]
+	t.release(leaf)
+	if p < 0 {
+		t.root = -1
+		return
+	}
+	sib := t.left[p]
+	if sib == leaf {
+		sib = t.right[p]
+	}
+	g := t.parent[p]
+	t.parent[sib] = g
+	t.release(p)
+	switch {
+	case g < 0:
+		t.root = sib
+		return
+	case t.left[g] == p:
+		t.left[g] = sib
+	default:
+		t.right[g] = sib
+	}
+	dim := t.dim
+	for a := g; a >= 0; a = t.parent[a] {
+		t.mass[a]--
+		o, l, r := int(a)*dim, int(t.left[a])*dim, int(t.right[a])*dim
+		for d := 0; d < dim; d++ {
+			t.boxMin[o+d] = min(t.boxMin[l+d], t.boxMin[r+d])
+			t.boxMax[o+d] = max(t.boxMax[l+d], t.boxMax[r+d])
+		}
+	}
+}
+
+// update offers x to the tree's sample at sequence number seq with time
+// decay lambda: x gets the weight −λ·seq + log(−log u) and the sample keeps
+// the sampleSize smallest weights (recent points are favoured as λ grows).
+func (t *tree) update(x []float64, seq int64, lambda float64) {
+	w := -float64(seq)*lambda + math.Log(-math.Log(t.rng.float()))
+	if len(t.sample) == cap(t.sample) {
+		if w >= t.sample[0].weight {
+			return
+		}
+		t.remove(t.sample[0].leaf)
+		t.sample[0] = entry{weight: w, leaf: t.insert(x)}
+		t.siftDown(0)
+		return
+	}
+	t.sample = append(t.sample, entry{weight: w, leaf: t.insert(x)})
+	t.siftUp(len(t.sample) - 1)
+}
+
+func (t *tree) siftUp(i int) {
+	h := t.sample
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].weight >= h[i].weight {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (t *tree) siftDown(i int) {
+	h := t.sample
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		c := l
+		if r := l + 1; r < len(h) && h[r].weight > h[l].weight {
+			c = r
+		}
+		if h[i].weight >= h[c].weight {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// descend fills path with the nodes from the root to the leaf x falls in
+// and returns it.
+func (t *tree) descend(x []float64, path []int32) []int32 {
+	path = path[:0]
+	for n := t.root; n >= 0; {
+		path = append(path, n)
+		if t.isLeaf(n) {
+			break
+		}
+		if x[t.cutDim[n]] <= t.cutVal[n] {
+			n = t.left[n]
+		} else {
+			n = t.right[n]
+		}
+	}
+	return path
+}
+
+// score returns the tree's anomaly score of x (0 for an empty tree): the
+// expected depth-based displacement of Guha et al., computed from the leaf
+// x would fall in back up to the root, each ancestor weighing the chance
+// that a random cut of its box merged with x separates x, normalized by
+// log2(tree mass + 1).
+func (t *tree) score(x []float64, path []int32) (float64, []int32) {
+	if t.root < 0 {
+		return 0, path
+	}
+	path = t.descend(x, path)
+	treeMass := float64(t.mass[t.root])
+	depth := len(path) - 1
+	leaf := path[depth]
+	var s float64
+	if t.equalsLeaf(leaf, x) {
+		m := float64(t.mass[leaf])
+		s = (1 - m/(2*treeMass)) / (float64(depth) + math.Log2(m+1))
+		return s * math.Log2(treeMass+1), path
+	}
+	s = 1 / float64(depth+1)
+	dim := t.dim
+	for k := depth - 1; k >= 0; k-- {
+		o := int(path[k]) * dim
+		bmin, bmax := t.boxMin[o:o+dim], t.boxMax[o:o+dim]
+		newRange, diff := 0.0, 0.0
+		for d, v := range x {
+			lo, hi := bmin[d], bmax[d]
+			newRange += hi - lo
+			if v > hi {
+				diff += v - hi
+				newRange += v - hi
+			} else if v < lo {
+				diff += lo - v
+				newRange += lo - v
+			}
+		}
+		if diff <= 0 {
+			break
+		}
+		p := diff / newRange
+		s = p/float64(k+1) + (1-p)*s
+	}
+	return s * math.Log2(treeMass+1), path
+}
+
+// attribution adds the tree's normalized attribution of x to high and low
+// (one value per dimension each, summing to the tree's score) and returns
+// the score.
+func (t *tree) attribution(x []float64, path []int32, high, low, hi, lo []float64) (float64, []int32) {
+	if t.root < 0 {
+		return 0, path
+	}
+	path = t.descend(x, path)
+	treeMass := float64(t.mass[t.root])
+	norm := math.Log2(treeMass + 1)
+	depth := len(path) - 1
+	leaf := path[depth]
+	dim := t.dim
+	if t.equalsLeaf(leaf, x) {
+		m := float64(t.mass[leaf])
+		s := (1 - m/(2*treeMass)) / (float64(depth) + math.Log2(m+1)) * norm
+		// A point the tree holds: no better split than an even one.
+		share := s / float64(2*dim)
+		for d := range dim {
+			high[d] += share
+			low[d] += share
+		}
+		return s, path
+	}
+	// At the leaf, the whole unseen score goes to the directions in which
+	// x leaves the leaf's point.
+	s := 1 / float64(depth+1)
+	o := int(leaf) * dim
+	total := 0.0
+	for d, v := range x {
+		g := v - t.boxMin[o+d]
+		hi[d], lo[d] = max(g, 0), max(-g, 0)
+		total += hi[d] + lo[d]
+	}
+	for d := range dim {
+		hi[d] *= s / total
+		lo[d] *= s / total
+	}
+	for k := depth - 1; k >= 0; k-- {
+		o := int(path[k]) * dim
+		bmin, bmax := t.boxMin[o:o+dim], t.boxMax[o:o+dim]
+		newRange, diff := 0.0, 0.0
+		for d, v := range x {
+			newRange += bmax[d] - bmin[d]
+			if v > bmax[d] {
+				diff += v - bmax[d]
+				newRange += v - bmax[d]
+			} else if v < bmin[d] {
+				diff += bmin[d] - v
+				newRange += bmin[d] - v
+			}
+		}
+		if diff <= 0 {
+			break
+		}
+		p := diff / newRange
+		u := 1 / float64(k+1)
+		s = p*u + (1-p)*s
+		for d, v := range x {
+			gh, gl := max(v-bmax[d], 0), max(bmin[d]-v, 0)
+			hi[d] = gh/newRange*u + (1-p)*hi[d]
+			lo[d] = gl/newRange*u + (1-p)*lo[d]
+		}
+	}
+	for d := range dim {
+		high[d] += hi[d] * norm
+		low[d] += lo[d] * norm
+	}
+	return s * norm, path
+}
+
+// splitmix is the SplitMix64 generator: one word of state, so a tree's
+// randomness is part of its checkpoint.
+type splitmix struct{ state uint64 }
+
+func (r *splitmix) next() uint64 {
+	r.state += 0x9E3779B97F4A7C15
+	z := r.state
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
+}
+
+// float returns a number in (0, 1).
+func (r *splitmix) float() float64 {
+	return (float64(r.next()>>11) + 0.5) / (1 << 53)
+}
