@@ -31,12 +31,7 @@ func (f *Forest) MarshalBinary() ([]byte, error) {
 		t := &f.trees[i]
 		w(t.root)
 		w(t.rng.state)
-		w(t.parent)
-		w(t.left)
-		w(t.right)
-		w(t.mass)
-		w(t.cutDim)
-		w(t.cutVal)
+		w(t.nodes)
 		w(t.boxMin)
 		w(t.boxMax)
 		w(int32(len(t.free)))
@@ -94,12 +89,7 @@ func (f *Forest) UnmarshalBinary(data []byte) (err error) {
 		t := newTree(f.dim, c.SampleSize, 0)
 		rd(&t.root)
 		rd(&t.rng.state)
-		rd(t.parent)
-		rd(t.left)
-		rd(t.right)
-		rd(t.mass)
-		rd(t.cutDim)
-		rd(t.cutVal)
+		rd(t.nodes)
 		rd(t.boxMin)
 		rd(t.boxMax)
 		var nf, ns int32
@@ -136,22 +126,22 @@ func (f *Forest) UnmarshalBinary(data []byte) (err error) {
 // check validates a decoded tree's references so that using it cannot
 // index out of range.
 func (t *tree) check() error {
-	n := int32(len(t.parent))
+	n := int32(len(t.nodes))
 	in := func(v int32) bool { return v >= -1 && v < n }
 	if !in(t.root) {
 		return fmt.Errorf("%w: root", ErrCorrupt)
 	}
 	for i := range n {
-		if !in(t.parent[i]) || !in(t.left[i]) || !in(t.right[i]) || t.cutDim[i] < 0 || int(t.cutDim[i]) >= t.dim {
+		if !in(t.nodes[i].Parent) || !in(t.nodes[i].Left) || !in(t.nodes[i].Right) || t.nodes[i].CutDim < 0 || int(t.nodes[i].CutDim) >= t.dim {
 			return fmt.Errorf("%w: node %d", ErrCorrupt, i)
 		}
-		if (t.left[i] < 0) != (t.right[i] < 0) {
+		if (t.nodes[i].Left < 0) != (t.nodes[i].Right < 0) {
 			return fmt.Errorf("%w: node %d", ErrCorrupt, i)
 		}
 	}
 	// every node reachable from the root once, children pointing back
 	if t.root >= 0 {
-		if t.parent[t.root] != -1 {
+		if t.nodes[t.root].Parent != -1 {
 			return fmt.Errorf("%w: root has a parent", ErrCorrupt)
 		}
 		stack, seen := []int32{t.root}, 0
@@ -161,8 +151,8 @@ func (t *tree) check() error {
 			if seen++; seen > int(n) {
 				return fmt.Errorf("%w: cycle", ErrCorrupt)
 			}
-			if l, r := t.left[v], t.right[v]; l >= 0 {
-				if t.parent[l] != v || t.parent[r] != v {
+			if l, r := t.nodes[v].Left, t.nodes[v].Right; l >= 0 {
+				if t.nodes[l].Parent != v || t.nodes[r].Parent != v {
 					return fmt.Errorf("%w: node %d", ErrCorrupt, v)
 				}
 				stack = append(stack, l, r)
@@ -175,7 +165,7 @@ func (t *tree) check() error {
 		}
 	}
 	for _, e := range t.sample {
-		if e.leaf < 0 || e.leaf >= n || t.left[e.leaf] >= 0 {
+		if e.leaf < 0 || e.leaf >= n || t.nodes[e.leaf].Left >= 0 {
 			return fmt.Errorf("%w: sampled leaf %d", ErrCorrupt, e.leaf)
 		}
 	}

@@ -189,7 +189,7 @@ func grow(s []float64, n int) []float64 {
 // GOMAXPROCS goroutines.
 func (f *Forest) run(m int, wantAttr bool) {
 	workers := min(runtime.GOMAXPROCS(0), len(f.chunks))
-	if workers <= 1 || m*f.cfg.Trees < 512 {
+	if workers <= 1 || m*f.cfg.Trees < 64 {
 		for i := range f.chunks {
 			f.runChunk(&f.chunks[i], m, wantAttr)
 		}
@@ -246,7 +246,7 @@ func (f *Forest) Bytes() int {
 	n := 0
 	for i := range f.trees {
 		t := &f.trees[i]
-		n += len(t.parent)*(4*5+8) + len(t.boxMin)*16 + cap(t.free)*4 + cap(t.sample)*16
+		n += len(t.nodes)*32 + len(t.boxMin)*16 + cap(t.free)*4 + cap(t.sample)*16
 	}
 	return n + len(f.ring)*8 + cap(f.pts)*8
 }

@@ -11,16 +11,23 @@ type tree struct {
 	dim  int
 	root int32
 
-	parent, left, right []int32
-	mass                []int32
-	cutDim              []int32
-	cutVal              []float64
-	boxMin, boxMax      []float64 // [node*dim+d]
+	nodes          []node
+	boxMin, boxMax []float64 // [node*dim+d]
 	free                []int32   // free node numbers
 
 	// sample is a max-heap on weight of the sampled points' leaves.
 	sample []entry
 	rng    splitmix
+}
+
+// node is one node of a tree, laid out so that a step down the tree
+// touches one cache line.
+type node struct {
+	Parent, Left, Right int32
+	Mass                int32
+	CutDim              int32
+	_                   int32
+	CutVal              float64
 }
 
 // entry is one sampled point: its sampling weight and its leaf.
@@ -33,8 +40,7 @@ func newTree(dim, sampleSize int, seed uint64) tree {
 	n := 2 * sampleSize
 	t := tree{
 		dim: dim, root: -1,
-		parent: make([]int32, n), left: make([]int32, n), right: make([]int32, n),
-		mass: make([]int32, n), cutDim: make([]int32, n), cutVal: make([]float64, n),
+		nodes:  make([]node, n),
 		boxMin: make([]float64, n*dim), boxMax: make([]float64, n*dim),
 		free:   make([]int32, 0, n),
 		sample: make([]entry, 0, sampleSize),
@@ -55,12 +61,12 @@ func (t *tree) alloc() int32 {
 func (t *tree) release(n int32) { t.free = append(t.free, n) }
 
 // isLeaf reports whether node n is a leaf.
-func (t *tree) isLeaf(n int32) bool { return t.left[n] < 0 }
+func (t *tree) isLeaf(n int32) bool { return t.nodes[n].Left < 0 }
 
 // newLeaf makes a leaf of mass 1 for x.
 func (t *tree) newLeaf(x []float64) int32 {
 	n := t.alloc()
-	t.parent[n], t.left[n], t.right[n], t.mass[n] = -1, -1, -1, 1
+	t.nodes[n].Parent, t.nodes[n].Left, t.nodes[n].Right, t.nodes[n].Mass = -1, -1, -1, 1
 	o := int(n) * t.dim
 	copy(t.boxMin[o:o+t.dim], x)
 	copy(t.boxMax[o:o+t.dim], x)
@@ -89,8 +95,8 @@ func (t *tree) insert(x []float64) int32 {
 	node := t.root
 	for {
 		if t.isLeaf(node) && t.equalsLeaf(node, x) {
-			for a := node; a >= 0; a = t.parent[a] {
-				t.mass[a]++
+			for a := node; a >= 0; a = t.nodes[a].Parent {
+				t.nodes[a].Mass++
 			}
 			return node
 		}
@@ -128,15 +134,15 @@ func (t *tree) insert(x []float64) int32 {
 		if separates {
 			leaf := t.newLeaf(x)
 			in := t.alloc()
-			p := t.parent[node]
-			t.parent[in], t.cutDim[in], t.cutVal[in] = p, int32(cd), cut
-			t.mass[in] = t.mass[node] + 1
+			p := t.nodes[node].Parent
+			t.nodes[in].Parent, t.nodes[in].CutDim, t.nodes[in].CutVal = p, int32(cd), cut
+			t.nodes[in].Mass = t.nodes[node].Mass + 1
 			if v <= cut {
-				t.left[in], t.right[in] = leaf, node
+				t.nodes[in].Left, t.nodes[in].Right = leaf, node
 			} else {
-				t.left[in], t.right[in] = node, leaf
+				t.nodes[in].Left, t.nodes[in].Right = node, leaf
 			}
-			t.parent[leaf], t.parent[node] = in, in
+			t.nodes[leaf].Parent, t.nodes[node].Parent = in, in
 			io := int(in) * dim
 			for d, xv := range x {
 				t.boxMin[io+d] = min(bmin[d], xv)
@@ -145,63 +151,63 @@ func (t *tree) insert(x []float64) int32 {
 			switch {
 			case p < 0:
 				t.root = in
-			case t.left[p] == node:
-				t.left[p] = in
+			case t.nodes[p].Left == node:
+				t.nodes[p].Left = in
 			default:
-				t.right[p] = in
+				t.nodes[p].Right = in
 			}
 			// The ancestors were widened on the way down.
 			return leaf
 		}
 		// Descend: widen this node's box and count x in it.
-		t.mass[node]++
+		t.nodes[node].Mass++
 		for d, xv := range x {
 			bmin[d] = min(bmin[d], xv)
 			bmax[d] = max(bmax[d], xv)
 		}
-		if x[t.cutDim[node]] <= t.cutVal[node] {
-			node = t.left[node]
+		if x[t.nodes[node].CutDim] <= t.nodes[node].CutVal {
+			node = t.nodes[node].Left
 		} else {
-			node = t.right[node]
+			node = t.nodes[node].Right
 		}
 	}
 }
 
 // remove takes one copy of leaf's point out of the tree.
 func (t *tree) remove(leaf int32) {
-	t.mass[leaf]--
-	if t.mass[leaf] > 0 {
-		for a := t.parent[leaf]; a >= 0; a = t.parent[a] {
-			t.mass[a]--
+	t.nodes[leaf].Mass--
+	if t.nodes[leaf].Mass > 0 {
+		for a := t.nodes[leaf].Parent; a >= 0; a = t.nodes[a].Parent {
+			t.nodes[a].Mass--
 		}
 		return
 	}
-	p := t.parent[leaf]
+	p := t.nodes[leaf].Parent
 	t.release(leaf)
 	if p < 0 {
 		t.root = -1
 		return
 	}
-	sib := t.left[p]
+	sib := t.nodes[p].Left
 	if sib == leaf {
-		sib = t.right[p]
+		sib = t.nodes[p].Right
 	}
-	g := t.parent[p]
-	t.parent[sib] = g
+	g := t.nodes[p].Parent
+	t.nodes[sib].Parent = g
 	t.release(p)
 	switch {
 	case g < 0:
 		t.root = sib
 		return
-	case t.left[g] == p:
-		t.left[g] = sib
+	case t.nodes[g].Left == p:
+		t.nodes[g].Left = sib
 	default:
-		t.right[g] = sib
+		t.nodes[g].Right = sib
 	}
 	dim := t.dim
-	for a := g; a >= 0; a = t.parent[a] {
-		t.mass[a]--
-		o, l, r := int(a)*dim, int(t.left[a])*dim, int(t.right[a])*dim
+	for a := g; a >= 0; a = t.nodes[a].Parent {
+		t.nodes[a].Mass--
+		o, l, r := int(a)*dim, int(t.nodes[a].Left)*dim, int(t.nodes[a].Right)*dim
 		for d := 0; d < dim; d++ {
 			t.boxMin[o+d] = min(t.boxMin[l+d], t.boxMin[r+d])
 			t.boxMax[o+d] = max(t.boxMax[l+d], t.boxMax[r+d])
@@ -267,10 +273,10 @@ func (t *tree) descend(x []float64, path []int32) []int32 {
 		if t.isLeaf(n) {
 			break
 		}
-		if x[t.cutDim[n]] <= t.cutVal[n] {
-			n = t.left[n]
+		if x[t.nodes[n].CutDim] <= t.nodes[n].CutVal {
+			n = t.nodes[n].Left
 		} else {
-			n = t.right[n]
+			n = t.nodes[n].Right
 		}
 	}
 	return path
@@ -286,12 +292,12 @@ func (t *tree) score(x []float64, path []int32) (float64, []int32) {
 		return 0, path
 	}
 	path = t.descend(x, path)
-	treeMass := float64(t.mass[t.root])
+	treeMass := float64(t.nodes[t.root].Mass)
 	depth := len(path) - 1
 	leaf := path[depth]
 	var s float64
 	if t.equalsLeaf(leaf, x) {
-		m := float64(t.mass[leaf])
+		m := float64(t.nodes[leaf].Mass)
 		s = (1 - m/(2*treeMass)) / (float64(depth) + math.Log2(m+1))
 		return s * math.Log2(treeMass+1), path
 	}
@@ -329,13 +335,13 @@ func (t *tree) attribution(x []float64, path []int32, high, low, hi, lo []float6
 		return 0, path
 	}
 	path = t.descend(x, path)
-	treeMass := float64(t.mass[t.root])
+	treeMass := float64(t.nodes[t.root].Mass)
 	norm := math.Log2(treeMass + 1)
 	depth := len(path) - 1
 	leaf := path[depth]
 	dim := t.dim
 	if t.equalsLeaf(leaf, x) {
-		m := float64(t.mass[leaf])
+		m := float64(t.nodes[leaf].Mass)
 		s := (1 - m/(2*treeMass)) / (float64(depth) + math.Log2(m+1)) * norm
 		// A point the tree holds: no better split than an even one.
 		share := s / float64(2*dim)
