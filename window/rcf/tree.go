@@ -13,7 +13,7 @@ type tree struct {
 
 	nodes          []node
 	boxMin, boxMax []float64 // [node*dim+d]
-	free                []int32   // free node numbers
+	free           []int32   // free node numbers
 
 	// sample is a max-heap on weight of the sampled points' leaves.
 	sample []entry
