@@ -110,6 +110,8 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			Specs: n.Specs, Alloc: env.Alloc, Errors: env.Errors, Start: env.Start, Clock: env.Clock,
 		})
 		return b.stateful(env.Pump, op, err)
+	case *TableFunction:
+		return b.lowerTableFunction(n, env)
 	case *Union:
 		b.unionSeq++
 		name := fmt.Sprintf("%s$union%d", env.Pump, b.unionSeq)

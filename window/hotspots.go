@@ -332,7 +332,7 @@ func (o *hotspotsOp) result() []byte {
 			j = append(j, ',')
 		}
 		j = append(j, `{"density":`...)
-		j = strconv.AppendFloat(j, h.density, 'g', -1, 64)
+		j = strconv.AppendFloat(j, h.density, 'g', 6, 64)
 		j = append(j, `,"minValues":`...)
 		j = appendFloats(j, h.min)
 		j = append(j, `,"maxValues":`...)
