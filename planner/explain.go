@@ -89,6 +89,8 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
 		b.WriteString(pad + "Sort " + n.Text + "\n")
 	case *Over:
 		b.WriteString(pad + "SlidingWindow " + n.Text + "\n")
+	case *TableFunction:
+		b.WriteString(pad + n.physical() + "\n")
 	case *Union:
 		b.WriteString(pad + "StreamReader (union of the branches below, each a task writing one stream)\n")
 	}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -24,7 +25,8 @@ type TableFunction struct {
 	Column int
 	K      int
 	Window time.Duration
-	// Columns and Names are the numeric columns (RCF, HOTSPOTS).
+	// Columns and Names are the numeric columns (RCF, HOTSPOTS); Names[0]
+	// also names the counted column.
 	Columns []int
 	Names   []string
 	// RCF holds the forest's parameters (Columns, Names and Alloc unset).
@@ -43,6 +45,24 @@ func (n *TableFunction) Inputs() []Node { return []Node{n.Input} }
 
 // Describe returns the EXPLAIN line.
 func (n *TableFunction) Describe() string { return "TableFunction " + n.Func + "(" + n.Args + ")" }
+
+// physical describes the operator for EXPLAIN.
+func (n *TableFunction) physical() string {
+	switch n.Func {
+	case "RANDOM_CUT_FOREST", "RANDOM_CUT_FOREST_WITH_EXPLANATION":
+		c := n.RCF
+		return fmt.Sprintf("RandomCutForest columns=%s trees=%d samples=%d time_decay=%d shingle=%d seed=%d explain=%v directional=%v",
+			strings.Join(n.Names, ","), c.Trees, c.SampleSize, c.TimeDecay, c.Shingle, c.Seed, c.Explain, c.Directional)
+	case "HOTSPOTS":
+		return fmt.Sprintf("Hotspots columns=%s window=%d scan_radius=%g min_points=%d",
+			strings.Join(n.Names, ","), n.Hot.WindowSize, n.Hot.ScanRadius, n.Hot.MinPoints)
+	case "TOP_K_ITEMS_TUMBLING":
+		return fmt.Sprintf("TopKItems %s k=%d (Space-Saving, %d counters) tumbling %s on ROWTIME",
+			quoteIdent(n.Names[0]), n.K, window.TopKCounters(n.K), n.Window)
+	}
+	return fmt.Sprintf("CountDistinctItems %s (exact to %d, then HyperLogLog) tumbling %s on ROWTIME",
+		quoteIdent(n.Names[0]), window.DistinctExactLimit, n.Window)
+}
 
 // Limits of the functions' arguments (KDA's SQL reference).
 const (
@@ -101,6 +121,7 @@ func (q *queryPlanner) tableFunc(t *sql.TableFunc) (Node, error) {
 		}
 		n.Column = idx
 		f := isc.fields[idx]
+		n.Names = []string{f.Name}
 		if want == 3 {
 			k, err := a.int(1, "k", 1, maxTopK, 0)
 			if err != nil {
