@@ -73,7 +73,7 @@ func NewHotspots(input exec.Operator, cfg HotspotsConfig) (exec.Operator, error)
 	fields = append(fields, arrow.Field{Name: HotspotsResultColumn, Type: arrow.BinaryTypes.String, Nullable: true})
 	dim := len(cfg.Columns)
 	return &hotspotsOp{input: input, cfg: cfg, dim: dim, schema: arrow.NewSchema(fields, nil),
-		ring: make([]float64, cfg.WindowSize*dim), grid: map[uint64][]int32{}}, nil
+		ring: make([]float64, cfg.WindowSize*dim), grid: map[uint64][]int32{}, nb: make([]int32, cfg.WindowSize)}, nil
 }
 
 type hotspotsOp struct {
@@ -87,6 +87,7 @@ type hotspotsOp struct {
 	count int       // points held
 	head  int       // slot of the next point
 	grid  map[uint64][]int32
+	nb    []int32 // per slot: points within the radius, itself included
 
 	vals  []float64
 	valid []bool
@@ -95,6 +96,8 @@ type hotspotsOp struct {
 	queue  []int32
 	nbrs   []int32
 	cell   []int64
+	base   []int64
+	boxes  []float64 // min and max of each hotspot, 2·dim values each
 	json   []byte
 	spots  []hotspot
 	bounds []float64
@@ -122,7 +125,7 @@ func (o *hotspotsOp) Origin() exec.Origin { return exec.OriginOf(o.input) }
 func (o *hotspotsOp) Partitions() []exec.Partition { return exec.PartitionsOf(o.input) }
 
 // StateBytes estimates the window's memory.
-func (o *hotspotsOp) StateBytes() int { return len(o.ring)*8 + o.count*16 }
+func (o *hotspotsOp) StateBytes() int { return len(o.ring)*8 + o.count*20 }
 
 // Next annotates the next input batch; the caller releases the batch.
 func (o *hotspotsOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
@@ -188,6 +191,10 @@ func (o *hotspotsOp) point(slot int32) []float64 {
 func (o *hotspotsOp) add(x []float64) {
 	slot := int32(o.head)
 	if o.count == o.cfg.WindowSize {
+		o.neighbours(slot)
+		for _, s := range o.nbrs {
+			o.nb[s]--
+		}
 		o.cellOf(o.point(slot))
 		k := cellKey(o.cell)
 		l := o.grid[k]
@@ -211,6 +218,11 @@ func (o *hotspotsOp) add(x []float64) {
 	k := cellKey(o.cell)
 	o.grid[k] = append(o.grid[k], slot)
 	o.head = (o.head + 1) % o.cfg.WindowSize
+	o.neighbours(slot)
+	for _, s := range o.nbrs {
+		o.nb[s]++
+	}
+	o.nb[slot] = int32(len(o.nbrs))
 }
 
 // neighbours fills o.nbrs with the slots within the scan radius of slot's
@@ -218,25 +230,14 @@ func (o *hotspotsOp) add(x []float64) {
 func (o *hotspotsOp) neighbours(slot int32) {
 	o.nbrs = o.nbrs[:0]
 	x := o.point(slot)
-	r2 := o.cfg.ScanRadius * o.cfg.ScanRadius
-	near := func(s int32) {
-		y := o.point(s)
-		d2 := 0.0
-		for d, v := range x {
-			d2 += (v - y[d]) * (v - y[d])
-		}
-		if d2 <= r2 {
-			o.nbrs = append(o.nbrs, s)
-		}
-	}
 	if o.dim > 4 { // 3^dim cells would outnumber the points
 		for s := range int32(o.count) {
-			near(s)
+			o.near(x, s)
 		}
 		return
 	}
 	o.cellOf(x)
-	base := append([]int64(nil), o.cell...)
+	o.base = append(o.base[:0], o.cell...)
 	offs := 1
 	for range o.dim {
 		offs *= 3
@@ -244,12 +245,24 @@ func (o *hotspotsOp) neighbours(slot int32) {
 	for k := range offs {
 		m := k
 		for d := range o.dim {
-			o.cell[d] = base[d] + int64(m%3) - 1
+			o.cell[d] = o.base[d] + int64(m%3) - 1
 			m /= 3
 		}
 		for _, s := range o.grid[cellKey(o.cell)] {
-			near(s)
+			o.near(x, s)
 		}
+	}
+}
+
+// near adds slot s to o.nbrs when its point is within the radius of x.
+func (o *hotspotsOp) near(x []float64, s int32) {
+	y := o.point(s)
+	d2 := 0.0
+	for d, v := range x {
+		d2 += (v - y[d]) * (v - y[d])
+	}
+	if d2 <= o.cfg.ScanRadius*o.cfg.ScanRadius {
+		o.nbrs = append(o.nbrs, s)
 	}
 }
 
@@ -261,21 +274,19 @@ func (o *hotspotsOp) result() []byte {
 	}
 	label := o.label[:n]
 	for i := range label {
-		label[i] = -1 // unvisited; -2 noise; ≥ 0 cluster
+		label[i] = -1 // in no hotspot (yet); ≥ 0 its hotspot
 	}
 	o.spots = o.spots[:0]
+	o.boxes = o.boxes[:0]
 	dim := o.dim
 	for p := range int32(n) {
-		if label[p] != -1 {
-			continue
-		}
-		o.neighbours(p)
-		if len(o.nbrs) < o.cfg.MinPoints {
-			label[p] = -2
-			continue
+		if label[p] != -1 || int(o.nb[p]) < o.cfg.MinPoints {
+			continue // in a hotspot already, or not a core point
 		}
 		id := int32(len(o.spots))
-		h := hotspot{min: make([]float64, dim), max: make([]float64, dim)}
+		o.boxes = append(o.boxes, make([]float64, 2*dim)...)
+		box := o.boxes[len(o.boxes)-2*dim:]
+		h := hotspot{min: box[:dim:dim], max: box[dim:]}
 		copy(h.min, o.point(p))
 		copy(h.max, o.point(p))
 		o.queue = append(o.queue[:0], p)
@@ -287,10 +298,10 @@ func (o *hotspotsOp) result() []byte {
 			for d, v := range o.point(q) {
 				h.min[d], h.max[d] = min(h.min[d], v), max(h.max[d], v)
 			}
-			o.neighbours(q)
-			if len(o.nbrs) < o.cfg.MinPoints {
+			if int(o.nb[q]) < o.cfg.MinPoints {
 				continue // a border point: in the hotspot, not expanding it
 			}
+			o.neighbours(q)
 			for _, s := range o.nbrs {
 				if label[s] < 0 {
 					label[s] = id
@@ -414,6 +425,10 @@ func (o *hotspotsOp) Restore(r io.Reader) error {
 			o.cellOf(o.point(s))
 			k := cellKey(o.cell)
 			o.grid[k] = append(o.grid[k], s)
+		}
+		for s := range int32(o.count) {
+			o.neighbours(s)
+			o.nb[s] = int32(len(o.nbrs))
 		}
 		return nil
 	})

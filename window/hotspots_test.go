@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/exec"
@@ -71,4 +72,43 @@ func TestHotspotsOperator(t *testing.T) {
 			}
 		})
 	}
+}
+
+func BenchmarkHotspots(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	r := rand.New(rand.NewPCG(8, 9))
+	var rows []string
+	for i := range 8192 {
+		x, y := r.Float64()*10, r.IntN(10)
+		if i%5 == 0 { // a fifth near (2, 7), the rest spread out
+			x, y = 2+r.NormFloat64()*0.1, 7
+		} else {
+			y = r.IntN(1000)
+		}
+		rows = append(rows, fmt.Sprintf(`{"X":%v,"Y":%d,"TAG":"t","ROWTIME":%d}`, x, y, i*1000))
+	}
+	src := newRowsSource(mem, pointsSchema, rows, 1024)
+	var batches []arrow.RecordBatch
+	for {
+		rec, err := src.Next(b.Context())
+		if err != nil {
+			break
+		}
+		batches = append(batches, rec)
+	}
+	op, err := NewHotspots(&replaySource{batches: batches}, HotspotsConfig{Columns: []int{0, 1}, WindowSize: 1000, ScanRadius: 2, MinPoints: 17, Alloc: mem})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	events := 0
+	for b.Loop() {
+		out, err := op.Next(b.Context())
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += int(out.NumRows())
+		out.Release()
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 }
