@@ -78,7 +78,7 @@ func (f *Forest) UnmarshalBinary(data []byte) (err error) {
 		hdr[3] != int64(c.SampleSize) || hdr[4] != int64(c.Warmup) || decay != math.Float64bits(c.TimeDecay) || seed != c.Seed {
 		return fmt.Errorf("%w: forest of another configuration", ErrCorrupt)
 	}
-	g := &Forest{cfg: c, dim: f.dim, chunks: f.chunks}
+	g := &Forest{cfg: c, dim: f.dim, chunks: f.chunks, lg: f.lg}
 	g.ring = make([]float64, f.dim)
 	rd(&g.seq)
 	rd(&g.rows)
@@ -86,7 +86,7 @@ func (f *Forest) UnmarshalBinary(data []byte) (err error) {
 	g.trees = make([]tree, c.Trees)
 	n := 2 * c.SampleSize
 	for i := range g.trees {
-		t := newTree(f.dim, c.SampleSize, 0)
+		t := newTree(f.dim, c.SampleSize, 0, f.lg)
 		rd(&t.root)
 		rd(&t.rng.state)
 		rd(t.nodes)
@@ -134,6 +134,9 @@ func (t *tree) check() error {
 	for i := range n {
 		if !in(t.nodes[i].Parent) || !in(t.nodes[i].Left) || !in(t.nodes[i].Right) || t.nodes[i].CutDim < 0 || int(t.nodes[i].CutDim) >= t.dim {
 			return fmt.Errorf("%w: node %d", ErrCorrupt, i)
+		}
+		if m := t.nodes[i].Mass; m < 0 || int(m) >= len(t.lg) {
+			return fmt.Errorf("%w: node %d mass", ErrCorrupt, i)
 		}
 		if (t.nodes[i].Left < 0) != (t.nodes[i].Right < 0) {
 			return fmt.Errorf("%w: node %d", ErrCorrupt, i)

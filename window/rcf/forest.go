@@ -23,6 +23,7 @@ package rcf
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -61,6 +62,16 @@ type Forest struct {
 	isPoint []bool
 
 	chunks []chunk
+	lg     []float64
+}
+
+// log2Table returns log2(m+1) for m up to n.
+func log2Table(n int) []float64 {
+	lg := make([]float64, n+1)
+	for m := range lg {
+		lg[m] = math.Log2(float64(m) + 1)
+	}
+	return lg
 }
 
 // chunkTrees is how many trees one unit of parallel work holds; partial
@@ -88,8 +99,9 @@ func New(cfg Config) (*Forest, error) {
 	f.ring = make([]float64, f.dim)
 	f.trees = make([]tree, cfg.Trees)
 	seed := splitmix{state: cfg.Seed}
+	f.lg = log2Table(cfg.SampleSize)
 	for i := range f.trees {
-		f.trees[i] = newTree(f.dim, cfg.SampleSize, seed.next())
+		f.trees[i] = newTree(f.dim, cfg.SampleSize, seed.next(), f.lg)
 	}
 	for lo := 0; lo < cfg.Trees; lo += chunkTrees {
 		f.chunks = append(f.chunks, chunk{lo: lo, hi: min(lo+chunkTrees, cfg.Trees),

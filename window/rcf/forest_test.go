@@ -261,3 +261,42 @@ func BenchmarkForest(b *testing.B) {
 		})
 	}
 }
+
+// TestMassesCountTheSample checks every tree's masses after a stream with
+// many repeated values: the root holds the sample size, each internal node
+// the sum of its children, and the leaves' masses the sample's entries.
+func TestMassesCountTheSample(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(2, 2))
+	vals := make([]float64, 3000)
+	for i := range vals {
+		vals[i] = float64(r.IntN(20)) // many duplicates
+	}
+	f, _ := New(Config{Columns: 1, Shingle: 1, Trees: 10, SampleSize: 32, TimeDecay: 1e-3, Warmup: 32, Seed: 3})
+	f.Process(vals, make([]float64, len(vals)), nil)
+	for k := range f.trees {
+		tr := &f.trees[k]
+		if got := tr.nodes[tr.root].Mass; int(got) != len(tr.sample) {
+			t.Fatalf("tree %d: root mass %d, sample %d", k, got, len(tr.sample))
+		}
+		perLeaf := map[int32]int32{}
+		for _, e := range tr.sample {
+			perLeaf[e.leaf]++
+		}
+		var walk func(n int32) int32
+		walk = func(n int32) int32 {
+			nd := tr.nodes[n]
+			if nd.Left < 0 {
+				if perLeaf[n] != nd.Mass {
+					t.Fatalf("tree %d: leaf %d mass %d, sampled %d times", k, n, nd.Mass, perLeaf[n])
+				}
+				return nd.Mass
+			}
+			if m := walk(nd.Left) + walk(nd.Right); m != nd.Mass {
+				t.Fatalf("tree %d: node %d mass %d, children %d", k, n, nd.Mass, m)
+			}
+			return nd.Mass
+		}
+		walk(tr.root)
+	}
+}

@@ -18,6 +18,15 @@ type tree struct {
 	// sample is a max-heap on weight of the sampled points' leaves.
 	sample []entry
 	rng    splitmix
+
+	// lg[m] is log2(m+1) for masses up to the sample size (shared).
+	lg []float64
+	// A cached rejection threshold on u (see update), valid while the
+	// heap's largest weight is unchanged, for sequence numbers up to
+	// thrUntil; not part of the state (decisions do not depend on it).
+	thrLo    float64
+	thrUntil int64
+	thrOK    bool
 }
 
 // node is one node of a tree, laid out so that a step down the tree
@@ -36,9 +45,10 @@ type entry struct {
 	leaf   int32
 }
 
-func newTree(dim, sampleSize int, seed uint64) tree {
+func newTree(dim, sampleSize int, seed uint64, lg []float64) tree {
 	n := 2 * sampleSize
 	t := tree{
+		lg:  lg,
 		dim: dim, root: -1,
 		nodes:  make([]node, n),
 		boxMin: make([]float64, n*dim), boxMax: make([]float64, n*dim),
@@ -95,9 +105,7 @@ func (t *tree) insert(x []float64) int32 {
 	node := t.root
 	for {
 		if t.isLeaf(node) && t.equalsLeaf(node, x) {
-			for a := node; a >= 0; a = t.nodes[a].Parent {
-				t.nodes[a].Mass++
-			}
+			t.nodes[node].Mass++ // the ancestors counted x on the way down
 			return node
 		}
 		o := int(node) * dim
@@ -219,11 +227,28 @@ func (t *tree) remove(leaf int32) {
 // decay lambda: x gets the weight −λ·seq + log(−log u) and the sample keeps
 // the sampleSize smallest weights (recent points are favoured as λ grows).
 func (t *tree) update(x []float64, seq int64, lambda float64) {
-	w := -float64(seq)*lambda + math.Log(-math.Log(t.rng.float()))
-	if len(t.sample) == cap(t.sample) {
+	u := t.rng.float()
+	full := len(t.sample) == cap(t.sample)
+	if full {
+		// x is kept iff −λ·seq + log(−log u) < M, the largest weight,
+		// that is iff u > exp(−exp(M + λ·seq)); that bound only falls as
+		// seq grows, so its value at thrUntil rejects most points without
+		// a logarithm (with a margin, so the exact test would agree).
+		if !t.thrOK || seq > t.thrUntil {
+			t.thrUntil = seq + 1024
+			t.thrLo = math.Exp(-math.Exp(t.sample[0].weight+lambda*float64(t.thrUntil))) - 1e-12
+			t.thrOK = true
+		}
+		if u < t.thrLo {
+			return
+		}
+	}
+	w := -float64(seq)*lambda + math.Log(-math.Log(u))
+	if full {
 		if w >= t.sample[0].weight {
 			return
 		}
+		t.thrOK = false
 		t.remove(t.sample[0].leaf)
 		t.sample[0] = entry{weight: w, leaf: t.insert(x)}
 		t.siftDown(0)
@@ -231,6 +256,7 @@ func (t *tree) update(x []float64, seq int64, lambda float64) {
 	}
 	t.sample = append(t.sample, entry{weight: w, leaf: t.insert(x)})
 	t.siftUp(len(t.sample) - 1)
+	t.thrOK = false
 }
 
 func (t *tree) siftUp(i int) {
@@ -298,8 +324,8 @@ func (t *tree) score(x []float64, path []int32) (float64, []int32) {
 	var s float64
 	if t.equalsLeaf(leaf, x) {
 		m := float64(t.nodes[leaf].Mass)
-		s = (1 - m/(2*treeMass)) / (float64(depth) + math.Log2(m+1))
-		return s * math.Log2(treeMass+1), path
+		s = (1 - m/(2*treeMass)) / (float64(depth) + t.lg[t.nodes[leaf].Mass])
+		return s * t.lg[t.nodes[t.root].Mass], path
 	}
 	s = 1 / float64(depth+1)
 	dim := t.dim
@@ -324,7 +350,7 @@ func (t *tree) score(x []float64, path []int32) (float64, []int32) {
 		p := diff / newRange
 		s = p/float64(k+1) + (1-p)*s
 	}
-	return s * math.Log2(treeMass+1), path
+	return s * t.lg[t.nodes[t.root].Mass], path
 }
 
 // attribution adds the tree's normalized attribution of x to high and low
@@ -336,13 +362,13 @@ func (t *tree) attribution(x []float64, path []int32, high, low, hi, lo []float6
 	}
 	path = t.descend(x, path)
 	treeMass := float64(t.nodes[t.root].Mass)
-	norm := math.Log2(treeMass + 1)
+	norm := t.lg[t.nodes[t.root].Mass]
 	depth := len(path) - 1
 	leaf := path[depth]
 	dim := t.dim
 	if t.equalsLeaf(leaf, x) {
 		m := float64(t.nodes[leaf].Mass)
-		s := (1 - m/(2*treeMass)) / (float64(depth) + math.Log2(m+1)) * norm
+		s := (1 - m/(2*treeMass)) / (float64(depth) + t.lg[t.nodes[leaf].Mass]) * norm
 		// A point the tree holds: no better split than an even one.
 		share := s / float64(2*dim)
 		for d := range dim {
