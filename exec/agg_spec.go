@@ -67,8 +67,9 @@ func (s AggSpec) NewAccumulator() (Accumulator, error) {
 
 // AggResultType returns the result type of aggregate fn over an argument of
 // type arg (nil for COUNT(*)): COUNT is int64; SUM of integers is int64, of
-// floats float64, of decimal(p, s) decimal(38, s); AVG of integers and floats
-// is float64, of decimal(p, s) decimal(38, max(s, 6)); MIN, MAX, FIRST_VALUE
+// floats float64, of decimal(p, s) decimal(38, s); AVG of integers has the
+// argument's type and truncates toward zero like KDA, AVG of floats is
+// float64, of decimal(p, s) decimal(38, max(s, 6)); MIN, MAX, FIRST_VALUE
 // and LAST_VALUE keep the argument type; the variances and standard
 // deviations are float64.
 func AggResultType(fn string, arg arrow.DataType) (arrow.DataType, error) {
@@ -93,7 +94,9 @@ func AggResultType(fn string, arg arrow.DataType) (arrow.DataType, error) {
 		}
 	case AggAvg:
 		switch {
-		case aggIsIntNumber(arg), aggIsFloatNumber(arg):
+		case aggIsIntNumber(arg):
+			return arg, nil
+		case aggIsFloatNumber(arg):
 			return arrow.PrimitiveTypes.Float64, nil
 		case arg.ID() == arrow.DECIMAL128:
 			return &arrow.Decimal128Type{Precision: 38, Scale: aggAvgScale(arg.(*arrow.Decimal128Type).Scale)}, nil
@@ -202,6 +205,9 @@ func NewAccumulator(fn string, arg arrow.DataType, distinct, ignoreNulls bool) (
 	case AggAvg:
 		if arg.ID() == arrow.DECIMAL128 {
 			return &sumDecimalAcc{rt: rt.(*arrow.Decimal128Type), avg: true, inScale: arg.(*arrow.Decimal128Type).Scale}, nil
+		}
+		if aggIsIntNumber(arg) {
+			return &avgIntAcc{rt: rt}, nil
 		}
 		return &sumFloatAcc{avg: true}, nil
 	case AggMin, AggMax:

@@ -523,7 +523,8 @@ func constToArray(k kernel) kernel {
 			return nil, err
 		}
 		defer arr.Release()
-		return k(ec, n, []operand{{arr: arr, typ: ops[0].typ}})
+		all := append([]operand{{arr: arr, typ: ops[0].typ}}, ops[1:]...)
+		return k(ec, n, all)
 	}
 }
 

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -11,6 +10,16 @@ import (
 func registerRegex(reg registrar) {
 	reg(true, bindRegexReplace, "regex_replace")
 	reg(true, bindRegexpExtract, "regexp_extract")
+	reg(true, bindRegexpReplace, "regexp_replace")
+}
+
+// bindRegexpReplace binds Flink REGEXP_REPLACE(s, pattern, replacement):
+// every match replaced, Java replaceAll semantics.
+func bindRegexpReplace(name string, args []Expr) (Expr, error) {
+	if len(args) != 3 {
+		return nil, arityError(name, len(args), "3")
+	}
+	return bindRegexReplace(name, args)
 }
 
 var (
@@ -34,37 +43,37 @@ func allConstOps(ops []operand) bool {
 // regexCache compiles per-row patterns, reusing the last one.
 type regexCache struct {
 	last string
-	re   *regexp.Regexp
+	re   *jregex
 	err  error
 	set  bool
 }
 
-func (c *regexCache) get(p string) (*regexp.Regexp, error) {
+func (c *regexCache) get(p string) (*jregex, error) {
 	if !c.set || p != c.last {
 		c.last, c.set = strings.Clone(p), true
-		c.re, c.err = regexp.Compile(p)
+		c.re, c.err = compileJava(p)
 	}
 	return c.re, c.err
 }
 
 // regexOperand returns the compiled pattern of a row: the one compiled at
 // Bind for a constant, else compiled per distinct row value.
-func regexOperand(o operand, fixed *regexp.Regexp) func(int) (*regexp.Regexp, error) {
+func regexOperand(o operand, fixed *jregex) func(int) (*jregex, error) {
 	if fixed != nil {
-		return func(int) (*regexp.Regexp, error) { return fixed, nil }
+		return func(int) (*jregex, error) { return fixed, nil }
 	}
 	get := stringOperand(o)
 	c := &regexCache{}
-	return func(i int) (*regexp.Regexp, error) { return c.get(get(i)) }
+	return func(i int) (*jregex, error) { return c.get(get(i)) }
 }
 
 // constRegex compiles a constant pattern at Bind.
-func constRegex(name string, e Expr) (*regexp.Regexp, error) {
+func constRegex(name string, e Expr) (*jregex, error) {
 	v, ok := ConstValue(e)
 	if !ok || v == nil {
 		return nil, nil
 	}
-	re, err := regexp.Compile(v.(string))
+	re, err := compileJava(v.(string))
 	if err != nil {
 		return nil, newError(ErrInvalidArgument, "exec: function %s: invalid regular expression %q: %v", name, v, err)
 	}
@@ -176,7 +185,17 @@ func bindRegexReplace(name string, args []Expr) (Expr, error) {
 			} else {
 				tmpl = javaReplacement(repl(i))
 			}
-			scratch = appendRegexReplace(scratch[:0], g(i), r, tmpl, p, o)
+			scratch, err = appendRegexReplace(scratch[:0], g(i), r, tmpl, p, o)
+			if err != nil {
+				v.fail(ec, i, newError(ErrInvalidArgument, "exec: %s: %v", name, err))
+				out.empty(i)
+				continue
+			}
+			if len(scratch) > MaxStringBytes {
+				v.fail(ec, i, tooLongError(name))
+				out.empty(i)
+				continue
+			}
 			out.appendBytes(i, scratch)
 			if memo != nil && len(memo) < regexMemoSize {
 				memo[strings.Clone(g(i))] = string(scratch)
@@ -187,7 +206,7 @@ func bindRegexReplace(name string, args []Expr) (Expr, error) {
 	return newCall(name, arrow.BinaryTypes.String, true, k, conv...), nil
 }
 
-func appendRegexReplace(dst []byte, s string, re *regexp.Regexp, tmpl string, pos, occ int64) []byte {
+func appendRegexReplace(dst []byte, s string, re *jregex, tmpl string, pos, occ int64) ([]byte, error) {
 	// Skip pos-1 characters.
 	start := 0
 	for k := int64(1); k < pos && start < len(s); k++ {
@@ -202,11 +221,14 @@ func appendRegexReplace(dst []byte, s string, re *regexp.Regexp, tmpl string, po
 	}
 	var matches [][]int
 	literal := !strings.Contains(tmpl, "$")
-	if literal {
+	if literal && re.re2 != nil {
 		// Without group references the cheaper search without submatches will do.
-		matches = re.FindAllStringIndex(rest, limit)
+		matches = re.re2.FindAllStringIndex(rest, limit)
 	} else {
-		matches = re.FindAllStringSubmatchIndex(rest, limit)
+		var err error
+		if matches, err = re.allSubmatch(rest, limit); err != nil {
+			return dst, err
+		}
 	}
 	last := 0
 	for k, m := range matches {
@@ -217,11 +239,11 @@ func appendRegexReplace(dst []byte, s string, re *regexp.Regexp, tmpl string, po
 		if literal {
 			dst = append(dst, tmpl...)
 		} else {
-			dst = re.ExpandString(dst, tmpl, rest, m)
+			dst = re.expand(dst, tmpl, rest, m)
 		}
 		last = m[1]
 	}
-	return append(dst, rest[last:]...)
+	return append(dst, rest[last:]...), nil
 }
 
 // bindRegexpExtract binds Flink REGEXP_EXTRACT(s, pattern[, group]): the
@@ -259,13 +281,18 @@ func bindRegexpExtract(name string, args []Expr) (Expr, error) {
 				continue
 			}
 			gr := group(i)
-			if gr < 0 || gr > int64(r.NumSubexp()) {
+			if gr < 0 || gr > int64(r.numSubexp()) {
 				v.fail(ec, i, errRegexpGroup)
 				out.empty(i)
 				continue
 			}
 			s := g(i)
-			m := r.FindStringSubmatchIndex(s)
+			m, err := r.submatch(s)
+			if err != nil {
+				v.fail(ec, i, newError(ErrInvalidArgument, "exec: %s: %v", name, err))
+				out.empty(i)
+				continue
+			}
 			if m == nil || m[2*gr] < 0 {
 				v.setNull(i)
 				out.empty(i)

@@ -375,7 +375,7 @@ func splitField(s, delim string, index int64) (string, bool) {
 
 // bindPad binds LPAD/RPAD(s, length, pad): s padded with pad (repeated) or
 // cut to length characters; NULL when length is negative or pad is empty
-// and padding is needed.
+// and padding is needed; a result over MaxStringBytes is a row error.
 func bindPad(name string, args []Expr) (Expr, error) {
 	if len(args) != 2 && len(args) != 3 {
 		return nil, arityError(name, len(args), "2 or 3")
@@ -397,8 +397,13 @@ func bindPad(name string, args []Expr) (Expr, error) {
 		for i := 0; i < n; i++ {
 			s, l, p := g(i), length(i), pad(i)
 			have := int64(utf8.RuneCountInString(s))
-			if !v.valid(i) || l < 0 || (l > have && p == "") || l > 1<<20 {
+			if !v.valid(i) || l < 0 || (l > have && p == "") {
 				v.setNull(i)
+				out.empty(i)
+				continue
+			}
+			if l > have && int64(len(s))+repeatedBytes(p, l-have) > MaxStringBytes {
+				v.fail(ec, i, tooLongError(name))
 				out.empty(i)
 				continue
 			}

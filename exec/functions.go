@@ -89,6 +89,11 @@ func DefaultFunctions() *Functions {
 	registerMath(reg)
 	registerTime(reg)
 	registerDateFormat(reg)
+	registerTruncate(reg)
+	registerHash(reg)
+	registerText(reg)
+	registerJSON(reg)
+	registerLogParse(reg)
 	sort.Strings(f.names)
 	return f
 }

@@ -271,7 +271,9 @@ func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 					}
 					r.parts[m.writer] = done
 				}
-			} else if m.parts != nil {
+			} else if len(m.parts) > 0 {
+				// A writer that knows no partition yet keeps its
+				// placeholder, which holds the watermark back.
 				r.parts[m.writer] = m.parts
 			}
 			r.watermark = r.minMark(writers)

@@ -59,8 +59,26 @@ func (b *binder) expr(e sql.Expr, sc *scope) (exec.Expr, error) {
 	switch e := e.(type) {
 	case *sql.Literal:
 		return b.literal(e)
+	case *sql.FieldRef:
+		x, err := b.expr(e.X, sc)
+		if err != nil {
+			return nil, err
+		}
+		f, err := exec.Field(x, e.Field)
+		if err != nil {
+			return nil, b.wrap(e.Pos, err)
+		}
+		return f, nil
 	case *sql.ColumnRef:
 		idx, err := sc.resolve(e.Qualifier, e.Name)
+		if err != nil && e.Qualifier != "" {
+			// REC.COLUMN1: a field of the row-valued column REC
+			if ri, rerr := sc.resolve("", e.Qualifier); rerr == nil {
+				if _, ok := sc.fields[ri].Type.(*arrow.StructType); ok {
+					return b.expr(&sql.FieldRef{Pos: e.Pos, X: &sql.ColumnRef{Pos: e.Pos, Name: e.Qualifier}, Field: e.Name}, sc)
+				}
+			}
+		}
 		if errors.Is(err, errAmbiguous) {
 			return nil, b.errorf(e.Pos, "%v %s: qualify it with the stream name", err, quoteIdent(e.Name))
 		}
@@ -277,7 +295,47 @@ func (b *binder) callExpr(e *sql.Call, sc *scope) (exec.Expr, error) {
 	case "proctime":
 		name = "current_row_timestamp" // Flink's processing time
 	}
-	return b.call(e.Pos, name, args...)
+	return b.callAs(e.Pos, name, b.typed(e.Pos, e.Name), args...)
+}
+
+// typed returns the name of the call at pos as the user spelled it (Lpad,
+// lpad), or name when the text there is not that name.
+func (b *binder) typed(pos sql.Pos, name string) string {
+	p := int(pos)
+	if p < 0 || p+len(name) > len(b.src.Text) {
+		return name
+	}
+	if t := b.src.Text[p : p+len(name)]; strings.EqualFold(t, name) {
+		return t
+	}
+	return name
+}
+
+// callAs binds a call of name; its errors name the function as the user
+// typed it.
+func (b *binder) callAs(pos sql.Pos, name, typed string, args ...exec.Expr) (exec.Expr, error) {
+	e, err := b.fns.Bind(name, args...)
+	if err == nil {
+		return e, nil
+	}
+	msg := strings.TrimPrefix(err.Error(), "exec: ")
+	if typed != name {
+		msg = renameFunc(msg, name, typed)
+	}
+	return nil, b.errorf(pos, "%s", msg)
+}
+
+// renameFunc replaces the function name in a bind error message by the
+// user's spelling: "function lpad …", "unknown function \"lpad\"",
+// "lpad: …".
+func renameFunc(msg, name, typed string) string {
+	for _, pat := range []string{"function %s ", "function %s:", "function %q", "%s: "} {
+		from, to := fmt.Sprintf(pat, name), fmt.Sprintf(pat, typed)
+		if strings.Contains(msg, from) {
+			return strings.Replace(msg, from, to, 1)
+		}
+	}
+	return msg
 }
 
 func (b *binder) literal(l *sql.Literal) (exec.Expr, error) {

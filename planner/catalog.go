@@ -39,6 +39,22 @@ type StreamDef struct {
 // lives only inside the application.
 func (d *StreamDef) Connector() string { return d.Options["connector"] }
 
+// TableDef is a reference table in the catalog: rows loaded from an object
+// (a file, an S3 object, an HTTP resource) that stream rows look up by key.
+type TableDef struct {
+	Name    string
+	Columns []Column
+	// Options are the WITH options merged with any --reference binding.
+	Options map[string]string
+	// Decl is the CREATE TABLE statement; nil for a bound table.
+	Decl *sql.CreateStream
+	// Discovered tells that the columns came from schema discovery.
+	Discovered bool
+}
+
+// Connector returns the table's connector name.
+func (d *TableDef) Connector() string { return d.Options["connector"] }
+
 // PumpDef is a pump in the catalog.
 type PumpDef struct {
 	Name   string
@@ -78,15 +94,16 @@ type Sink interface {
 	Close(ctx context.Context) error
 }
 
-// catalog holds the streams and pumps of a session, by folded name.
+// catalog holds the streams, tables and pumps of a session, by folded name.
 type catalog struct {
 	streams map[string]*StreamDef
+	tables  map[string]*TableDef
 	pumps   map[string]*PumpDef
 	order   []string // pump names in creation order
 }
 
 func newCatalog() *catalog {
-	return &catalog{streams: map[string]*StreamDef{}, pumps: map[string]*PumpDef{}}
+	return &catalog{streams: map[string]*StreamDef{}, tables: map[string]*TableDef{}, pumps: map[string]*PumpDef{}}
 }
 
 // lookupStream finds a stream by its exact name; the error stream answers

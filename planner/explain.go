@@ -47,6 +47,9 @@ func (s *Session) clone() *Session {
 	for k, v := range s.cat.streams {
 		c.cat.streams[k] = v
 	}
+	for k, v := range s.cat.tables {
+		c.cat.tables[k] = v
+	}
 	for k, v := range s.cat.pumps {
 		c.cat.pumps[k] = v
 	}
@@ -91,6 +94,8 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
 		b.WriteString(pad + "SlidingWindow " + n.Text + "\n")
 	case *TableFunction:
 		b.WriteString(pad + n.physical() + "\n")
+	case *LookupJoin:
+		b.WriteString(pad + s.lookupJoinPhysical(n) + "\n")
 	case *Union:
 		b.WriteString(pad + "StreamReader (union of the branches below, each a task writing one stream)\n")
 	}

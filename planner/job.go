@@ -90,6 +90,8 @@ type jobBuilder struct {
 	// stateful operators.
 	fp  string
 	seq map[string]int
+	// tables are the reference tables the job reads, by name.
+	tables map[string]*tableEntry
 }
 
 // Build lowers the session's pumps, ad hoc queries, sources and

@@ -88,7 +88,7 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		}
 		op, err := window.NewGroupBy(in, window.Config{
 			Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, TimeColumn: n.TimeColumn,
-			Assigner: n.Assigner, Lateness: et.Lateness, Emit: n.Emit, Late: et.Late,
+			Assigner: n.Assigner, Lateness: et.Lateness, Emit: n.Emit, Late: et.Late, Drain: b.s.cfg.Drain,
 			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
 		})
 		if lc, ok := op.(window.LateCounter); ok && err == nil {
@@ -106,12 +106,23 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		if err != nil {
 			return nil, err
 		}
+		et, err := b.s.inputEventTime(n.Input)
+		if err != nil {
+			in.Close()
+			return nil, err
+		}
 		op, err := window.NewOver(in, window.OverConfig{
-			Specs: n.Specs, Alloc: env.Alloc, Errors: env.Errors, Start: env.Start, Clock: env.Clock,
+			Specs: n.Specs, Lateness: et.Lateness, Late: et.Late, Drain: b.s.cfg.Drain,
+			Alloc: env.Alloc, Errors: env.Errors, Pump: env.Pump, Start: env.Start, Clock: env.Clock,
 		})
+		if lc, ok := op.(window.LateCounter); ok && err == nil {
+			b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: lc})
+		}
 		return b.stateful(env.Pump, op, err)
 	case *TableFunction:
 		return b.lowerTableFunction(n, env)
+	case *LookupJoin:
+		return b.lookupJoin(n, env)
 	case *Union:
 		b.unionSeq++
 		name := fmt.Sprintf("%s$union%d", env.Pump, b.unionSeq)

@@ -162,6 +162,15 @@ func (q *queryPlanner) overSpec(c *sql.Call, named map[string]*sql.WindowSpec, s
 			spec.N = n
 		}
 	}
+	if fn == window.FuncLag && len(c.Args) >= 3 {
+		d, err := q.b.expr(c.Args[2], sc)
+		if err != nil {
+			return spec, err
+		}
+		spec.Default = d
+	} else if len(c.Args) >= 3 {
+		return spec, q.errorf(c.Args[2].ExprPos(), "%s takes at most 2 arguments", c.Name)
+	}
 	for _, p := range w.PartitionBy {
 		e, err := q.b.expr(p, sc)
 		if err != nil {

@@ -275,6 +275,12 @@ func (q *queryPlanner) fromWindowed(t sql.TableExpr) (Node, *windowInfo, error) 
 func (q *queryPlanner) from(t sql.TableExpr) (Node, error) {
 	switch t := t.(type) {
 	case *sql.TableRef:
+		if _, isTable, err := q.s.resolveTable(t.Name); isTable || err != nil {
+			if err != nil {
+				return nil, q.errorf(t.Pos, "%v", err)
+			}
+			return nil, q.errorf(t.Pos, "%s is a reference table; join it to a stream: FROM stream JOIN %s ON …", quoteIdent(t.Name), quoteIdent(t.Name))
+		}
 		def, err := q.s.resolveStream(t.Name)
 		if err != nil {
 			return nil, q.errorf(t.Pos, "%v", err)
@@ -298,7 +304,7 @@ func (q *queryPlanner) from(t sql.TableExpr) (Node, error) {
 		}
 		return withScope(n, n.Scope().withQual(t.Alias)), nil
 	case *sql.Join:
-		return nil, q.errorf(t.Pos, "joins are not supported yet")
+		return q.join(t)
 	case *sql.WindowTVF:
 		return nil, q.errorf(t.Pos, "a window table function must be grouped directly: SELECT … FROM TABLE(%s(…)) GROUP BY window_start, window_end, …", t.Func)
 	case *sql.TableFunc:

@@ -17,6 +17,10 @@ func replaceExpr(e sql.Expr, fn func(sql.Expr) (sql.Expr, bool)) sql.Expr {
 	}
 	rec := func(x sql.Expr) sql.Expr { return replaceExpr(x, fn) }
 	switch e := e.(type) {
+	case *sql.FieldRef:
+		c := *e
+		c.X = rec(e.X)
+		return &c
 	case *sql.Unary:
 		c := *e
 		c.X = rec(e.X)

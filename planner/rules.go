@@ -140,6 +140,14 @@ func withInputs(n Node, fn func(Node) Node) Node {
 			return n
 		}
 		return &Sort{Input: in, Keys: n.Keys, Text: n.Text}
+	case *LookupJoin:
+		in := fn(n.Input)
+		if in == n.Input {
+			return n
+		}
+		c := *n
+		c.Input = in
+		return &c
 	case *Union:
 		items := make([]Node, len(n.Items))
 		same := true

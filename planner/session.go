@@ -37,6 +37,10 @@ type Config struct {
 	// history): a GROUP BY needs no time window and ORDER BY sorts the whole
 	// result, both delivered when the input ends.
 	Bounded bool
+	// Drain makes a stop emit the windows still open (marked partial where
+	// the output has is_partial) instead of keeping them for the next run
+	// (eddy run --drain, Flink's stop-with-drain).
+	Drain bool
 }
 
 // Session holds a catalog of streams and pumps built by statements, the
@@ -51,6 +55,10 @@ type Session struct {
 	queries  []*adhocQuery
 	reports  map[string]*ReportDef
 	ctx      context.Context
+	// references are the --reference bindings of tables; handles the
+	// tables a built job reads (for REFRESH TABLE).
+	references map[string]map[string]string
+	handles    map[string]*exec.TableHandle
 }
 
 // adhocQuery is a SELECT STREAM to run with the job.
@@ -122,7 +130,12 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 	src := st.Base().Src
 	switch st := st.(type) {
 	case *sql.CreateStream:
+		if s.isTableDecl(st) {
+			return s.createTable(st)
+		}
 		return s.createStream(st)
+	case *sql.RefreshTable:
+		return s.refreshTable(ctx, st)
 	case *sql.CreatePump:
 		return s.createPump(st.Name, st.NamePos, st.OrReplace, st.Insert)
 	case *sql.Insert:
@@ -163,6 +176,9 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 func (s *Session) createStream(st *sql.CreateStream) (*Result, error) {
 	if strings.EqualFold(st.Name, exec.ErrorStreamName) {
 		return nil, st.Src.Errorf(st.NamePos, "%s is the system error stream; choose another name", st.Name)
+	}
+	if _, ok := s.cat.tables[st.Name]; ok {
+		return nil, st.Src.Errorf(st.NamePos, "%s is already a reference table", quoteIdent(st.Name))
 	}
 	if old, ok := s.cat.streams[st.Name]; ok {
 		if !st.OrReplace {
@@ -395,3 +411,6 @@ func positiveDuration(v string) bool {
 	d, err := sql.ParseDuration(v)
 	return err == nil && d > 0
 }
+
+// SetDrain sets Config.Drain: whether a stop emits the windows still open.
+func (s *Session) SetDrain(on bool) { s.cfg.Drain = on }

@@ -53,8 +53,9 @@ func knownSettings() map[string]settingCheck {
 			}
 			return nil
 		},
-		SettingMaxState:  size,
-		SettingMaxMemory: size,
+		SettingMaxState:       size,
+		SettingMaxMemory:      size,
+		MaxTableMemorySetting: size,
 		SettingMaxWindowsPerRow: func(k, v string) error {
 			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil || n < 1 {
 				return fmt.Errorf("%s = '%s': want a whole number of windows, at least 1", k, v)

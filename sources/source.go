@@ -77,4 +77,9 @@ type Factory struct {
 	// connector would read with opts (sampling records if it must), for
 	// inputs bound without a CREATE STREAM. It excludes the system columns.
 	Discover func(ctx context.Context, opts Options) (*arrow.Schema, error)
+	// Version, when set, returns the version of the object the source
+	// would read with opts (an ETag, a modification time and size) without
+	// reading it; reference tables reload on a refresh only when it
+	// changes.
+	Version func(ctx context.Context, opts Options) (string, error)
 }

@@ -21,8 +21,8 @@ type Stmt struct {
 func (s *Stmt) Base() *Stmt { return s }
 
 // Statement is one parsed statement: *CreateStream, *CreatePump, *Insert,
-// *SelectStatement, *CreateReport, *Drop, *Show, *Describe, *Explain or
-// *Set.
+// *SelectStatement, *CreateReport, *Drop, *Show, *Describe, *Explain,
+// *Set or *RefreshTable.
 type Statement interface {
 	Base() *Stmt
 }
@@ -36,13 +36,18 @@ const (
 	KindPump
 )
 
-// CreateStream is CREATE [OR REPLACE] STREAM name (columns) [WITH (options)].
+// CreateStream is CREATE [OR REPLACE] STREAM|TABLE name (columns) [WITH
+// (options)].
 type CreateStream struct {
 	Stmt
 	Name      string
 	NamePos   Pos
 	OrReplace bool
-	Columns   []ColumnDef
+	// Table is set when the statement said TABLE: the planner makes it a
+	// reference table when its connector reads a bounded object (Flink's
+	// CREATE TABLE over Kafka stays a stream).
+	Table   bool
+	Columns []ColumnDef
 	// Watermark is set by a WATERMARK FOR col AS expr clause in the column list.
 	Watermark   *Watermark
 	Options     []Option
@@ -148,6 +153,13 @@ type Set struct {
 	Value string
 }
 
+// RefreshTable is REFRESH TABLE name: reload a reference table now.
+type RefreshTable struct {
+	Stmt
+	Name    string
+	NamePos Pos
+}
+
 // Ident is a folded identifier with its position.
 type Ident struct {
 	Name string
@@ -243,11 +255,14 @@ type TableExpr interface {
 	TablePos() Pos
 }
 
-// TableRef names a stream.
+// TableRef names a stream or a table.
 type TableRef struct {
 	Pos   Pos
 	Name  string
 	Alias string
+	// AsOf is the time of Flink's FOR SYSTEM_TIME AS OF col (a column
+	// reference), nil when absent.
+	AsOf Expr
 }
 
 // SubqueryRef is (query) [AS alias].

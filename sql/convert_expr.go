@@ -223,7 +223,8 @@ func (c *conv) value(n *driver.ValueExpr, p Pos) (Expr, error) {
 // column converts a column reference; CURRENT_ROW_TIMESTAMP is a call.
 func (c *conv) column(n *ast.ColumnName, p Pos) (Expr, error) {
 	if n.Schema.O != "" {
-		return nil, c.unsupported(p, "nested field reference "+n.Schema.O+"."+n.Table.O+"."+n.Name.O)
+		// T.REC.COLUMN1: a field of row-valued column REC of T
+		return &FieldRef{Pos: p, X: &ColumnRef{Pos: p, Qualifier: n.Schema.O, Name: n.Table.O}, Field: n.Name.O}, nil
 	}
 	if n.Table.O == "" && c.tok(p).is("CURRENT_ROW_TIMESTAMP") {
 		return &Call{Pos: p, Name: "CURRENT_ROW_TIMESTAMP"}, nil

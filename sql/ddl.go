@@ -11,8 +11,15 @@ func (st *stmtState) create(i int) (Statement, error) {
 		orReplace = true
 	}
 	switch {
-	case c.eat("STREAM") || c.eat("TABLE"):
+	case c.eat("STREAM"):
 		return st.createStream(i, c, orReplace)
+	case c.eat("TABLE"):
+		cs, err := st.createStream(i, c, orReplace)
+		if err != nil {
+			return nil, err
+		}
+		cs.Table = true
+		return cs, nil
 	case c.eat("REPORT"):
 		return st.createReport(i, c, orReplace)
 	case c.eat("PUMP"):

@@ -25,7 +25,10 @@
 // positioned *Error values. convert_stmt.go and convert_expr.go then build
 // Eddy's tree.
 //
-// What it does not do yet: nested field access on row values (T.REC.COLUMN1),
+// Row values: T.REC.COLUMN1 and t.r."COL_1" are FieldRef nodes; a
+// two-part REC.COLUMN1 stays a ColumnRef the planner reads as a field.
+//
+// What it does not do yet: (expr).FIELD on a parenthesized row value,
 // column lists on derived tables (AS l(r)), joins with a window on one side
 // (JOIN s OVER (…)), IN (subquery), LIMIT, UNION without ALL, NATURAL/USING
 // joins, IGNORE NULLS, ORDER BY … WITHIN, CREATE FUNCTION, Flink's ROW and

@@ -18,9 +18,7 @@ const examplesDir = "/work/shared/kda/examples"
 // not represent.
 var exampleFailures = map[string]string{
 	"13": `13:18: syntax error at or near "OVER"`,
-	"19": "8:31: unsupported nested field reference T.REC.COLUMN1",
 	"22": `25:49: syntax error at or near "("`,
-	"23": "16:19: unsupported nested field reference T.R.COL_1",
 }
 
 func TestKDAExamples(t *testing.T) {

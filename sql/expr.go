@@ -1,6 +1,6 @@
 package sql
 
-// Expr is a scalar expression: *Literal, *ColumnRef, *Unary, *Binary,
+// Expr is a scalar expression: *Literal, *ColumnRef, *FieldRef, *Unary, *Binary,
 // *IsNull, *Between, *InList, *Like, *Case, *Cast, *Call or *SubqueryExpr.
 type Expr interface {
 	ExprPos() Pos
@@ -44,6 +44,16 @@ type ColumnRef struct {
 	Pos       Pos
 	Qualifier string
 	Name      string
+}
+
+// FieldRef is X.Field, a field of a row value (the result of a *_LOG_PARSE
+// function): T.REC.COLUMN1 is FieldRef{X: T.REC, Field: COLUMN1}. A
+// two-part name REC.COLUMN1 stays a ColumnRef; the planner reads it as a
+// field when REC is a row-valued column and not a qualifier.
+type FieldRef struct {
+	Pos   Pos
+	X     Expr
+	Field string
 }
 
 // Unary is - x, + x or NOT x. Op is "-", "+" or "NOT".
@@ -149,6 +159,9 @@ func (e *Literal) ExprPos() Pos { return e.Pos }
 
 // ExprPos returns the node's position.
 func (e *ColumnRef) ExprPos() Pos { return e.Pos }
+
+// ExprPos returns the node's position.
+func (e *FieldRef) ExprPos() Pos { return e.Pos }
 
 // ExprPos returns the node's position.
 func (e *Unary) ExprPos() Pos { return e.Pos }

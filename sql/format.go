@@ -31,7 +31,11 @@ func (p *printer) stmt(s Statement) {
 		if s.OrReplace {
 			p.WriteString("OR REPLACE ")
 		}
-		p.WriteString("STREAM " + quoteIdent(s.Name) + " (")
+		kind := "STREAM "
+		if s.Table {
+			kind = "TABLE "
+		}
+		p.WriteString(kind + quoteIdent(s.Name) + " (")
 		for i, c := range s.Columns {
 			if i > 0 {
 				p.WriteString(", ")
@@ -96,6 +100,8 @@ func (p *printer) stmt(s Statement) {
 		p.WriteString("SHOW " + kindWord(s.Kind) + "S")
 	case *Describe:
 		p.WriteString("DESCRIBE " + quoteIdent(s.Name))
+	case *RefreshTable:
+		p.WriteString("REFRESH TABLE " + quoteIdent(s.Name))
 	case *Explain:
 		p.WriteString("EXPLAIN ")
 		p.stmt(s.Target)
@@ -238,6 +244,10 @@ func (p *printer) table(t TableExpr, nested bool) {
 	switch t := t.(type) {
 	case *TableRef:
 		p.WriteString(quoteIdent(t.Name))
+		if t.AsOf != nil {
+			p.WriteString(" FOR SYSTEM_TIME AS OF ")
+			p.expr(t.AsOf, 0)
+		}
 		p.alias(t.Alias)
 	case *SubqueryRef:
 		p.WriteString("(")

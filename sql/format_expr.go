@@ -56,6 +56,9 @@ func (p *printer) expr(e Expr, min int) {
 			p.WriteString(quoteIdent(e.Qualifier) + ".")
 		}
 		p.WriteString(quoteIdent(e.Name))
+	case *FieldRef:
+		p.expr(e.X, precPrimary)
+		p.WriteString("." + quoteIdent(e.Field))
 	case *Binary:
 		pr := binaryPrec[e.Op]
 		l, r := pr, pr+1

@@ -104,6 +104,16 @@ func (st *stmtState) statement(i int) (Statement, error) {
 		return &Explain{Stmt: st.stmtAt(i), Target: target}, nil
 	case t.is("SET"):
 		return st.set(i)
+	case t.is("REFRESH"):
+		c.next()
+		if err := c.want("TABLE"); err != nil {
+			return nil, err
+		}
+		id, err := c.name()
+		if err != nil {
+			return nil, err
+		}
+		return &RefreshTable{Stmt: st.stmtAt(i), Name: id.Name, NamePos: id.Pos}, c.done()
 	}
 	return nil, c.fail()
 }

@@ -19,6 +19,7 @@ import "fmt"
 //	[NOT] SIMILAR TO p       → [NOT] LIKE p       (flag in st.similar)
 //	FULL [OUTER] JOIN … ON c → LEFT [OUTER] JOIN  (flag in st.fullJoin)
 //	CURSOR(query)            → (query)
+//	t FOR SYSTEM_TIME AS OF c → t             (c in st.asOf, by t's offset)
 //	SESSION(…)               → __SESSN(…)
 //
 // Pass 2 (extract.go) lifts whole clauses out: window and table functions in
@@ -115,6 +116,21 @@ func (st *stmtState) pass1() error {
 					break
 				}
 			}
+		case t.val == "FOR" && i > 0 && next(1).is("SYSTEM_TIME") && next(2).is("AS") && next(3).is("OF"):
+			c := st.cursorAt(i + 4)
+			id, err := c.ident()
+			if err != nil {
+				return err
+			}
+			ref := &ColumnRef{Pos: id.Pos, Name: id.Name}
+			if c.peek().isP(".") && c.at(1).isIdent() {
+				c.i++
+				col, _ := c.ident()
+				ref.Qualifier, ref.Name = id.Name, col.Name
+			}
+			st.asOf[toks[i-1].pos] = ref
+			st.blank(t.pos, toks[c.i-1].end)
+			i = c.i - 1
 		case t.val == "CURSOR" && next(1).isP("("):
 			st.blank(t.pos, t.end)
 		case t.val == "SESSION" && next(1).isP("("):

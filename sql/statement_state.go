@@ -29,6 +29,7 @@ type stmtState struct {
 	casts    map[int]Type     // CAST(x AS type), by offset of the call
 	similar  map[int]bool     // SIMILAR TO, by offset of the pattern
 	fullJoin map[int]bool     // FULL JOIN, by offset of the ON condition
+	asOf     map[int]Expr     // FOR SYSTEM_TIME AS OF col, by offset of the table name
 	tvfs     map[int]*tvfEntry
 	sels     map[int]*selExtra // by offset of the SELECT keyword
 }
@@ -73,7 +74,7 @@ func newStmtState(src *Source, toks []token, comments []span) *stmtState {
 		base: toks[0].pos, end: toks[len(toks)-1].end,
 		exprs: map[int]Expr{}, ivEnd: map[int]int{}, frames: map[int]Interval{},
 		units: map[int]string{}, casts: map[int]Type{}, similar: map[int]bool{},
-		fullJoin: map[int]bool{}, tvfs: map[int]*tvfEntry{}, sels: map[int]*selExtra{},
+		fullJoin: map[int]bool{}, asOf: map[int]Expr{}, tvfs: map[int]*tvfEntry{}, sels: map[int]*selExtra{},
 	}
 	st.buf = []byte(src.Text[st.base:st.end])
 	for _, c := range comments {

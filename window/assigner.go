@@ -65,13 +65,15 @@ func Tumbling(size, offset time.Duration) (Assigner, error) {
 // Hopping returns windows of size starting every slide (Flink HOP(ts,
 // slide, size)). State is kept per pane of gcd(size, slide) and panes are
 // combined when a window closes, so a row is folded once, not once per
-// window.
+// window. As in Flink, windows start at offset + k·slide; the spec keeps
+// the alignment of their ends (offset + size, modulo slide), which is what
+// the pane bookkeeping steps through.
 func Hopping(size, slide, offset time.Duration) (Assigner, error) {
 	s, sl := ms(size), ms(slide)
 	if s <= 0 || sl <= 0 {
 		return nil, fmt.Errorf("window: hopping size %v and slide %v must be at least 1ms", size, slide)
 	}
-	return assignerSpec{kind: kindHopping, size: s, slide: sl, offset: floorMod(ms(offset), sl), pane: gcd(s, sl)}, nil
+	return assignerSpec{kind: kindHopping, size: s, slide: sl, offset: floorMod(ms(offset)+s, sl), pane: gcd(s, sl)}, nil
 }
 
 // Cumulate returns Flink's cumulating windows: within each max-sized
@@ -98,7 +100,10 @@ func Session(gap time.Duration) (Assigner, error) {
 
 // Stagger returns KDA stagger windows: a window per key, opened by that
 // key's first row at ts and closing at ts+rng; the key's next row at or
-// after the close opens the next window.
+// after the close opens the next window. A row of the key before the start
+// of its open window (out of order, within the allowed lateness) moves the
+// window back to start at the row, ending rng later, when the window's rows
+// still fit; otherwise it opens a window of its own.
 func Stagger(rng time.Duration) (Assigner, error) {
 	r := ms(rng)
 	if r <= 0 {

@@ -10,16 +10,36 @@
 //     also a late one within the lateness — bridges two sessions) and KDA
 //     Stagger (a window per key opened by its first row, closing RANGE later).
 //
+//   - Tracker: the one place for the watermark rules (per-partition
+//     lateness decided row by row, emission watermark over the partitions
+//     that are neither idle nor done, idle clock, retention floor).
+//
 //   - NewGroupBy: grouping keys of any type (NULLs group together) plus a
 //     window, exec.AggSpec aggregates, output keys, window_start, window_end,
-//     aggregates, [is_partial], ROWTIME = window end. Windows close when the
-//     watermark passes their end; their state is freed then. Late rows go to
-//     the error stream ("LATE"), or are dropped/counted. Early partial results
-//     every interval of event or processing time. Bounded input flushes every
-//     open window at io.EOF.
+//     aggregates, [is_partial], ROWTIME = window end. Each row is checked
+//     against its own partition's watermark (exec.OriginOf), so the output
+//     does not depend on batch boundaries; late rows go to the error stream
+//     ("LATE", saying whether the partition's watermark or the retention
+//     floor made them late), or are dropped/counted. A window fires once the
+//     emission watermark passes its last millisecond and is emitted once;
+//     its state is kept until the retention floor passes it. When the
+//     emission watermark ran ahead of the data (an idle partition, the idle
+//     clock), a row on time in its partition can still reach a window that
+//     fired: the window is then emitted again after that batch, in full,
+//     with the same keys, window_start, window_end and ROWTIME — a later row
+//     for the same (keys, window) replaces the earlier one, as with KDA's
+//     two-window pattern (a session that such a row merges is emitted with
+//     its merged bounds). Stagger windows open at a key's first on-time row
+//     and move their start back for earlier rows on time, as long as the
+//     window still covers its rows. Early partial results every interval of
+//     event or processing time. Bounded input emits every open window at
+//     io.EOF; an input that stops (exec.ErrStopped, the job is stopping)
+//     leaves them open for the checkpoint, unless Config.Drain. The output is
+//     one exec.Partition whose watermark is the emission watermark.
 //
 //   - NewWatermark: max event time − lateness, advanced with processing time
-//     once the input has been idle for the idle timeout.
+//     once the input has been idle for the idle timeout. Kept for inputs
+//     that report no partitions; the group-by does not need it.
 //
 //   - NewOver: KDA sliding windows (RANGE … PRECEDING, ROWS n PRECEDING),
 //     one output row per input row, a different window per column, LAG,
@@ -28,24 +48,26 @@
 //   - Checkpoints: the group-by, OVER and watermark operators implement
 //     exec.Snapshotter and exec.StateSizer. A snapshot is a small frame
 //     (magic "EDWS", format version SnapshotVersion, operator kind, payload
-//     length, CRC-32C) around a JSON header of scalars (watermark, largest
-//     event time, late-row count, emit progress, window bounds) and Arrow
-//     IPC record batches of the columnar state: group keys, each
-//     accumulator's state (exec.Accumulator.State), session/stagger slots,
-//     windows and end heap, OVER frame rows with their argument values.
-//     Group and slot ids are kept, so a restored operator emits exactly what
-//     the snapshotted one would have. Restore rejects other versions,
-//     operators or configurations and corrupt bytes with errors wrapping
-//     ErrSnapshot. StateBytes is O(1) per window pane or spec.
+//     length, CRC-32C) around a JSON header of scalars (the group-by's
+//     tracker: largest event time per partition and watermarks; late-row
+//     and update counts, emit progress, window bounds, fired and dirty
+//     windows) and Arrow IPC record batches of the columnar state: group
+//     keys, each accumulator's state (exec.Accumulator.State),
+//     session/stagger slots, windows and heaps, OVER frame rows with their
+//     argument values. Group and slot ids are kept, so a restored operator
+//     emits exactly what the snapshotted one would have. Restore rejects
+//     other versions, operators or configurations and corrupt bytes with
+//     errors wrapping ErrSnapshot. StateBytes is O(1) per window pane or
+//     spec.
 //
-// What it does not do yet: the watermark of several inputs or partitions
-// (the minimum over them) is the planner's to combine; allowed lateness
-// after a window fired (retractions/updates) is not supported — a row is
-// either on time or late; OVER windows recompute each row's frame (cost
-// proportional to the frame size, not incremental) and assume rows of a
-// partition arrive in time order; COUNT(DISTINCT) and SUM/AVG(DISTINCT) are
-// not available in OVER; snapshots of identical state are not
-// byte-identical (COUNT(DISTINCT) sets are written in map order), and the
-// watermark operator's idle clock does not count the time between a
-// snapshot and its restore.
+// What it does not do yet: updates of fired windows re-emit the whole
+// window (for panes every key of it, not only the changed ones), and
+// downstream operators see them as ordinary rows (no retraction); OVER
+// windows recompute each row's frame (cost proportional to the frame size,
+// not incremental) and assume rows of a partition arrive in time order;
+// COUNT(DISTINCT) and SUM/AVG(DISTINCT) are not available in OVER;
+// snapshots of identical state are not byte-identical (COUNT(DISTINCT) sets
+// are written in map order), and the idle clocks (the tracker's, the
+// watermark operator's) do not count the time between a snapshot and its
+// restore.
 package window

@@ -19,6 +19,11 @@ type emitter struct {
 	partial bool // the schema has the is_partial column
 	pieces  [][]arrow.Array
 	rows    int
+	// updates counts the rows emitted again for windows that had fired
+	// (kept across batches).
+	updates int64
+	// maxEnd is the largest window end (ROWTIME) emitted so far.
+	maxEnd int64
 }
 
 // add appends the rows of one piece: keys and aggs (owned by the emitter
@@ -38,6 +43,9 @@ func (e *emitter) add(keys, aggs []arrow.Array, starts, ends []int64, partial bo
 		b.Release()
 	}
 	cols = append(cols, tsArray(e.mem, ends))
+	for _, t := range ends {
+		e.maxEnd = max(e.maxEnd, t)
+	}
 	e.pieces = append(e.pieces, cols)
 	e.rows += n
 }

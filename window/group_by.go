@@ -48,9 +48,22 @@ type Config struct {
 	TimeColumn string
 	// Assigner says which windows a row belongs to.
 	Assigner Assigner
-	// Lateness is subtracted from the largest event time seen to give the
-	// watermark when the input has none of its own (is no exec.Watermarker).
+	// Lateness is the allowed lateness (see Tracker): a row is late when
+	// its event time is at or below the largest event time its partition
+	// delivered before it minus Lateness, minus 1ms. It applies whatever the
+	// time column; an input's explicit watermarks (exec.Partition.Watermark,
+	// exec.Watermarker) also move the emission watermark on when the time
+	// column is ROWTIME.
 	Lateness time.Duration
+	// Retention bounds how long the state of a window that fired ahead of
+	// the data (an idle partition or the idle clock closed it) is kept for
+	// on-time rows that arrive later (0: DefaultRetention).
+	Retention time.Duration
+	// Drain makes the operator emit every open window when its input stops
+	// (exec.ErrStopped: the job is stopping) before it returns ErrStopped:
+	// as partial rows when the schema has is_partial, else as final ones.
+	// By default open windows stay open, to be checkpointed and continued.
+	Drain bool
 	// Emit is the emit policy (default: on window close).
 	Emit EmitPolicy
 	// Late says what happens to late rows (default: to Errors).
@@ -72,10 +85,13 @@ type Config struct {
 type windowState interface {
 	// add folds the accepted rows (rows nil: all n rows) with event times ts.
 	add(keys, args []arrow.Array, ts []int64, n int, rows []int32) error
-	// close emits and frees every window whose end-1 is at or below wm, or
-	// every window when final.
-	close(wm int64, final bool, e *emitter) error
-	// partial emits the current results of open windows without closing them.
+	// close emits again, in full, the fired windows that add updated since
+	// the last close, then fires (emits) every window whose end-1 is at or
+	// below emit, then frees the fired windows whose end-1 is at or below
+	// floor (≤ emit). final fires and frees every window.
+	close(emit, floor int64, final bool, e *emitter) error
+	// partial emits the current results of the windows that have not
+	// fired, without firing them.
 	partial(e *emitter) error
 	live() int
 	bytes() int
@@ -93,17 +109,27 @@ type windowState interface {
 // ROWTIME = window_end (KDA: a group comes out timestamped at the end of its
 // window).
 //
-// A window closes, and its rows are emitted, once the watermark reaches its
-// last millisecond (end-1). The watermark is the input's when the input is an
-// exec.Watermarker, otherwise the largest event time seen minus Lateness,
-// minus 1ms (so that rows at the largest time are still accepted). Rows at or
-// below the watermark on arrival are late and are handled by cfg.Late;
-// rows with a NULL event time are reported to cfg.Errors as RUNTIME errors.
-// At the input's io.EOF every open window is flushed in one last batch, then
-// Next returns io.EOF. Every Next returns one batch (possibly empty) per
-// input batch. The operator owns input, implements exec.Watermarker (the
-// watermark it closed windows up to), LateCounter, StateCounter,
-// exec.Snapshotter and exec.StateSizer.
+// Event time follows a Tracker (see it for the rules): each row is checked
+// against the watermark of its own partition (exec.OriginOf the input)
+// built from the rows before it, so the output does not depend on batch
+// boundaries. Late rows are handled by cfg.Late; rows with a NULL event
+// time are reported to cfg.Errors as RUNTIME errors. After each input batch
+// (also an empty one) the emission watermark E and the retention floor F
+// move on from the input's partitions (exec.PartitionsOf). A window fires
+// (is emitted) once E reaches its last millisecond (end-1); its state is
+// kept until F passes it, and an on-time row that still lands in it (E ran
+// ahead of the data: an idle partition or the idle clock) makes it emitted
+// again, in full, after that batch: a later row for the same keys and
+// window replaces the earlier one (see Updates).
+//
+// At the input's io.EOF every open window is emitted in one last batch,
+// then Next returns io.EOF. When the input returns exec.ErrStopped (the job
+// is stopping) the open windows stay open and Next returns ErrStopped (see
+// Config.Drain). Every other Next returns one batch (possibly empty) per
+// input batch. The operator owns input, implements exec.Partitioned (one
+// partition, origin 0, whose watermark is E), exec.Watermarker (E),
+// LateCounter, UpdateCounter, StateCounter, exec.Snapshotter and
+// exec.StateSizer.
 func NewGroupBy(input exec.Operator, cfg Config) (exec.Operator, error) {
 	if input == nil || cfg.Assigner == nil || cfg.Alloc == nil {
 		return nil, errors.New("window: group by: input, assigner and allocator are required")
@@ -159,16 +185,18 @@ func NewGroupBy(input exec.Operator, cfg Config) (exec.Operator, error) {
 		keyTypes: keyTypes,
 		cfg:      cfg,
 		timeIdx:  idx[0],
+		explicit: tcName == exec.RowtimeColumn,
 		schema:   schema,
 		state:    st,
 		clock:    clock,
+		tracker:  NewTracker(cfg.Lateness, cfg.Retention, clock),
 		ec:       &exec.EvalContext{Alloc: cfg.Alloc, Start: cfg.Start, Clock: cfg.Clock},
-		maxTs:    math.MinInt64,
 		wm:       math.MinInt64,
+		floor:    math.MinInt64,
 	}
-	o.inWM, _ = input.(exec.Watermarker)
-	o.emit = emitter{mem: cfg.Alloc, schema: schema, partial: cfg.Emit.Every > 0}
+	o.emit = emitter{mem: cfg.Alloc, schema: schema, partial: cfg.Emit.Every > 0, maxEnd: math.MinInt64}
 	o.lastPartialWM = math.MinInt64
+	o.lateFn, o.validFn = o.reportLate, o.validTime
 	return o, nil
 }
 
@@ -192,30 +220,38 @@ func newWindowState(cfg Config, keyTypes []arrow.DataType) (windowState, error) 
 type groupBy struct {
 	input    exec.Operator
 	keyTypes []arrow.DataType
-	inWM     exec.Watermarker
 	cfg      Config
 	timeIdx  int
+	explicit bool // the time column is ROWTIME: explicit watermarks apply
 	schema   *arrow.Schema
 	state    windowState
 	clock    func() time.Time
+	tracker  *Tracker
 	ec       *exec.EvalContext
 	emit     emitter
 
-	maxTs    int64
-	wm       int64
+	wm       int64 // emission watermark E: windows fired up to it
+	floor    int64 // retention floor F: state freed up to it
 	lateRows int64
 	eof      bool
+	stopped  bool // the input stopped (exec.ErrStopped)
 	closed   bool
 
 	lastPartialWM   int64
 	lastPartialTime time.Time
 	accepted        []int32
+	cur             arrow.RecordBatch // the batch being folded, for reports
+	lateFn          func(i, reason int, wm int64)
+	validFn         func(i int) bool
+	parts           [1]exec.Partition
 }
 
 var (
 	_ exec.Operator    = (*groupBy)(nil)
 	_ exec.Watermarker = (*groupBy)(nil)
+	_ exec.Partitioned = (*groupBy)(nil)
 	_ LateCounter      = (*groupBy)(nil)
+	_ UpdateCounter    = (*groupBy)(nil)
 	_ StateCounter     = (*groupBy)(nil)
 	_ exec.Snapshotter = (*groupBy)(nil)
 	_ exec.StateSizer  = (*groupBy)(nil)
@@ -223,38 +259,71 @@ var (
 
 func (o *groupBy) Schema() *arrow.Schema { return o.schema }
 
-// Watermark returns the watermark windows have been closed up to.
+// Watermark returns the emission watermark: windows whose last millisecond
+// is at or below it have fired.
 func (o *groupBy) Watermark() int64 { return o.wm }
+
+// Origin returns 0: the output is one partition.
+func (o *groupBy) Origin() exec.Origin { return 0 }
+
+// Partitions returns the output's one partition: its watermark is the
+// emission watermark, its MaxTime the largest window end emitted; it is
+// done after io.EOF. The slice is valid until the next Next.
+func (o *groupBy) Partitions() []exec.Partition {
+	o.parts[0] = exec.Partition{Name: o.cfg.Pump, Done: o.eof, Watermark: o.wm, MaxTime: o.emit.maxEnd, Lag: -1}
+	return o.parts[:]
+}
 
 // LateRows returns the number of late rows set aside.
 func (o *groupBy) LateRows() int64 { return o.lateRows }
 
-// LiveGroups returns the number of open (window, key) groups.
+// Updates returns the number of rows emitted again, with their updated
+// results, for windows that had fired.
+func (o *groupBy) Updates() int64 { return o.emit.updates }
+
+// LiveGroups returns the number of (window, key) groups held: open, or
+// fired and kept until the retention floor passes them.
 func (o *groupBy) LiveGroups() int { return o.state.live() }
 
-// StateBytes estimates the memory of the open windows.
+// StateBytes estimates the memory of the windows held.
 func (o *groupBy) StateBytes() int { return o.state.bytes() }
 
-// Next returns the rows of the windows that closed while reading the next
-// input batch; the caller releases the batch.
+// Next returns the rows of the windows that fired (or were updated after
+// firing) while reading the next input batch; the caller releases the
+// batch.
 func (o *groupBy) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if o.eof || o.closed {
 		return nil, io.EOF
+	}
+	if o.stopped {
+		return nil, exec.ErrStopped
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	b, err := o.input.Next(ctx)
-	if errors.Is(err, io.EOF) {
+	switch {
+	case errors.Is(err, io.EOF):
 		o.eof = true
-		if err := o.state.close(math.MaxInt64, true, &o.emit); err != nil {
+		o.tracker.Finish()
+		o.wm, o.floor = o.tracker.Emission(), o.tracker.Floor()
+		if err := o.state.close(o.wm, o.floor, true, &o.emit); err != nil {
 			o.emit.release()
 			return nil, err
 		}
-		o.wm = math.MaxInt64
 		return o.emit.batch()
-	}
-	if err != nil {
+	case errors.Is(err, exec.ErrStopped):
+		// The job is stopping: the windows stay open for the checkpoint.
+		o.stopped = true
+		if !o.cfg.Drain {
+			return nil, err
+		}
+		if err := o.state.partial(&o.emit); err != nil {
+			o.emit.release()
+			return nil, err
+		}
+		return o.emit.batch()
+	case err != nil:
 		return nil, err
 	}
 	err = o.fold(b)
@@ -262,12 +331,8 @@ func (o *groupBy) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.inWM != nil {
-		o.wm = max(o.wm, o.inWM.Watermark())
-	} else if o.maxTs != math.MinInt64 {
-		o.wm = max(o.wm, o.maxTs-ms(o.cfg.Lateness)-1)
-	}
-	if err := o.state.close(o.wm, false, &o.emit); err != nil {
+	o.wm, o.floor = o.tracker.Advance(exec.PartitionsOf(o.input), o.explicit)
+	if err := o.state.close(o.wm, o.floor, false, &o.emit); err != nil {
 		o.emit.release()
 		return nil, err
 	}
@@ -286,23 +351,13 @@ func (o *groupBy) fold(b arrow.RecordBatch) error {
 	}
 	col := b.Column(o.timeIdx)
 	ts := arrowTimes(col)
-	wm := o.wm
-	o.accepted = o.accepted[:0]
-	for i := range n {
-		if col.IsNull(i) {
-			o.reportNullTime(b, i)
-			continue
-		}
-		t := ts[i]
-		if t <= wm {
-			o.reportLate(b, i, t)
-			continue
-		}
-		if t > o.maxTs {
-			o.maxTs = t
-		}
-		o.accepted = append(o.accepted, int32(i))
+	var valid func(int) bool
+	if col.NullN() > 0 {
+		valid = o.validFn
 	}
+	o.cur = b
+	o.accepted = o.tracker.Select(exec.OriginOf(o.input), ts, valid, o.accepted[:0], o.lateFn)
+	o.cur = nil
 	if len(o.accepted) == 0 {
 		return nil
 	}
@@ -319,18 +374,35 @@ func (o *groupBy) fold(b arrow.RecordBatch) error {
 	return o.state.add(keys, args, ts, n, rows)
 }
 
-func (o *groupBy) reportLate(b arrow.RecordBatch, row int, t int64) {
+// validTime reports whether row i of the batch being folded has an event
+// time, reporting it when not.
+func (o *groupBy) validTime(i int) bool {
+	if o.cur.Column(o.timeIdx).IsNull(i) {
+		o.reportNullTime(o.cur, i)
+		return false
+	}
+	return true
+}
+
+// reportLate sets row i of the batch being folded aside as late.
+func (o *groupBy) reportLate(i, reason int, wm int64) {
 	o.lateRows++
 	if o.cfg.Late != LateToErrors || o.cfg.Errors == nil {
 		return
+	}
+	b := o.cur
+	t := arrowTimes(b.Column(o.timeIdx))[i]
+	msg := fmt.Sprintf("window: late row: event time %d is not after its partition's watermark %d (largest event time of the partition minus the allowed lateness)", t, wm)
+	if reason == LateBehindFloor {
+		msg = fmt.Sprintf("window: late row: event time %d is not after the retention floor %d (its windows fired and their state is gone)", t, wm)
 	}
 	o.cfg.Errors.ReportError(exec.ErrorRecord{
 		Time:        o.clock(),
 		Level:       "WARNING",
 		Name:        "LATE",
-		Message:     fmt.Sprintf("window: late row: event time %d is not after the watermark %d", t, o.wm),
+		Message:     msg,
 		DataRowtime: t,
-		DataRow:     exec.FormatRow(b, row),
+		DataRow:     exec.FormatRow(b, i),
 		Pump:        o.cfg.Pump,
 	})
 }

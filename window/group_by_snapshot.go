@@ -11,8 +11,11 @@ import (
 type groupByHeader struct {
 	Assigner        string // assignerSpec.key(), checked on restore
 	Keys, Aggs      int
-	MaxTs, WM       int64
+	Tracker         trackerState
+	WM, Floor       int64 // emission watermark and retention floor
+	MaxOut          int64 // largest window end emitted
 	LateRows        int64
+	Updates         int64
 	EOF             bool
 	LastPartialWM   int64
 	LastPartialTime int64 // unix nanoseconds; valid when HasPartialTime
@@ -26,18 +29,25 @@ func (a assignerSpec) key() string {
 	return fmt.Sprintf("%d/%d/%d/%d/%d", a.kind, a.size, a.slide, a.offset, a.pane)
 }
 
-// Snapshot writes the operator's state: open windows with their keys and
-// aggregate state, the watermark, the largest event time, the late-row
-// count and the emit policy's progress. It does not change the operator.
-// The input's own state is not included (snapshot it separately).
+// Snapshot writes the operator's state: the event-time tracker (largest
+// event time per partition, watermarks), the windows held (open, and fired
+// but kept for the retention floor, with their dirty marks) with their keys
+// and aggregate state, the late-row and update counts and the emit policy's
+// progress. It does not change the operator. A snapshot taken after the
+// input stopped (exec.ErrStopped) holds the open windows; the operator
+// restored from it goes on reading. The input's own state is not included
+// (snapshot it separately).
 func (o *groupBy) Snapshot(w io.Writer) error {
 	h := groupByHeader{
 		Assigner:      o.cfg.Assigner.spec().key(),
 		Keys:          len(o.cfg.Keys),
 		Aggs:          len(o.cfg.Aggs),
-		MaxTs:         o.maxTs,
+		Tracker:       o.tracker.state(),
 		WM:            o.wm,
+		Floor:         o.floor,
+		MaxOut:        o.emit.maxEnd,
 		LateRows:      o.lateRows,
+		Updates:       o.emit.updates,
 		EOF:           o.eof,
 		LastPartialWM: o.lastPartialWM,
 	}
@@ -75,6 +85,12 @@ func (o *groupBy) Restore(r io.Reader) error {
 			return fmt.Errorf("%w: snapshot has %d keys and %d aggregates, operator %d and %d",
 				ErrSnapshot, h.Keys, h.Aggs, len(o.cfg.Keys), len(o.cfg.Aggs))
 		}
+		if len(h.Tracker.Origins) != len(h.Tracker.Maxes) {
+			return fmt.Errorf("%w: %d partitions with %d event times", ErrSnapshot, len(h.Tracker.Origins), len(h.Tracker.Maxes))
+		}
+		if h.Floor > h.WM || h.Tracker.Emit != h.WM || h.Tracker.Free != h.Floor {
+			return fmt.Errorf("%w: watermarks out of order", ErrSnapshot)
+		}
 		st, err := newWindowState(o.cfg, o.keyTypes)
 		if err != nil {
 			return err
@@ -85,8 +101,11 @@ func (o *groupBy) Restore(r io.Reader) error {
 		if err := sr.done(); err != nil {
 			return err
 		}
-		o.state = st
-		o.maxTs, o.wm, o.lateRows, o.eof = h.MaxTs, h.WM, h.LateRows, h.EOF
+		tr := NewTracker(o.cfg.Lateness, o.cfg.Retention, o.clock)
+		tr.load(h.Tracker)
+		o.state, o.tracker = st, tr
+		o.wm, o.floor, o.lateRows, o.eof, o.stopped = h.WM, h.Floor, h.LateRows, h.EOF, false
+		o.emit.updates, o.emit.maxEnd = h.Updates, h.MaxOut
 		o.lastPartialWM = h.LastPartialWM
 		o.lastPartialTime = time.Time{}
 		if h.HasPartialTime {

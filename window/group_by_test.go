@@ -173,7 +173,7 @@ func TestGroupBy(t *testing.T) {
 			name:     "tumbling row at window end goes to next window",
 			assigner: tumble,
 			batches: []string{
-				`[{"k":"a","v":1,"ROWTIME":0},{"k":"a","v":2,"ROWTIME":9},{"k":"b","v":5,"ROWTIME":3}]`,
+				`[{"k":"a","v":1,"ROWTIME":0},{"k":"b","v":5,"ROWTIME":3},{"k":"a","v":2,"ROWTIME":9}]`,
 				`[{"k":"a","v":7,"ROWTIME":10}]`,
 			},
 			want: [][]string{{}, {"a|0|10|2|3|2|10", "b|0|10|1|5|5|10"}, {"a|10|20|1|7|7|20"}},
@@ -324,8 +324,11 @@ func TestGroupByStateFreedAfterClose(t *testing.T) {
 			default:
 				a, err = window.Session(10 * time.Millisecond)
 			}
+			// The rows cycle through 0..9ms: a lateness of 10ms keeps them
+			// all on time.
 			op, err2 := window.NewGroupBy(src, window.Config{
-				Keys: []exec.Expr{col{0, arrow.BinaryTypes.String, "k"}}, Aggs: countSum(), Assigner: mustAssigner(t, a, err), Alloc: mem,
+				Keys: []exec.Expr{col{0, arrow.BinaryTypes.String, "k"}}, Aggs: countSum(), Assigner: mustAssigner(t, a, err),
+				Lateness: 10 * time.Millisecond, Alloc: mem,
 			})
 			if err2 != nil {
 				t.Fatal(err2)
@@ -391,9 +394,11 @@ func TestGroupByInputWatermarkAndPartial(t *testing.T) {
 		batches: []string{`[{"k":"a","v":1,"ROWTIME":1}]`, `[{"k":"a","v":2,"ROWTIME":12}]`, `[]`},
 		wm:      []int64{0, 5, 10}}}
 	a, err := window.Tumbling(20*time.Millisecond, 0)
+	// A lateness far beyond the rows' spread leaves the input's explicit
+	// watermarks in charge of event time.
 	op, err := window.NewGroupBy(src, window.Config{
 		Keys: []exec.Expr{col{0, arrow.BinaryTypes.String, "k"}}, Aggs: countSum()[:1], Assigner: mustAssigner(t, a, err),
-		Emit: window.EmitPolicy{Every: 5 * time.Millisecond}, Alloc: mem,
+		Lateness: 100 * time.Millisecond, Emit: window.EmitPolicy{Every: 5 * time.Millisecond}, Alloc: mem,
 	})
 	if err != nil {
 		t.Fatal(err)

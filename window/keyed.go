@@ -2,6 +2,7 @@ package window
 
 import (
 	"container/heap"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -11,22 +12,32 @@ import (
 
 // keyedState keeps per-key windows opened by rows: sessions (merged when
 // they overlap) and KDA stagger windows. Keys get ids from a group table;
-// each open window has a slot in the accumulators. A heap orders windows by
-// end so closing costs only the windows that close.
+// each window has a slot in the accumulators. A heap orders the open
+// windows by end, so firing costs only the windows that fire; fired windows
+// whose state is kept (the retention floor has not passed them) wait in a
+// second heap to be freed. A row folded into a fired window makes it dirty:
+// it is emitted again, in full, after the batch.
 type keyedState struct {
 	a    assignerSpec
 	mem  memory.Allocator
 	keys *exec.GroupTable
 	accs []exec.Accumulator
 
-	windows [][]keyedWindow // per key id, sorted by start
-	slotKey []uint32
-	slotGen []uint32
-	slotEnd []int64
-	slotOK  []bool
-	free    []uint32
-	nlive   int
-	ends    endHeap
+	windows     [][]keyedWindow // per key id, sorted by start
+	slotKey     []uint32
+	slotGen     []uint32
+	slotEnd     []int64
+	slotMax     []int64 // largest event time folded into the window
+	slotOK      []bool
+	slotFired   []bool // emitted with its current bounds; waits in retain
+	slotEmitted []bool // emitted at least once: another emission is an update
+	slotDirty   []bool // fired, then updated: emitted again after the batch
+	free        []uint32
+	nlive       int
+	ends        endHeap  // open windows by end
+	retain      endHeap  // fired windows by end
+	dirty       []uint32 // slots marked dirty, in marking order
+	emitWM      int64    // the emission watermark of the last close
 
 	ids, slots []uint32
 	pendRows   []int32
@@ -44,7 +55,7 @@ func newKeyedState(a assignerSpec, keyTypes []arrow.DataType, specs []exec.AggSp
 	if err != nil {
 		return nil, err
 	}
-	s := &keyedState{a: a, mem: mem, keys: t}
+	s := &keyedState{a: a, mem: mem, keys: t, emitWM: math.MinInt64}
 	for _, sp := range specs {
 		acc, err := sp.NewAccumulator()
 		if err != nil {
@@ -66,7 +77,11 @@ func (s *keyedState) newSlot(key uint32, end int64) uint32 {
 		s.slotKey = append(s.slotKey, 0)
 		s.slotGen = append(s.slotGen, 0)
 		s.slotEnd = append(s.slotEnd, 0)
+		s.slotMax = append(s.slotMax, 0)
 		s.slotOK = append(s.slotOK, false)
+		s.slotFired = append(s.slotFired, false)
+		s.slotEmitted = append(s.slotEmitted, false)
+		s.slotDirty = append(s.slotDirty, false)
 		for _, acc := range s.accs {
 			acc.Grow(len(s.slotKey))
 		}
@@ -74,6 +89,7 @@ func (s *keyedState) newSlot(key uint32, end int64) uint32 {
 	s.slotKey[id] = key
 	s.slotOK[id] = true
 	s.slotEnd[id] = end
+	s.slotMax[id] = math.MinInt64
 	s.slotGen[id]++
 	heap.Push(&s.ends, endEntry{end: end, slot: id, gen: s.slotGen[id]})
 	return id
@@ -100,6 +116,10 @@ func (s *keyedState) add(keys, args []arrow.Array, ts []int64, n int, rows []int
 		} else if slot, err = s.sessionSlot(k, t, args); err != nil {
 			return err
 		}
+		s.slotMax[slot] = max(s.slotMax[slot], t)
+		if s.slotFired[slot] {
+			s.markDirty(slot)
+		}
 		s.pendRows = append(s.pendRows, r)
 		s.pendSlots = append(s.pendSlots, slot)
 	}
@@ -120,14 +140,53 @@ func (s *keyedState) flush(args []arrow.Array) error {
 	return nil
 }
 
-// staggerSlot returns the slot of key's window holding t, opening
-// [t, t+range) when none does.
+// markDirty queues a fired slot to be emitted again after the batch.
+func (s *keyedState) markDirty(slot uint32) {
+	if !s.slotDirty[slot] {
+		s.slotDirty[slot] = true
+		s.dirty = append(s.dirty, slot)
+	}
+}
+
+// requeue makes slot's window, whose bounds changed, wait for its new
+// end: a fired window that still ends at or below the emission watermark
+// stays fired and is emitted again after the batch; one that now ends
+// after it is open again. Older heap entries of the slot go stale.
+func (s *keyedState) requeue(slot uint32, end int64) {
+	s.slotEnd[slot] = end
+	s.slotGen[slot]++
+	e := endEntry{end: end, slot: slot, gen: s.slotGen[slot]}
+	if s.slotFired[slot] && end-1 <= s.emitWM {
+		heap.Push(&s.retain, e)
+		s.markDirty(slot)
+		return
+	}
+	s.slotFired[slot], s.slotDirty[slot] = false, false
+	heap.Push(&s.ends, e)
+}
+
+// staggerSlot returns the slot of key's window holding t. A row before
+// the start of the key's next open window moves that window's start back
+// to t (its end to t+range) when the window's rows stay inside it, so rows
+// out of order within the lateness share one window; otherwise the row
+// opens [t, t+range).
 func (s *keyedState) staggerSlot(k uint32, t int64) uint32 {
 	ws := s.windows[k]
 	for _, w := range ws {
 		if w.start <= t && t < w.end {
 			return w.slot
 		}
+	}
+	for i, w := range ws {
+		if w.start <= t {
+			continue
+		}
+		if !s.slotFired[w.slot] && t+s.a.size > s.slotMax[w.slot] {
+			ws[i].start, ws[i].end = t, t+s.a.size
+			s.requeue(w.slot, ws[i].end)
+			return w.slot
+		}
+		break
 	}
 	w := keyedWindow{start: t, end: t + s.a.size}
 	w.slot = s.newSlot(k, w.end)
@@ -162,7 +221,8 @@ func (s *keyedState) sessionSlot(k uint32, t int64, args []arrow.Array) (uint32,
 			}
 			ws[first].start = min(ws[first].start, w.start)
 			ws[first].end = max(ws[first].end, w.end)
-			s.slotEnd[dst] = ws[first].end
+			s.slotMax[dst] = max(s.slotMax[dst], s.slotMax[w.slot])
+			s.absorb(dst, w.slot)
 			s.freeSlot(w.slot)
 			continue
 		}
@@ -176,13 +236,26 @@ func (s *keyedState) sessionSlot(k uint32, t int64, args []arrow.Array) (uint32,
 		s.windows[k] = insertWindow(ws, w)
 		return w.slot, nil
 	}
-	// The heap entry is not moved: close re-queues a window whose end grew.
 	w := &ws[first]
 	w.start = min(w.start, lo)
 	w.end = max(w.end, hi)
-	s.slotEnd[w.slot] = w.end
 	s.windows[k] = ws
+	if s.slotFired[w.slot] {
+		s.requeue(w.slot, w.end)
+	} else {
+		// The heap entry is not moved: close re-queues a window whose end
+		// grew.
+		s.slotEnd[w.slot] = w.end
+	}
 	return w.slot, nil
+}
+
+// absorb records that the window of slot src is merged into dst's: the
+// merged window holds rows that were emitted when src's were, and has fired
+// when src's had (sessionSlot then requeues it).
+func (s *keyedState) absorb(dst, src uint32) {
+	s.slotEmitted[dst] = s.slotEmitted[dst] || s.slotEmitted[src]
+	s.slotFired[dst] = s.slotFired[dst] || s.slotFired[src]
 }
 
 func insertWindow(ws []keyedWindow, w keyedWindow) []keyedWindow {
@@ -198,6 +271,7 @@ func insertWindow(ws []keyedWindow, w keyedWindow) []keyedWindow {
 
 func (s *keyedState) freeSlot(slot uint32) {
 	s.slotOK[slot] = false
+	s.slotFired[slot], s.slotEmitted[slot], s.slotDirty[slot] = false, false, false
 	s.slotGen[slot]++
 	one := []uint32{slot}
 	for _, acc := range s.accs {
@@ -207,12 +281,24 @@ func (s *keyedState) freeSlot(slot uint32) {
 	s.nlive--
 }
 
-func (s *keyedState) close(wm int64, final bool, e *emitter) error {
+// close emits the fired windows that rows updated (again, in full), then
+// fires every open window whose end-1 is at or below emit, then frees the
+// fired windows whose end-1 is at or below floor. final fires and frees
+// everything.
+func (s *keyedState) close(emit, floor int64, final bool, e *emitter) error {
+	if final {
+		emit, floor = math.MaxInt64, math.MaxInt64
+	}
+	s.emitWM = max(s.emitWM, emit)
+	if err := s.emitDirty(e); err != nil {
+		return err
+	}
 	s.closing = s.closing[:0]
 	var starts, ends []int64
+	updates := 0
 	for s.ends.Len() > 0 {
 		top := s.ends[0]
-		if !s.slotOK[top.slot] || s.slotGen[top.slot] != top.gen {
+		if !s.slotOK[top.slot] || s.slotGen[top.slot] != top.gen || s.slotFired[top.slot] {
 			heap.Pop(&s.ends)
 			continue
 		}
@@ -222,38 +308,106 @@ func (s *keyedState) close(wm int64, final bool, e *emitter) error {
 			heap.Fix(&s.ends, 0)
 			continue
 		}
-		if !final && top.end-1 > wm {
+		if top.end-1 > emit {
 			break
 		}
 		heap.Pop(&s.ends)
-		k := s.slotKey[top.slot]
-		ws := s.windows[k]
-		for i, w := range ws {
-			if w.slot == top.slot {
-				starts = append(starts, w.start)
-				ends = append(ends, w.end)
-				s.windows[k] = append(ws[:i], ws[i+1:]...)
-				break
-			}
-		}
+		w, _ := s.window(top.slot)
+		starts = append(starts, w.start)
+		ends = append(ends, w.end)
 		s.closing = append(s.closing, top.slot)
+		if s.slotEmitted[top.slot] {
+			updates++
+		}
 	}
+	if len(s.closing) > 0 {
+		if err := s.build(s.closing, starts, ends, false, e); err != nil {
+			return err
+		}
+		e.updates += int64(updates)
+		var gone []uint32
+		for _, slot := range s.closing {
+			if s.slotEnd[slot]-1 <= floor {
+				// Nothing can update it any more: free it at once.
+				gone = s.freeWindow(slot, gone)
+				continue
+			}
+			s.slotFired[slot], s.slotEmitted[slot] = true, true
+			s.slotGen[slot]++
+			heap.Push(&s.retain, endEntry{end: s.slotEnd[slot], slot: slot, gen: s.slotGen[slot]})
+		}
+		s.keys.Delete(gone)
+	}
+	return s.freeFired(floor)
+}
+
+// freeWindow frees slot and its window, appending its key to gone when it
+// was the key's last window.
+func (s *keyedState) freeWindow(slot uint32, gone []uint32) []uint32 {
+	k := s.slotKey[slot]
+	_, i := s.window(slot)
+	s.windows[k] = append(s.windows[k][:i], s.windows[k][i+1:]...)
+	s.freeSlot(slot)
+	if len(s.windows[k]) == 0 {
+		gone = append(gone, k)
+		s.windows[k] = nil
+	}
+	return gone
+}
+
+// window returns the window of slot and its index in its key's list.
+func (s *keyedState) window(slot uint32) (keyedWindow, int) {
+	for i, w := range s.windows[s.slotKey[slot]] {
+		if w.slot == slot {
+			return w, i
+		}
+	}
+	panic("window: keyed slot without a window")
+}
+
+// emitDirty emits the dirty fired windows again and clears their marks.
+func (s *keyedState) emitDirty(e *emitter) error {
+	if len(s.dirty) == 0 {
+		return nil
+	}
+	s.closing = s.closing[:0]
+	var starts, ends []int64
+	for _, slot := range s.dirty {
+		if !s.slotOK[slot] || !s.slotDirty[slot] || !s.slotFired[slot] {
+			continue
+		}
+		s.slotDirty[slot] = false
+		w, _ := s.window(slot)
+		starts = append(starts, w.start)
+		ends = append(ends, w.end)
+		s.closing = append(s.closing, slot)
+	}
+	s.dirty = s.dirty[:0]
 	if len(s.closing) == 0 {
 		return nil
 	}
-	if err := s.build(s.closing, starts, ends, false, e); err != nil {
-		return err
-	}
+	e.updates += int64(len(s.closing))
+	return s.build(s.closing, starts, ends, false, e)
+}
+
+// freeFired frees the fired windows whose end-1 is at or below floor.
+func (s *keyedState) freeFired(floor int64) error {
 	var gone []uint32
-	for _, slot := range s.closing {
-		k := s.slotKey[slot]
-		s.freeSlot(slot)
-		if len(s.windows[k]) == 0 {
-			gone = append(gone, k)
-			s.windows[k] = nil
+	for s.retain.Len() > 0 {
+		top := s.retain[0]
+		if !s.slotOK[top.slot] || s.slotGen[top.slot] != top.gen || !s.slotFired[top.slot] {
+			heap.Pop(&s.retain)
+			continue
 		}
+		if top.end-1 > floor {
+			break
+		}
+		heap.Pop(&s.retain)
+		gone = s.freeWindow(top.slot, gone)
 	}
-	s.keys.Delete(gone)
+	if len(gone) > 0 {
+		s.keys.Delete(gone)
+	}
 	return nil
 }
 
@@ -281,11 +435,15 @@ func (s *keyedState) build(slots []uint32, starts, ends []int64, partial bool, e
 	return nil
 }
 
+// partial emits the current results of the windows that have not fired.
 func (s *keyedState) partial(e *emitter) error {
 	var slots []uint32
 	var starts, ends []int64
 	for _, ws := range s.windows {
 		for _, w := range ws {
+			if s.slotFired[w.slot] {
+				continue
+			}
 			slots = append(slots, w.slot)
 			starts = append(starts, w.start)
 			ends = append(ends, w.end)
@@ -303,7 +461,8 @@ func (s *keyedState) live() int { return s.nlive }
 // arrays at their capacity, and the window lists: a slice header per key
 // and an allocation per key that has windows (24 bytes a window).
 func (s *keyedState) bytes() int {
-	n := s.keys.SizeBytes() + 16*cap(s.ends) + 4*cap(s.slotKey) + 4*cap(s.slotGen) + 8*cap(s.slotEnd) + cap(s.slotOK) + 4*cap(s.free)
+	n := s.keys.SizeBytes() + 16*(cap(s.ends)+cap(s.retain)) + 4*(cap(s.slotKey)+cap(s.slotGen)+cap(s.free)+cap(s.dirty)) +
+		8*(cap(s.slotEnd)+cap(s.slotMax)) + cap(s.slotOK) + cap(s.slotFired) + cap(s.slotEmitted) + cap(s.slotDirty)
 	for _, acc := range s.accs {
 		n += acc.SizeBytes()
 	}

@@ -11,19 +11,26 @@ import (
 // keyedHeader gives the row counts of a session/stagger snapshot's
 // sections, which follow in this order: the key table's free ids, its live
 // keys (when there are key columns), every slot (key id, generation, end,
-// open, then the accumulators' state), the free slots, the windows (key id,
-// start, end, slot, by key id then start) and the end heap (end, slot,
-// generation, in heap order). Ids are kept as they were, so windows close
-// and are reported in the same order after a restore.
+// open, largest event time, fired, emitted, dirty, then the accumulators'
+// state), the free slots, the windows (key id, start, end, slot, by key id
+// then start), the end heap of open windows and the heap of fired windows
+// kept for the retention floor (end, slot, generation, in heap order), and
+// the dirty slots. Ids are kept as they were, so windows close and are
+// reported in the same order after a restore. EmitWM is the emission
+// watermark of the last close.
 type keyedHeader struct {
 	Keys, KeyFree   int
 	Slots, SlotFree int
 	Windows, Heap   int
+	Retain, Dirty   int
+	EmitWM          int64
 }
 
 var keyedSlotTypes = []arrow.DataType{
 	arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Uint32,
 	arrow.PrimitiveTypes.Int64, arrow.FixedWidthTypes.Boolean,
+	arrow.PrimitiveTypes.Int64, arrow.FixedWidthTypes.Boolean,
+	arrow.FixedWidthTypes.Boolean, arrow.FixedWidthTypes.Boolean,
 }
 
 var keyedWindowTypes = []arrow.DataType{
@@ -44,6 +51,7 @@ func (s *keyedState) snapshotHeader(h *groupByHeader) {
 		Keys: s.keys.Len(), KeyFree: len(s.keys.FreeIDs(nil)),
 		Slots: len(s.slotKey), SlotFree: len(s.free),
 		Windows: nw, Heap: len(s.ends),
+		Retain: len(s.retain), Dirty: len(s.dirty), EmitWM: s.emitWM,
 	}
 }
 
@@ -84,14 +92,24 @@ func (s *keyedState) writeState(w *snapWriter) error {
 	if err != nil {
 		return err
 	}
-	hend := make([]int64, len(s.ends))
-	hslot := make([]uint32, len(s.ends))
-	hgen := make([]uint32, len(s.ends))
-	for i, e := range s.ends {
+	if err := s.writeHeap(w, s.ends); err != nil {
+		return err
+	}
+	if err := s.writeHeap(w, s.retain); err != nil {
+		return err
+	}
+	return w.uint32s(s.dirty)
+}
+
+func (s *keyedState) writeHeap(w *snapWriter, h endHeap) error {
+	hend := make([]int64, len(h))
+	hslot := make([]uint32, len(h))
+	hgen := make([]uint32, len(h))
+	for i, e := range h {
 		hend[i], hslot[i], hgen[i] = e.end, e.slot, e.gen
 	}
-	cols = []arrow.Array{int64Array(s.mem, hend), uint32Array(s.mem, hslot), uint32Array(s.mem, hgen)}
-	err = w.record(cols, len(hend))
+	cols := []arrow.Array{int64Array(s.mem, hend), uint32Array(s.mem, hslot), uint32Array(s.mem, hgen)}
+	err := w.record(cols, len(hend))
 	release(cols)
 	return err
 }
@@ -102,7 +120,8 @@ func (s *keyedState) writeSlots(w *snapWriter) error {
 	for i := range ids {
 		ids[i] = uint32(i)
 	}
-	cols := []arrow.Array{uint32Array(s.mem, s.slotKey), uint32Array(s.mem, s.slotGen), int64Array(s.mem, s.slotEnd), boolArray(s.mem, s.slotOK)}
+	cols := []arrow.Array{uint32Array(s.mem, s.slotKey), uint32Array(s.mem, s.slotGen), int64Array(s.mem, s.slotEnd), boolArray(s.mem, s.slotOK),
+		int64Array(s.mem, s.slotMax), boolArray(s.mem, s.slotFired), boolArray(s.mem, s.slotEmitted), boolArray(s.mem, s.slotDirty)}
 	defer func() { release(cols) }()
 	for _, acc := range s.accs {
 		st, err := acc.State(s.mem, ids)
@@ -127,7 +146,7 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 	if kh == nil || h.Panes != nil {
 		return fmt.Errorf("%w: not a session or stagger window snapshot", ErrSnapshot)
 	}
-	if kh.Keys < 0 || kh.KeyFree < 0 || kh.Slots < 0 || kh.SlotFree < 0 || kh.Windows < 0 || kh.Heap < 0 {
+	if kh.Keys < 0 || kh.KeyFree < 0 || kh.Slots < 0 || kh.SlotFree < 0 || kh.Windows < 0 || kh.Heap < 0 || kh.Retain < 0 || kh.Dirty < 0 {
 		return fmt.Errorf("%w: negative count", ErrSnapshot)
 	}
 	keyFree, err := r.uint32s(kh.KeyFree)
@@ -169,7 +188,25 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 	if err := s.loadWindows(r, kh.Windows, liveKey); err != nil {
 		return err
 	}
-	return s.loadHeap(r, kh.Heap)
+	if s.ends, err = s.loadHeap(r, kh.Heap); err != nil {
+		return err
+	}
+	if s.retain, err = s.loadHeap(r, kh.Retain); err != nil {
+		return err
+	}
+	if err := s.checkQueued(); err != nil {
+		return err
+	}
+	if s.dirty, err = r.uint32s(kh.Dirty); err != nil {
+		return err
+	}
+	for _, slot := range s.dirty {
+		if int(slot) >= len(s.slotKey) {
+			return fmt.Errorf("%w: dirty mark of unknown slot %d", ErrSnapshot, slot)
+		}
+	}
+	s.emitWM = kh.EmitWM
+	return nil
 }
 
 func (s *keyedState) loadSlots(r *snapReader, n int, liveKey []bool) error {
@@ -181,14 +218,22 @@ func (s *keyedState) loadSlots(r *snapReader, n int, liveKey []bool) error {
 	s.slotKey = append([]uint32(nil), rec.Column(0).(*array.Uint32).Uint32Values()...)
 	s.slotGen = append([]uint32(nil), rec.Column(1).(*array.Uint32).Uint32Values()...)
 	s.slotEnd = append([]int64(nil), rec.Column(2).(*array.Int64).Int64Values()...)
-	ok := rec.Column(3).(*array.Boolean)
+	s.slotMax = append([]int64(nil), rec.Column(4).(*array.Int64).Int64Values()...)
+	flag := func(c int, i int) bool {
+		b := rec.Column(c).(*array.Boolean)
+		return b.IsValid(i) && b.Value(i)
+	}
 	s.slotOK = make([]bool, n)
+	s.slotFired = make([]bool, n)
+	s.slotEmitted = make([]bool, n)
+	s.slotDirty = make([]bool, n)
 	s.nlive = 0
 	for i := range n {
-		s.slotOK[i] = ok.IsValid(i) && ok.Value(i)
+		s.slotOK[i] = flag(3, i)
 		if !s.slotOK[i] {
 			continue
 		}
+		s.slotFired[i], s.slotEmitted[i], s.slotDirty[i] = flag(5, i), flag(6, i), flag(7, i)
 		s.nlive++
 		if k := s.slotKey[i]; int(k) >= len(liveKey) || !liveKey[k] {
 			return fmt.Errorf("%w: open slot %d of unknown key %d", ErrSnapshot, i, k)
@@ -247,32 +292,44 @@ func (s *keyedState) loadWindows(r *snapReader, n int, liveKey []bool) error {
 	return nil
 }
 
-func (s *keyedState) loadHeap(r *snapReader, n int) error {
+func (s *keyedState) loadHeap(r *snapReader, n int) (endHeap, error) {
 	rec, err := r.record(keyedHeapTypes, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rec.Release()
 	ends := rec.Column(0).(*array.Int64).Int64Values()
 	slots := rec.Column(1).(*array.Uint32).Uint32Values()
 	gens := rec.Column(2).(*array.Uint32).Uint32Values()
-	s.ends = make(endHeap, n)
-	queued := make([]bool, len(s.slotKey))
+	h := make(endHeap, n)
 	for i := range n {
 		if int(slots[i]) >= len(s.slotKey) {
-			return fmt.Errorf("%w: heap entry of unknown slot %d", ErrSnapshot, slots[i])
+			return nil, fmt.Errorf("%w: heap entry of unknown slot %d", ErrSnapshot, slots[i])
 		}
-		s.ends[i] = endEntry{end: ends[i], slot: slots[i], gen: gens[i]}
-		if s.slotOK[slots[i]] && s.slotGen[slots[i]] == gens[i] {
-			queued[slots[i]] = true
+		h[i] = endEntry{end: ends[i], slot: slots[i], gen: gens[i]}
+	}
+	// A no-op on the heap Snapshot wrote; it repairs the order otherwise.
+	heap.Init(&h)
+	return h, nil
+}
+
+// checkQueued checks that every window waits in the right heap: an open
+// one to fire, a fired one to be freed.
+func (s *keyedState) checkQueued() error {
+	queued := make([]bool, len(s.slotKey))
+	mark := func(h endHeap, fired bool) {
+		for _, e := range h {
+			if s.slotOK[e.slot] && s.slotGen[e.slot] == e.gen && s.slotFired[e.slot] == fired {
+				queued[e.slot] = true
+			}
 		}
 	}
+	mark(s.ends, false)
+	mark(s.retain, true)
 	for slot, ok := range s.slotOK {
 		if ok && !queued[slot] {
 			return fmt.Errorf("%w: open slot %d is not queued to close", ErrSnapshot, slot)
 		}
 	}
-	// A no-op on the heap Snapshot wrote; it repairs the order otherwise.
-	heap.Init(&s.ends)
 	return nil
 }

@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// LatePolicy says what happens to a row whose event time is at or below the
-// watermark when it arrives (its windows have closed).
+// LatePolicy says what happens to a late row: one whose event time is at or
+// below its partition's watermark when it arrives, or at or below the
+// retention floor (see Tracker).
 type LatePolicy uint8
 
 const (
@@ -47,4 +48,12 @@ type StateCounter interface {
 	LiveGroups() int
 	// StateBytes estimates the memory the open state holds.
 	StateBytes() int
+}
+
+// UpdateCounter is implemented by operators that emit a window again when
+// an on-time row reaches it after it fired.
+type UpdateCounter interface {
+	// Updates returns the number of rows emitted again so far, each
+	// replacing the earlier row of the same keys and window.
+	Updates() int64
 }

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/exec"
@@ -34,17 +34,23 @@ type OverSpec struct {
 	Arg exec.Expr
 	// N is LAG's offset (0 means 1) and NTH_VALUE's position (1-based).
 	N int
+	// Default is LAG's third argument, evaluated on the current row: the
+	// value when there is no row N before it in the frame (nil: NULL). It
+	// is cast to the argument's type.
+	Default exec.Expr
 	// IgnoreNulls is FIRST_VALUE's and LAST_VALUE's IGNORE NULLS.
 	IgnoreNulls bool
 	// Partition are the PARTITION BY expressions.
 	Partition []exec.Expr
-	// The frame also bounds LAG: LAG(x, N) is NULL when the row N before
-	// the current one has left the frame (give ROWS N PRECEDING for a plain
-	// LAG).
+	// The frame also bounds LAG: LAG(x, N) is the default when the row N
+	// before the current one is outside the frame (give ROWS N PRECEDING
+	// for a plain LAG).
 	//
-	// Rows selects a ROWS frame of Preceding rows before the current one;
-	// otherwise the frame is RANGE Range PRECEDING: rows whose event time is
-	// at or after the current row's minus Range (lower bound inclusive).
+	// Rows selects a ROWS frame: the current row and the Preceding rows
+	// before it in (event time, arrival) order. Otherwise the frame is
+	// RANGE Range PRECEDING: the rows whose event time is in
+	// [t − Range, t] for the current row's t, its peers (rows of the same
+	// event time, whichever arrived first) included.
 	Rows      bool
 	Preceding int
 	Range     time.Duration
@@ -56,25 +62,54 @@ type OverSpec struct {
 type OverConfig struct {
 	// Specs are the windowed aggregates; each may use its own window.
 	Specs []OverSpec
-	// TimeColumn names the event-time column ("" means ROWTIME).
+	// TimeColumn names the event-time column, a timestamp[ms] column ("" means
+	// ROWTIME).
 	TimeColumn string
+	// Lateness is the allowed lateness: how far behind the largest event
+	// time of its own partition a row may be and still count (see Tracker).
+	Lateness time.Duration
+	// Retention bounds how long a stale idle partition can hold state back
+	// (≤ 0: DefaultRetention; see Tracker).
+	Retention time.Duration
+	// Late says what happens to late rows (default: to Errors).
+	Late LatePolicy
+	// Drain makes Next, when the input stops (exec.ErrStopped), emit the
+	// rows still waiting for the watermark with the frames they have, before
+	// returning exec.ErrStopped. Without it they stay buffered (and in
+	// snapshots) for the next run.
+	Drain bool
+	// Errors receives late rows and expression row errors.
+	Errors exec.ErrorSink
+	// Pump names the pump in error records.
+	Pump string
 	// Alloc allocates every array the operator makes.
 	Alloc memory.Allocator
-	// Errors receives expression row errors.
-	Errors exec.ErrorSink
-	// Start and Clock feed the expressions' EvalContext.
+	// Start and Clock feed the expressions' EvalContext; Clock is also the
+	// tracker's idle clock (default time.Now).
 	Start time.Time
 	Clock func() time.Time
 }
 
-// NewOver returns the sliding-window operator: one output row per input
-// row, on arrival, with the input columns followed by one column per spec,
-// computed over the frame that ends at the row (rows of the same partition
-// in arrival order). Each partition keeps only the rows its frame can still
-// reach (RANGE: newer than the latest time minus Range; ROWS: the last
-// Preceding rows), and partitions no frame can reach any
-// more are dropped, so memory is bounded by the frames. It owns input and
-// implements StateCounter, exec.Snapshotter and exec.StateSizer.
+// NewOver returns the sliding-window operator. It emits one output row per
+// on-time input row: the input columns followed by one column per spec,
+// computed over the frame of on-time rows of the same PARTITION BY key
+// that ends at the row in event-time order.
+//
+// Event time follows the Tracker's rules: rows late in their own partition
+// go to cfg.Late, rows with a NULL event time to cfg.Errors (RUNTIME). An
+// on-time row is buffered until the emission watermark reaches its event
+// time, so every row of its frame has arrived; the rows of one Next come
+// out in (event time, arrival) order. At io.EOF every buffered row is
+// emitted; at exec.ErrStopped they stay buffered (see OverConfig.Drain).
+// Each key keeps only the rows a future frame can reach (RANGE: newer than
+// the retention floor minus Range; ROWS: the last Preceding), and keys no
+// RANGE frame can reach are dropped.
+//
+// It owns input, returns one batch (possibly empty) per input batch, and
+// implements exec.Partitioned (one partition, origin 0, whose watermark is
+// the emission watermark when the event-time column is ROWTIME),
+// exec.Watermarker, LateCounter, StateCounter, exec.Snapshotter and
+// exec.StateSizer.
 func NewOver(input exec.Operator, cfg OverConfig) (exec.Operator, error) {
 	if input == nil || cfg.Alloc == nil {
 		return nil, errors.New("window: over: input and allocator are required")
@@ -91,67 +126,250 @@ func NewOver(input exec.Operator, cfg OverConfig) (exec.Operator, error) {
 	if tt, ok := in.Field(idx[0]).Type.(*arrow.TimestampType); !ok || tt.Unit != arrow.Millisecond {
 		return nil, fmt.Errorf("window: over: event-time column %q is %s, want timestamp[ms]", tc, in.Field(idx[0]).Type)
 	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = time.Now
+	}
 	fields := append([]arrow.Field(nil), in.Fields()...)
-	o := &over{input: input, cfg: cfg, timeIdx: idx[0],
-		ec: &exec.EvalContext{Alloc: cfg.Alloc, Start: cfg.Start, Clock: cfg.Clock}}
-	for _, sp := range cfg.Specs {
-		st, err := newOverState(sp)
+	o := &over{input: input, cfg: cfg, timeIdx: idx[0], rowtimeIdx: -1, explicit: tc == exec.RowtimeColumn,
+		clock: clock, ec: &exec.EvalContext{Alloc: cfg.Alloc, Start: cfg.Start, Clock: cfg.Clock}}
+	if r := in.FieldIndices(exec.RowtimeColumn); len(r) == 1 && arrow.TypeEqual(in.Field(r[0]).Type, exec.TimestampType) {
+		o.rowtimeIdx = r[0]
+	}
+	o.cfg.Specs = make([]OverSpec, len(cfg.Specs))
+	for i := range cfg.Specs {
+		sp, rt, err := checkOverSpec(cfg.Specs[i])
 		if err != nil {
 			return nil, err
 		}
-		o.states = append(o.states, st)
-		fields = append(fields, arrow.Field{Name: sp.Name, Type: st.rt, Nullable: true})
+		o.cfg.Specs[i] = sp
+		fields = append(fields, arrow.Field{Name: sp.Name, Type: rt, Nullable: true})
 	}
 	o.schema = arrow.NewSchema(fields, nil)
+	d, err := o.newData()
+	if err != nil {
+		return nil, err
+	}
+	o.d = d
 	return o, nil
 }
 
 type over struct {
-	input   exec.Operator
-	cfg     OverConfig
-	timeIdx int
-	schema  *arrow.Schema
-	states  []*overState
-	ec      *exec.EvalContext
+	input      exec.Operator
+	cfg        OverConfig
+	timeIdx    int
+	rowtimeIdx int  // -1: no ROWTIME column
+	explicit   bool // the event-time column is ROWTIME
+	schema     *arrow.Schema
+	clock      func() time.Time
+	ec         *exec.EvalContext
+	d          *overData
+
+	parts   [1]exec.Partition
+	eof     bool
+	stopped bool
 	closed  bool
+}
+
+// overData is the operator's state, swapped whole by Restore.
+type overData struct {
+	tracker *Tracker
+	states  []*overState
+	chunks  map[int64]*overChunk
+	next    int64    // next chunk id (chunk ids follow arrival)
+	pending overHeap // on-time rows waiting for the watermark
+	late    int64    // late rows seen
+	maxOut  int64    // largest ROWTIME emitted
+	swept   int64    // floor at the last sweep
+	maxRng  int64    // largest RANGE over the specs, ms
+	idle    bool     // every input partition is idle or done
+	backlog bool     // some input partition has backlog
+	bytes   int      // buffer bytes of the retained chunks
+	scratch []overEntry
 }
 
 var (
 	_ exec.Operator    = (*over)(nil)
+	_ exec.Partitioned = (*over)(nil)
+	_ exec.Watermarker = (*over)(nil)
+	_ LateCounter      = (*over)(nil)
 	_ StateCounter     = (*over)(nil)
 	_ exec.Snapshotter = (*over)(nil)
 	_ exec.StateSizer  = (*over)(nil)
 )
 
+// checkOverSpec normalizes sp (upper-case Func, LAG's N, Default cast to
+// the argument type) and returns it with its result type.
+func checkOverSpec(sp OverSpec) (OverSpec, arrow.DataType, error) {
+	sp.Func = strings.ToUpper(sp.Func)
+	fn := sp.Func
+	switch fn {
+	case FuncLag:
+		if sp.N == 0 {
+			sp.N = 1
+		}
+	case FuncNthValue:
+		if sp.N < 1 {
+			return sp, nil, fmt.Errorf("window: over: NTH_VALUE position %d must be at least 1", sp.N)
+		}
+	}
+	if (fn == FuncLag || fn == FuncNthValue) && sp.Arg == nil {
+		return sp, nil, fmt.Errorf("window: over: %s needs an argument", fn)
+	}
+	if sp.N < 0 || sp.Preceding < 0 || sp.Range < 0 {
+		return sp, nil, fmt.Errorf("window: over %s: negative window or offset", sp.Name)
+	}
+	if sp.Default != nil {
+		if fn != FuncLag {
+			return sp, nil, fmt.Errorf("window: over %s: only LAG takes a default", sp.Name)
+		}
+		d, err := exec.Cast(sp.Default, sp.Arg.DataType())
+		if err != nil {
+			return sp, nil, fmt.Errorf("window: over %s: LAG default: %w", sp.Name, err)
+		}
+		sp.Default = d
+	}
+	accFn := overAccFunc(fn)
+	var argType arrow.DataType
+	if sp.Arg != nil {
+		argType = sp.Arg.DataType()
+	}
+	rt, err := exec.AggResultType(accFn, argType)
+	if err != nil {
+		return sp, nil, fmt.Errorf("window: over: %w", err)
+	}
+	if _, err := exec.NewAccumulator(accFn, argType, false, sp.IgnoreNulls); err != nil {
+		return sp, nil, fmt.Errorf("window: over: %w", err)
+	}
+	return sp, rt, nil
+}
+
+// overAccFunc is the accumulator that computes fn: LAG and NTH_VALUE pick
+// one row, folded as FIRST_VALUE.
+func overAccFunc(fn string) string {
+	if fn == FuncLag || fn == FuncNthValue {
+		return exec.AggFirstValue
+	}
+	return fn
+}
+
+// newData returns an empty state for the operator's configuration.
+func (o *over) newData() (*overData, error) {
+	d := &overData{
+		tracker: NewTracker(o.cfg.Lateness, o.cfg.Retention, o.clock),
+		chunks:  map[int64]*overChunk{},
+		maxOut:  math.MinInt64,
+		swept:   math.MinInt64,
+	}
+	for _, sp := range o.cfg.Specs {
+		st, err := newOverState(sp)
+		if err != nil {
+			return nil, err
+		}
+		st.idx = len(d.states)
+		d.states = append(d.states, st)
+		if !sp.Rows {
+			d.maxRng = max(d.maxRng, ms(sp.Range))
+		}
+	}
+	return d, nil
+}
+
 func (o *over) Schema() *arrow.Schema { return o.schema }
 
-// Next returns the next input batch extended with the windowed columns;
-// the caller releases it.
+// Watermark returns the emission watermark: every on-time row at or below
+// it has been emitted.
+func (o *over) Watermark() int64 { return o.d.tracker.Emission() }
+
+// LateRows returns the number of late rows set aside.
+func (o *over) LateRows() int64 { return o.d.late }
+
+// Origin returns 0: the output is one partition.
+func (o *over) Origin() exec.Origin { return 0 }
+
+// Partitions returns the output's one partition: its watermark is the
+// emission watermark when the event-time column is ROWTIME (the output's
+// ROWTIME is the input's), and it is idle when every input partition is
+// idle or done and no row waits.
+func (o *over) Partitions() []exec.Partition {
+	wm := int64(exec.NoWatermark)
+	if o.explicit {
+		wm = o.d.tracker.Emission()
+	}
+	o.parts[0] = exec.Partition{
+		Watermark: wm, MaxTime: o.d.maxOut, Lag: -1,
+		Backlog: o.d.backlog, Idle: o.d.idle && !o.d.backlog && len(o.d.pending) == 0,
+	}
+	return o.parts[:]
+}
+
+// LiveGroups returns the number of rows held: waiting ones and frame rows
+// over all specs.
+func (o *over) LiveGroups() int {
+	n := len(o.d.pending)
+	for _, st := range o.d.states {
+		n += st.nrows
+	}
+	return n
+}
+
+// StateBytes estimates the memory held: the retained input batches and
+// argument columns, the frame entries and the partition tables, in
+// O(number of specs).
+func (o *over) StateBytes() int {
+	n := o.d.bytes + 24*len(o.d.pending) + 64*len(o.d.chunks)
+	for _, st := range o.d.states {
+		n += 24*st.nrows + 32*len(st.deques) + st.parts.SizeBytes()
+		if st.incr {
+			n += 32 * st.nrows
+		}
+	}
+	return n
+}
+
+// Next reads one input batch and returns the rows that the emission
+// watermark released, extended with the windowed columns; the caller
+// releases the batch.
 func (o *over) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.closed {
+	switch {
+	case o.closed || o.eof:
 		return nil, io.EOF
+	case o.stopped:
+		return nil, exec.ErrStopped
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	b, err := o.input.Next(ctx)
+	switch {
+	case errors.Is(err, io.EOF):
+		o.eof = true
+		o.d.tracker.Finish()
+		b, err := o.d.emit(ctx, o, math.MaxInt64)
+		o.d.dropFrames() // no frame can be asked for any more
+		return b, err
+	case errors.Is(err, exec.ErrStopped):
+		o.stopped = true
+		if !o.cfg.Drain || len(o.d.pending) == 0 {
+			return nil, err
+		}
+		return o.d.emit(ctx, o, math.MaxInt64)
+	case err != nil:
+		return nil, err
+	}
+	err = o.d.ingest(o, b)
+	b.Release()
 	if err != nil {
 		return nil, err
 	}
-	defer b.Release()
-	ts := arrowTimes(b.Column(o.timeIdx))
-	cols := append([]arrow.Array(nil), b.Columns()...)
-	var made []arrow.Array
-	defer func() { release(made) }()
-	for _, st := range o.states {
-		col, err := st.batch(o.ec, o.cfg.Alloc, b, ts, o.cfg.Errors)
-		if err != nil {
-			return nil, err
-		}
-		made = append(made, col)
-		cols = append(cols, col)
+	parts := exec.PartitionsOf(o.input)
+	o.d.idle, o.d.backlog = true, false
+	for _, p := range parts {
+		o.d.idle = o.d.idle && (p.Idle || p.Done)
+		o.d.backlog = o.d.backlog || p.Backlog
 	}
-	return array.NewRecordBatch(o.schema, cols, b.NumRows()), nil
+	emit, _ := o.d.tracker.Advance(parts, o.explicit)
+	return o.d.emit(ctx, o, emit)
 }
 
 func (o *over) Close() error {
@@ -159,270 +377,33 @@ func (o *over) Close() error {
 		return nil
 	}
 	o.closed = true
-	for _, st := range o.states {
-		st.release()
-	}
+	o.d.release()
 	return o.input.Close()
 }
 
-// LiveGroups returns the number of rows held in frames over all specs.
-func (o *over) LiveGroups() int {
-	n := 0
-	for _, st := range o.states {
-		n += st.nrows
+// reportLate sets row i of b aside.
+func (o *over) reportLate(b arrow.RecordBatch, i int, t int64, reason int, wm int64) {
+	o.d.late++
+	if o.cfg.Late != LateToErrors || o.cfg.Errors == nil {
+		return
 	}
-	return n
+	msg := fmt.Sprintf("window: over: late row: event time %d is not after its partition's watermark %d", t, wm)
+	if reason == LateBehindFloor {
+		msg = fmt.Sprintf("window: over: late row: event time %d is not after the retention floor %d", t, wm)
+	}
+	o.cfg.Errors.ReportError(exec.ErrorRecord{
+		Time: o.clock(), Level: "WARNING", Name: "LATE", Message: msg,
+		DataRowtime: t, DataRow: exec.FormatRow(b, i), Pump: o.cfg.Pump,
+	})
 }
 
-// StateBytes estimates the memory held by the frames: the retained
-// argument columns, the frame entries and the partition tables, in
-// O(number of specs).
-func (o *over) StateBytes() int {
-	n := 0
-	for _, st := range o.states {
-		n += st.chunkBytes + 16*st.nrows + 24*len(st.deques) + st.parts.SizeBytes()
+func (o *over) reportNullTime(b arrow.RecordBatch, i int) {
+	if o.cfg.Errors == nil {
+		return
 	}
-	return n
-}
-
-// overEntry is one row held by a partition's frame.
-type overEntry struct {
-	ts    int64
-	chunk int32
-	row   int32
-}
-
-// overChunk is the argument column of one input batch, kept while frame
-// rows point into it.
-type overChunk struct {
-	arr  arrow.Array
-	refs int
-}
-
-// overState computes one OverSpec: the frame rows of each partition point
-// into retained argument columns, and each output row folds its frame with
-// an exec.Accumulator (slot = output row).
-type overState struct {
-	spec   OverSpec
-	fn     string // accumulator function
-	rt     arrow.DataType
-	parts  *exec.GroupTable
-	deques [][]overEntry
-	chunks map[int32]*overChunk
-	next   int32
-	maxTs  int64
-	swept  int64
-
-	nrows      int // entries over all deques
-	chunkBytes int // buffer bytes of the retained chunks
-
-	pids  []uint32
-	rows  []int32
-	slots []uint32
-}
-
-func newOverState(sp OverSpec) (*overState, error) {
-	fn := strings.ToUpper(sp.Func)
-	sp.Func = fn
-	accFn := fn
-	var argType arrow.DataType
-	if sp.Arg != nil {
-		argType = sp.Arg.DataType()
-	}
-	switch fn {
-	case FuncLag:
-		if sp.N == 0 {
-			sp.N = 1
-		}
-		accFn = exec.AggFirstValue
-	case FuncNthValue:
-		if sp.N < 1 {
-			return nil, fmt.Errorf("window: over: NTH_VALUE position %d must be at least 1", sp.N)
-		}
-		accFn = exec.AggFirstValue
-	}
-	if (fn == FuncLag || fn == FuncNthValue) && sp.Arg == nil {
-		return nil, fmt.Errorf("window: over: %s needs an argument", fn)
-	}
-	if sp.N < 0 || sp.Preceding < 0 || sp.Range < 0 {
-		return nil, fmt.Errorf("window: over %s: negative window or offset", sp.Name)
-	}
-	rt, err := exec.AggResultType(accFn, argType)
-	if err != nil {
-		return nil, fmt.Errorf("window: over: %w", err)
-	}
-	var keyTypes []arrow.DataType
-	for _, p := range sp.Partition {
-		keyTypes = append(keyTypes, p.DataType())
-	}
-	t, err := exec.NewGroupTable(keyTypes)
-	if err != nil {
-		return nil, fmt.Errorf("window: over: %w", err)
-	}
-	if _, err := exec.NewAccumulator(accFn, argType, false, sp.IgnoreNulls); err != nil {
-		return nil, fmt.Errorf("window: over: %w", err)
-	}
-	return &overState{spec: sp, fn: accFn, rt: rt, parts: t, chunks: make(map[int32]*overChunk)}, nil
-}
-
-func (s *overState) batch(ec *exec.EvalContext, mem memory.Allocator, b arrow.RecordBatch, ts []int64, errs exec.ErrorSink) (arrow.Array, error) {
-	n := int(b.NumRows())
-	var argType arrow.DataType
-	if s.spec.Arg != nil {
-		argType = s.spec.Arg.DataType()
-	}
-	acc, err := exec.NewAccumulator(s.fn, argType, false, s.spec.IgnoreNulls)
-	if err != nil {
-		return nil, err
-	}
-	acc.Grow(n)
-	keys, args, err := exec.EvalAggInputs(ec, s.spec.Partition, []exec.AggSpec{{Func: s.fn, Arg: s.spec.Arg}}, b, errs)
-	if err != nil {
-		return nil, fmt.Errorf("window: over: %w", err)
-	}
-	defer release(keys)
-	arg := args[0]
-	cid := s.next
-	s.next++
-	chunk := &overChunk{arr: arg}
-	s.chunks[cid] = chunk
-	if arg != nil {
-		s.chunkBytes += arrayBytes(arg.Data())
-	}
-	if s.pids, err = s.parts.Groups(keys, n, nil, s.pids); err != nil {
-		return nil, err
-	}
-	if len(s.deques) < s.parts.Cap() {
-		s.deques = append(s.deques, make([][]overEntry, s.parts.Cap()-len(s.deques))...)
-	}
-	for i, pid := range s.pids {
-		t := ts[i]
-		s.maxTs = max(s.maxTs, t)
-		dq := append(s.deques[pid], overEntry{ts: t, chunk: cid, row: int32(i)})
-		chunk.refs++
-		s.nrows++
-		dq = s.trim(dq, t)
-		s.deques[pid] = dq
-		if err := s.fold(acc, dq, uint32(i)); err != nil {
-			return nil, err
-		}
-	}
-	if !s.spec.Rows && s.maxTs-s.swept >= max(ms(s.spec.Range), 1000) {
-		s.sweep()
-	}
-	for id, c := range s.chunks {
-		if c.refs == 0 {
-			if c.arr != nil {
-				s.chunkBytes -= arrayBytes(c.arr.Data())
-				c.arr.Release()
-			}
-			delete(s.chunks, id)
-		}
-	}
-	ids := make([]uint32, n)
-	for i := range ids {
-		ids[i] = uint32(i)
-	}
-	return acc.Build(mem, ids)
-}
-
-// trim drops the rows of dq that left the frame ending at a row at t.
-func (s *overState) trim(dq []overEntry, t int64) []overEntry {
-	drop := 0
-	switch {
-	case s.spec.Rows:
-		if len(dq) > s.spec.Preceding+1 {
-			drop = len(dq) - (s.spec.Preceding + 1)
-		}
-	default:
-		lo := t - ms(s.spec.Range)
-		for drop < len(dq)-1 && dq[drop].ts < lo {
-			drop++
-		}
-	}
-	for _, e := range dq[:drop] {
-		s.chunks[e.chunk].refs--
-	}
-	s.nrows -= drop
-	if drop == 0 {
-		return dq
-	}
-	return append(dq[:0], dq[drop:]...)
-}
-
-// fold folds the frame dq (ending at the current row) into slot.
-func (s *overState) fold(acc exec.Accumulator, dq []overEntry, slot uint32) error {
-	frame := dq
-	switch s.spec.Func {
-	case FuncLag:
-		k := len(dq) - 1 - s.spec.N
-		if k < 0 {
-			return nil
-		}
-		frame = dq[k : k+1]
-	case FuncNthValue:
-		if len(dq) < s.spec.N {
-			return nil
-		}
-		frame = dq[s.spec.N-1 : s.spec.N]
-	}
-	for len(frame) > 0 {
-		c := frame[0].chunk
-		s.rows, s.slots = s.rows[:0], s.slots[:0]
-		j := 0
-		for j < len(frame) && frame[j].chunk == c {
-			s.rows = append(s.rows, frame[j].row)
-			s.slots = append(s.slots, slot)
-			j++
-		}
-		if err := acc.Update(s.chunks[c].arr, s.rows, s.slots); err != nil {
-			return fmt.Errorf("window: over %s: %w", s.spec.Name, err)
-		}
-		frame = frame[j:]
-	}
-	return nil
-}
-
-// sweep drops the partitions whose newest row is older than any future
-// RANGE frame can reach.
-func (s *overState) sweep() {
-	s.swept = s.maxTs
-	lo := s.maxTs - ms(s.spec.Range)
-	var gone []uint32
-	for pid, dq := range s.deques {
-		if len(dq) == 0 || dq[len(dq)-1].ts >= lo {
-			continue
-		}
-		for _, e := range dq {
-			s.chunks[e.chunk].refs--
-		}
-		s.nrows -= len(dq)
-		s.deques[pid] = nil
-		gone = append(gone, uint32(pid))
-	}
-	s.parts.Delete(gone)
-}
-
-func (s *overState) release() {
-	for id, c := range s.chunks {
-		if c.arr != nil {
-			c.arr.Release()
-		}
-		delete(s.chunks, id)
-	}
-	s.deques = nil
-	s.nrows, s.chunkBytes = 0, 0
-}
-
-func arrayBytes(d arrow.ArrayData) int {
-	n := 0
-	for _, b := range d.Buffers() {
-		if b != nil {
-			n += b.Len()
-		}
-	}
-	for _, c := range d.Children() {
-		n += arrayBytes(c)
-	}
-	return n
+	o.cfg.Errors.ReportError(exec.ErrorRecord{
+		Time: o.clock(), Level: "ERROR", Name: "RUNTIME",
+		Message: "window: over: row with a NULL event time",
+		DataRow: exec.FormatRow(b, i), Pump: o.cfg.Pump,
+	})
 }

@@ -13,8 +13,11 @@ import (
 // paneState keeps aligned windows (tumbling, hopping, cumulate) as panes:
 // one hash aggregator per pane of the assigner, each row folded into its one
 // pane. A window is emitted by combining its panes (a tumbling window is one
-// pane, so it is built directly); a pane is freed once the last window that
-// holds it has been emitted.
+// pane, so it is built directly) once the emission watermark reaches its
+// last millisecond; a pane is freed once the retention floor passes the
+// last window that holds it. A row folded into a pane whose windows already
+// fired makes the pane dirty: those windows are emitted again, in full,
+// after the batch.
 type paneState struct {
 	a        assignerSpec
 	keyTypes []arrow.DataType
@@ -24,7 +27,9 @@ type paneState struct {
 
 	panes   map[int64]*exec.HashAggregator
 	order   []int64 // live pane starts, sorted
-	lastEnd int64   // end of the last emitted window
+	lastEnd int64   // end of the last window fired in end order
+	fired   []int64 // ends of the fired windows whose panes are kept, sorted
+	dirty   []int64 // panes updated after some of their windows fired
 	pool    []*exec.HashAggregator
 
 	sel map[int64][]int32
@@ -92,6 +97,7 @@ func (s *paneState) add(keys, args []arrow.Array, ts []int64, n int, rows []int3
 		if err != nil {
 			return err
 		}
+		s.touch(p0)
 		return h.Update(keys, args, n, rows)
 	}
 	for p, sel := range s.sel {
@@ -118,6 +124,7 @@ func (s *paneState) add(keys, args []arrow.Array, ts []int64, n int, rows []int3
 		if err != nil {
 			return err
 		}
+		s.touch(p)
 		if err := h.Update(keys, args, n, sel); err != nil {
 			return err
 		}
@@ -125,40 +132,112 @@ func (s *paneState) add(keys, args []arrow.Array, ts []int64, n int, rows []int3
 	return nil
 }
 
-func (s *paneState) close(wm int64, final bool, e *emitter) error {
-	for len(s.order) > 0 {
-		end := s.a.firstEnd(s.order[0], s.lastEnd)
-		if !final && end-1 > wm {
-			return nil
+// touch marks pane p dirty when one of its windows has fired already.
+func (s *paneState) touch(p int64) {
+	if s.a.firstEnd(p, math.MinInt64) > s.lastEnd || slices.Contains(s.dirty, p) {
+		return
+	}
+	s.dirty = append(s.dirty, p)
+}
+
+// firstOpen returns the index in order of the first pane with a window
+// that has not fired.
+func (s *paneState) firstOpen() int {
+	i, _ := slices.BinarySearchFunc(s.order, s.lastEnd, func(p, lastEnd int64) int {
+		if s.a.lastEnd(p) > lastEnd {
+			return 1
 		}
-		if err := s.emitWindow(s.a.startOf(end), end, false, e); err != nil {
+		return -1
+	})
+	return i
+}
+
+func (s *paneState) close(emit, floor int64, final bool, e *emitter) error {
+	if err := s.emitDirty(e); err != nil {
+		return err
+	}
+	for {
+		i := s.firstOpen()
+		if i == len(s.order) {
+			break
+		}
+		end := s.a.firstEnd(s.order[i], s.lastEnd)
+		if !final && end-1 > emit {
+			break
+		}
+		if _, err := s.emitWindow(s.a.startOf(end), end, false, e); err != nil {
 			return err
 		}
 		s.lastEnd = end
-		// Free the panes no later window holds.
-		k := 0
-		for _, p := range s.order {
-			if s.a.lastEnd(p) <= end {
-				h := s.panes[p]
-				delete(s.panes, p)
-				h.Reset()
-				s.pool = append(s.pool, h)
-				continue
-			}
-			s.order[k] = p
-			k++
-		}
-		s.order = s.order[:k]
+		s.fired = append(s.fired, end)
+	}
+	if final {
+		floor = math.MaxInt64
+	}
+	// Free the panes all of whose windows the floor passed.
+	k := 0
+	for k < len(s.order) && s.a.lastEnd(s.order[k])-1 <= floor {
+		p := s.order[k]
+		h := s.panes[p]
+		delete(s.panes, p)
+		h.Reset()
+		s.pool = append(s.pool, h)
+		k++
+	}
+	if k > 0 {
+		s.order = append(s.order[:0], s.order[k:]...)
+	}
+	k = 0
+	for k < len(s.fired) && s.fired[k]-1 <= floor {
+		k++
+	}
+	if k > 0 {
+		s.fired = append(s.fired[:0], s.fired[k:]...)
 	}
 	return nil
 }
 
-// emitWindow builds the rows of window [start, end) from its live panes.
-func (s *paneState) emitWindow(start, end int64, partial bool, e *emitter) error {
+// emitDirty emits again, in full, every fired window holding a dirty
+// pane, in end order, and forgets the dirty marks. A window that had no
+// row when it fired is emitted for the first time.
+func (s *paneState) emitDirty(e *emitter) error {
+	if len(s.dirty) == 0 {
+		return nil
+	}
+	var ends []int64
+	for _, p := range s.dirty {
+		if _, ok := s.panes[p]; !ok {
+			continue
+		}
+		last := min(s.a.lastEnd(p), s.lastEnd)
+		for end := s.a.firstEnd(p, math.MinInt64); end <= last; end += s.a.slide {
+			ends = append(ends, end)
+		}
+	}
+	s.dirty = s.dirty[:0]
+	slices.Sort(ends)
+	ends = slices.Compact(ends)
+	for _, end := range ends {
+		n, err := s.emitWindow(s.a.startOf(end), end, false, e)
+		if err != nil {
+			return err
+		}
+		if i, ok := slices.BinarySearch(s.fired, end); ok {
+			e.updates += int64(n)
+		} else if n > 0 {
+			s.fired = slices.Insert(s.fired, i, end)
+		}
+	}
+	return nil
+}
+
+// emitWindow builds the rows of window [start, end) from its live panes
+// and returns how many it emitted.
+func (s *paneState) emitWindow(start, end int64, partial bool, e *emitter) (int, error) {
 	lo, _ := slices.BinarySearch(s.order, start)
 	hi, _ := slices.BinarySearch(s.order, end)
 	if lo >= hi {
-		return nil
+		return 0, nil
 	}
 	src := s.panes[s.order[lo]]
 	if hi-lo > 1 {
@@ -169,7 +248,7 @@ func (s *paneState) emitWindow(start, end int64, partial bool, e *emitter) error
 		} else {
 			var err error
 			if tmp, err = exec.NewHashAggregator(s.keyTypes, s.specs); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		defer func() {
@@ -178,30 +257,32 @@ func (s *paneState) emitWindow(start, end int64, partial bool, e *emitter) error
 		}()
 		for _, p := range s.order[lo:hi] {
 			if err := tmp.Merge(s.panes[p]); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		src = tmp
 	}
 	n := src.Len()
 	if n == 0 {
-		return nil
+		return 0, nil
 	}
 	keys, aggs, err := src.Build(s.mem)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	e.add(keys, aggs, repeat(start, n), repeat(end, n), partial)
-	return nil
+	return n, nil
 }
 
+// partial emits the current results of the windows that have not fired.
 func (s *paneState) partial(e *emitter) error {
-	if len(s.order) == 0 {
+	i := s.firstOpen()
+	if i == len(s.order) {
 		return nil
 	}
 	last := s.a.lastEnd(s.order[len(s.order)-1])
-	for end := s.a.firstEnd(s.order[0], s.lastEnd); end <= last; {
-		if err := s.emitWindow(s.a.startOf(end), end, true, e); err != nil {
+	for end := s.a.firstEnd(s.order[i], s.lastEnd); end <= last; {
+		if _, err := s.emitWindow(s.a.startOf(end), end, true, e); err != nil {
 			return err
 		}
 		if s.a.kind == kindTumbling {

@@ -2,6 +2,7 @@ package window
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -13,15 +14,21 @@ import (
 // number of groups of each and each pane's free group ids. Their state
 // follows in one record: the panes' exec.HashAggregator.StateColumns,
 // concatenated in pane order.
+//
+// LastEnd is the end of the last window fired in end order, Fired the ends
+// of the fired windows whose panes are still kept (for the retention
+// floor) and Dirty the panes updated after some of their windows fired.
 type paneHeader struct {
 	LastEnd int64
 	Starts  []int64
 	Groups  []int
 	Free    [][]uint32
+	Fired   []int64 `json:",omitempty"`
+	Dirty   []int64 `json:",omitempty"`
 }
 
 func (s *paneState) snapshotHeader(h *groupByHeader) {
-	ph := &paneHeader{LastEnd: s.lastEnd}
+	ph := &paneHeader{LastEnd: s.lastEnd, Fired: s.fired, Dirty: s.dirty}
 	for _, p := range s.order {
 		agg := s.panes[p]
 		ph.Starts = append(ph.Starts, p)
@@ -125,6 +132,18 @@ func (s *paneState) loadState(r *snapReader, h *groupByHeader) error {
 		s.order = append(s.order, p)
 		off += g
 	}
+	for i, end := range ph.Fired {
+		if (i > 0 && end <= ph.Fired[i-1]) || end > ph.LastEnd {
+			return fmt.Errorf("%w: fired window ends not increasing up to the last end", ErrSnapshot)
+		}
+	}
+	for _, p := range ph.Dirty {
+		if _, ok := s.panes[p]; !ok {
+			return fmt.Errorf("%w: dirty mark of unknown pane %d", ErrSnapshot, p)
+		}
+	}
 	s.lastEnd = ph.LastEnd
+	s.fired = slices.Clone(ph.Fired)
+	s.dirty = slices.Clone(ph.Dirty)
 	return nil
 }

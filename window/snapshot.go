@@ -26,7 +26,7 @@ var ErrSnapshot = errors.New("window: bad snapshot")
 
 // SnapshotVersion is the format version Snapshot writes; Restore rejects
 // every other.
-const SnapshotVersion = 1
+const SnapshotVersion = 2
 
 // Snapshot framing: magic, version byte, operator kind byte, payload length
 // (uint64 LE), CRC-32C of the payload (uint32 LE), then the payload: a

@@ -2,6 +2,7 @@ package window
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/eddy-sql/eddy/exec"
@@ -131,11 +132,91 @@ func (t *Tracker) Observe(o exec.Origin, ts []int64, valid func(i int) bool, acc
 	}
 }
 
+// Select is Observe for a whole batch, without a call per accepted row:
+// it appends the indexes of the on-time rows of ts to dst, in row order,
+// and returns it. valid (nil: every row has an event time) and onLate are
+// as for Observe; the rows are classified exactly as Observe would.
+func (t *Tracker) Select(o exec.Origin, ts []int64, valid func(i int) bool, dst []int32, onLate func(i int, reason int, watermark int64)) []int32 {
+	st := t.origins[o]
+	has := st != nil
+	mx, wm := int64(math.MinInt64), int64(math.MinInt64)
+	if has {
+		mx = st.max
+		wm = mx - t.lateness - 1
+	}
+	free := t.free
+	lim := max(wm, free) // rows at or below it are late
+	n0 := len(dst)
+	dst = slices.Grow(dst, len(ts))
+	out := dst[n0 : n0+len(ts)]
+	k := 0
+	if valid == nil {
+		// The hot path: every row has a time.
+		for i, v := range ts {
+			if v <= lim {
+				if has && v <= wm {
+					onLate(i, LateInOrigin, wm)
+				} else {
+					onLate(i, LateBehindFloor, free)
+				}
+				continue
+			}
+			if v > mx {
+				mx, has = v, true
+				wm = mx - t.lateness - 1
+				lim = max(wm, free)
+			}
+			out[k] = int32(i)
+			k++
+		}
+	} else {
+		for i, v := range ts {
+			if !valid(i) {
+				continue
+			}
+			if v <= lim {
+				if has && v <= wm {
+					onLate(i, LateInOrigin, wm)
+				} else {
+					onLate(i, LateBehindFloor, free)
+				}
+				continue
+			}
+			if v > mx {
+				mx, has = v, true
+				wm = mx - t.lateness - 1
+				lim = max(wm, free)
+			}
+			out[k] = int32(i)
+			k++
+		}
+	}
+	dst = dst[:n0+k]
+	if len(dst) == n0 {
+		return dst
+	}
+	if st == nil {
+		t.origins[o] = &originTime{max: mx}
+	} else {
+		st.max = mx
+	}
+	t.maxAll = max(t.maxAll, mx)
+	t.lastRow = t.clock()
+	return dst
+}
+
 // Advance recomputes the watermarks from the input's partitions after a
 // Next; explicit says whether the partitions' explicit watermarks apply
 // (they are promises on ROWTIME, so only when the tracked column is
-// ROWTIME). It returns the emission watermark and the retention floor.
+// ROWTIME). It returns the emission watermark and the retention floor. An
+// empty parts (no partition known yet) changes nothing.
 func (t *Tracker) Advance(parts []exec.Partition, explicit bool) (emit, floor int64) {
+	if len(parts) == 0 {
+		// Nothing known about the input yet (a source before it has found
+		// its partitions): no progress. Only partitions that are all done
+		// end event time.
+		return t.emit, t.free
+	}
 	emitWM, dataWM := int64(math.MaxInt64), int64(math.MaxInt64)
 	held, anyIdle := false, false
 	for i := range parts {

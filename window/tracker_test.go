@@ -1,6 +1,7 @@
 package window
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -172,4 +173,84 @@ func equalInts(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// Select classifies rows exactly as Observe does, whatever the batch
+// boundaries, NULL times and retention floor.
+func TestTrackerSelectMatchesObserve(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		lateness time.Duration
+		floor    bool // advance the floor past 95 first
+		rows     []int64
+		null     []bool
+		batch    int
+	}{
+		{name: "disorder within and beyond lateness", lateness: 5 * time.Millisecond,
+			rows: []int64{100, 120, 115, 114, 121, 90, 130, 126, 125}, batch: 4},
+		{name: "rows of one batch", lateness: 3 * time.Millisecond,
+			rows: []int64{5, 1, 9, 6, 5, 12, 8, 9}, batch: 100},
+		{name: "single-row batches", lateness: 3 * time.Millisecond,
+			rows: []int64{5, 1, 9, 6, 5, 12, 8, 9}, batch: 1},
+		{name: "NULL times are skipped", lateness: 0,
+			rows: []int64{10, 0, 3, 11, 0}, null: []bool{false, true, false, false, true}, batch: 3},
+		{name: "rows behind the floor", lateness: time.Second, floor: true,
+			rows: []int64{96, 95, 94, 97, 200}, batch: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			type verdict struct {
+				i, reason int
+				wm        int64
+			}
+			run := func(sel bool) (acc []int, late []verdict, maxAll int64) {
+				tr := NewTracker(tc.lateness, 0, newFakeClock().now)
+				if tc.floor {
+					tr.free = 95
+				}
+				var sc []int32
+				for lo := 0; lo < len(tc.rows); lo += tc.batch {
+					hi := min(lo+tc.batch, len(tc.rows))
+					ts := tc.rows[lo:hi]
+					var valid func(int) bool
+					if tc.null != nil {
+						valid = func(i int) bool { return !tc.null[lo+i] }
+					}
+					onLate := func(i, reason int, wm int64) { late = append(late, verdict{lo + i, reason, wm}) }
+					if sel {
+						sc = tr.Select(7, ts, valid, sc[:0], onLate)
+						for _, i := range sc {
+							acc = append(acc, lo+int(i))
+						}
+					} else {
+						tr.Observe(7, ts, valid, func(i int) { acc = append(acc, lo+i) }, onLate)
+					}
+				}
+				return acc, late, tr.maxAll
+			}
+			a1, l1, m1 := run(false)
+			a2, l2, m2 := run(true)
+			if fmt.Sprint(a1, l1, m1) != fmt.Sprint(a2, l2, m2) {
+				t.Fatalf("Select: accepted %v late %v max %d\nObserve: accepted %v late %v max %d", a2, l2, m2, a1, l1, m1)
+			}
+			if len(l1) == 0 && tc.null == nil {
+				t.Fatalf("case has no late row: it checks nothing")
+			}
+		})
+	}
+}
+
+// No partition known yet is no progress, not the end of event time.
+func TestTrackerNoPartitionsIsNoProgress(t *testing.T) {
+	t.Parallel()
+	tr := NewTracker(0, 0, newFakeClock().now)
+	observe(tr, 1, 500)
+	if e, f := tr.Advance(nil, false); e != math.MinInt64 || f != math.MinInt64 {
+		t.Fatalf("with no partitions: emission %d floor %d, want both at the start of time", e, f)
+	}
+	if _, late := observe(tr, 1, 600); len(late) != 0 {
+		t.Fatalf("row after an empty partition list is late: %v", late)
+	}
 }

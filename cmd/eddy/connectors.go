@@ -26,7 +26,10 @@ type registryConnectors struct {
 	defaults map[string]string // default options for stdout sinks (format)
 }
 
-var _ planner.Connectors = (*registryConnectors)(nil)
+var (
+	_ planner.Connectors = (*registryConnectors)(nil)
+	_ planner.Versioner  = (*registryConnectors)(nil)
+)
 
 func (c *registryConnectors) IsSource(name string) bool { _, ok := sources.Lookup(name); return ok }
 func (c *registryConnectors) IsSink(name string) bool   { _, ok := sinks.Lookup(name); return ok }
@@ -132,6 +135,19 @@ func (s *sourceOp) Partitions() []exec.Partition {
 		})
 	}
 	return s.parts
+}
+
+// SourceVersion returns the version of the object a source would read, for
+// reference tables (planner.Versioner); "" when the connector cannot tell.
+func (c *registryConnectors) SourceVersion(ctx context.Context, options map[string]string) (string, error) {
+	f, opts, err := sourceFactory(options)
+	if err != nil {
+		return "", err
+	}
+	if f.Version == nil {
+		return "", nil
+	}
+	return f.Version(ctx, opts)
 }
 
 func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[string]string) ([]planner.Column, error) {

@@ -392,7 +392,8 @@ func etRunEngine(t *testing.T, c etCase) (etResult, []string) {
 	dir := t.TempDir()
 	app := writeFile(t, dir, "app.sql", c.sql())
 	out := filepath.Join(dir, "out.jsonl")
-	args := c.args(t, dir, app, out)
+	errs := filepath.Join(dir, "errors.jsonl")
+	args := append(c.args(t, dir, app, out), "--output", "error_stream=file:"+errs+"?format=json")
 	var stdout, stderr bytes.Buffer
 	var r etResult
 	r.code = run(args, strings.NewReader(""), &stdout, &stderr)
@@ -400,8 +401,41 @@ func etRunEngine(t *testing.T, c etCase) (etResult, []string) {
 	if err := etReadOutput(out, c.form.conv, &r); err != nil {
 		t.Fatal(err)
 	}
-	etReadLate(r.stderr, &r)
+	if err := etReadLateFile(errs, &r); err != nil {
+		t.Fatal(err)
+	}
 	return r, args
+}
+
+// etReadLateFile collects the LATE rows of the error stream delivered to a
+// JSON-lines file (stderr shows only the first rows of a busy error
+// stream).
+func etReadLateFile(path string, r *etResult) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var rec struct {
+			Name string `json:"ERROR_NAME"`
+			Row  string `json:"DATA_ROW"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			r.bad = append(r.bad, line)
+			continue
+		}
+		if rec.Name != "LATE" {
+			continue
+		}
+		etReadLate("error_stream: LATE: (x): "+rec.Row, r)
+	}
+	return nil
 }
 
 // etMultisetDiff returns the rows of want missing from got and the rows of

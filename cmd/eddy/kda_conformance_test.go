@@ -67,6 +67,9 @@ type kdaCase struct {
 	cut    string
 	schema string // CREATE STREAM for the source stream(s)
 	inputs []kdaInput
+	// refs bind reference tables (--reference), as KDA's reference data
+	// source configuration did.
+	refs []kdaInput
 	// want holds the expected rows of every destination stream, as JSON
 	// objects in column order. The probe stream's rows start with ROWTIME.
 	want  map[string][]string
@@ -619,13 +622,25 @@ CREATE OR REPLACE STREAM TradeStream (tradeId INTEGER, orderId INTEGER, ticker V
 		},
 	},
 	{
-		// A stream LEFT JOIN a reference table.
-		name:     "26_reference_join_unsupported",
+		// A stream LEFT JOIN a reference table loaded from a CSV object
+		// (KDA's reference data source, here --reference with the columns
+		// the reference schema names): every stream row comes out, with
+		// Company where the ticker is in the table and NULL otherwise.
+		name:     "26_reference_data_left_join",
 		examples: []string{"26"},
-		schema:   kdaDemoSchema,
-		inputs:   kdaDemoInput("02_04_tickers.jsonl"),
-		wantErr: &kdaError{example: "26", line: 9, col: 9,
-			msg: `joins are not supported yet`, at: `"SOURCE_SQL_STREAM_001" LEFT JOIN`},
+		schema: kdaDemoSchema + `
+CREATE TABLE "CompanyName" ("Ticker" VARCHAR(4), "Company" VARCHAR(20));`,
+		inputs: kdaDemoInput("02_04_tickers.jsonl"),
+		refs:   []kdaInput{{stream: "CompanyName", file: "26_companies.csv", opts: "format=csv&header=true"}},
+		probe:  "DESTINATION_SQL_STREAM",
+		want: map[string][]string{"DESTINATION_SQL_STREAM": {
+			`{"ROWTIME":"2024-05-01T10:00:00.000Z","TICKER_SYMBOL":"AMZN","Company":"Amazon","SECTOR":"TECHNOLOGY","CHANGE":1.5,"PRICE":100.25}`,
+			`{"ROWTIME":"2024-05-01T10:00:01.000Z","TICKER_SYMBOL":"TGT","Company":null,"SECTOR":"RETAIL","CHANGE":-0.5,"PRICE":20.5}`,
+			`{"ROWTIME":"2024-05-01T10:00:02.000Z","TICKER_SYMBOL":"IBM","Company":"IBM Corp","SECTOR":"TECHNOLOGY","CHANGE":2,"PRICE":30}`,
+			`{"ROWTIME":"2024-05-01T10:00:03.000Z","TICKER_SYMBOL":"AMZN","Company":"Amazon","SECTOR":"TECHNOLOGY","CHANGE":-1,"PRICE":99.25}`,
+			`{"ROWTIME":"2024-05-01T10:00:04.000Z","TICKER_SYMBOL":"TGT","Company":null,"SECTOR":"RETAIL","CHANGE":0.25,"PRICE":20.75}`,
+			`{"ROWTIME":"2024-05-01T10:00:05.000Z","TICKER_SYMBOL":"NUL","Company":null,"SECTOR":null,"CHANGE":null,"PRICE":null}`,
+		}},
 	},
 	{
 		// The scoring pump runs; the sorting pump's ORDER BY on a stream
@@ -962,6 +977,13 @@ func runKDAOnce(t *testing.T, dir string, tc kdaCase, batch int) kdaRun {
 			uri += "&" + in.opts
 		}
 		args = append(args, "--input", in.stream+"="+uri)
+	}
+	for _, ref := range tc.refs {
+		uri := "file:" + filepath.Join(testdata, ref.file)
+		if ref.opts != "" {
+			uri += "?" + ref.opts
+		}
+		args = append(args, "--reference", ref.stream+"="+uri)
 	}
 	outs := map[string]string{}
 	names := kdaSortedStreams(tc.want)

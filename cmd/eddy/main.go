@@ -16,8 +16,10 @@ import (
 	_ "github.com/eddy-sql/eddy/sinks/stdout"
 	_ "github.com/eddy-sql/eddy/sources/file"
 	_ "github.com/eddy-sql/eddy/sources/generator"
+	_ "github.com/eddy-sql/eddy/sources/http"
 	_ "github.com/eddy-sql/eddy/sources/kafka"
 	_ "github.com/eddy-sql/eddy/sources/kinesis"
+	_ "github.com/eddy-sql/eddy/sources/s3"
 	_ "github.com/eddy-sql/eddy/sources/stdin"
 )
 
@@ -26,12 +28,14 @@ const usage = `eddy — streaming SQL for Kinesis Data Analytics applications an
 usage:
   eddy run [flags] FILE.sql...      run an application until its inputs end (or Ctrl-C)
       --input NAME=URI               bind input stream NAME: CONNECTOR[:TARGET][?key=value&...]
+      --reference NAME=URI           bind reference table NAME (file, s3 or http; refresh=5m to reload)
       --output NAME=URI              bind output stream NAME (default: stdout)
       --format table|json|csv        stdout format (default: table on a terminal, else json)
-      --set KEY=VALUE                a setting, as SET KEY = 'VALUE' in SQL
-                                     (checkpoint_interval, max_state)
+      --set KEY=VALUE                a setting, as SET KEY = 'VALUE' in SQL (checkpoint_interval,
+                                     max_state, max_memory, max_windows_per_row)
       --state DIR                    keep checkpoints in DIR and resume from them
       --stop-timeout DURATION        after SIGINT or SIGTERM, flush for at most this long (10s)
+      --drain                        on a stop, emit the windows still open as partial results
       --explain                      print the plans and exit
                                      (eddy run --help: flags and exit statuses)
   eddy report FILE.sql... --state DIR [--once | --at TIME] [--out DIR] [--report NAME]...

@@ -167,10 +167,14 @@ func exitCodeOf(err error) int {
 const runUsage = `usage: eddy run [flags] FILE.sql...
   --input NAME=URI         bind input stream NAME: CONNECTOR[:TARGET][?key=value&...]
   --output NAME=URI        bind output stream NAME (default: stdout)
+  --reference NAME=URI     bind reference table NAME (CREATE TABLE), loaded before the pumps start
   --format table|json|csv  stdout format (default: table on a terminal, else json)
-  --set KEY=VALUE          a setting, as SET KEY = 'VALUE' in SQL (checkpoint_interval, max_state)
+  --set KEY=VALUE          a setting, as SET KEY = 'VALUE' in SQL (checkpoint_interval,
+                           max_state, max_memory, max_windows_per_row)
   --state DIR              keep checkpoints in DIR and resume from them
   --stop-timeout DURATION  after SIGINT or SIGTERM, flush for at most this long (default 10s)
+  --drain                  on SIGINT or SIGTERM, emit the windows still open (as partial
+                           results) instead of keeping them for the next run with --state
   --explain                print the plans and exit
 exit status:
   0    finished: every bounded input exhausted and all output flushed
@@ -194,7 +198,7 @@ func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signa
 			return exitOK
 		}
 	}
-	fs, err := parseFlags(args, []string{"input", "output", "format", "set", "state", "stop-timeout"}, []string{"explain"})
+	fs, err := parseFlags(args, []string{"input", "output", "format", "set", "state", "stop-timeout", "reference"}, []string{"explain", "drain"})
 	if err != nil {
 		fmt.Fprintf(stderr, "eddy run: %v\n%s", err, runUsage)
 		return exitUsage
@@ -218,6 +222,7 @@ func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signa
 		stopTimeout = d
 	}
 	a := newAppWithState(stdout, stderr, format, fs.last("state", ""))
+	a.session.SetDrain(fs.bools["drain"])
 	for _, kind := range []string{"input", "output"} {
 		for _, b := range fs.values[kind] {
 			name, opts, err := parseBinding(b, kind == "input")
@@ -227,6 +232,14 @@ func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signa
 			}
 			a.bind(kind == "input", name, opts)
 		}
+	}
+	for _, ref := range fs.values["reference"] { // --reference NAME=URI: a reference table
+		name, opts, err := parseBinding(ref, true)
+		if err != nil {
+			fmt.Fprintf(stderr, "eddy run: --reference %v\n", err)
+			return exitUsage
+		}
+		a.session.BindReference(name, opts)
 	}
 	var sets []string
 	for _, kv := range fs.values["set"] {

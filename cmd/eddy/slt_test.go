@@ -16,6 +16,10 @@ package main
 //	                             to partition N of the stream (default 0):
 //	                             each partition has its own watermark, the
 //	                             stream's is their minimum
+//	reference NAME [key=value ...]  the following lines are the object of
+//	                             reference table NAME, bound as with
+//	                             --reference (file connector, format json
+//	                             unless the keys say otherwise)
 //	query <types> [rowsort]      run the application over every input given
 //	                             so far in bounded mode and compare the
 //	                             query's rows with those after ----
@@ -88,7 +92,7 @@ func parseSLT(text string) ([]*sltRecord, error) {
 		case cur == nil:
 			f := strings.Fields(line)
 			switch f[0] {
-			case "statement", "query", "input":
+			case "statement", "query", "input", "reference":
 			default:
 				return nil, fmt.Errorf("line %d: unknown record %q", n, f[0])
 			}
@@ -113,6 +117,7 @@ type sltRunner struct {
 	dir    string
 	stmts  []string // statements that ran OK, replayed for each query
 	inputs []sltInput
+	refs   []sltInput
 }
 
 type sltInput struct {
@@ -135,6 +140,17 @@ func (r *sltRunner) newSession(alloc memory.Allocator, out *collector) (*planner
 			return nil, err
 		}
 		s.BindInput(in.stream, opts)
+	}
+	for i, ref := range r.refs {
+		path := filepath.Join(r.dir, fmt.Sprintf("reference_%d", i))
+		if err := os.WriteFile(path, []byte(strings.Join(ref.lines, "\n")+"\n"), 0o644); err != nil {
+			return nil, err
+		}
+		opts := map[string]string{"connector": "file", "path": path, "format": "json"}
+		for k, v := range ref.opts {
+			opts[k] = v
+		}
+		s.BindReference(ref.stream, opts)
 	}
 	ctx := context.Background()
 	for _, text := range r.stmts {
@@ -220,9 +236,9 @@ func (r *sltRunner) inputOptions(i int, in sltInput) (map[string]string, error) 
 // run executes one record and returns the actual rows of a query.
 func (r *sltRunner) run(rec *sltRecord) ([]string, error) {
 	switch rec.kind {
-	case "input":
+	case "input", "reference":
 		if len(rec.args) == 0 {
-			return nil, fmt.Errorf("input needs a stream name")
+			return nil, fmt.Errorf("%s needs a name", rec.kind)
 		}
 		in := sltInput{stream: rec.args[0], opts: map[string]string{}}
 		for _, kv := range rec.args[1:] {
@@ -230,7 +246,11 @@ func (r *sltRunner) run(rec *sltRecord) ([]string, error) {
 			in.opts[k] = v
 		}
 		in.lines = strings.Split(rec.sql, "\n")
-		r.inputs = append(r.inputs, in)
+		if rec.kind == "reference" {
+			r.refs = append(r.refs, in)
+		} else {
+			r.inputs = append(r.inputs, in)
+		}
 		return nil, nil
 	case "statement":
 		alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())

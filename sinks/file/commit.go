@@ -27,6 +27,9 @@ var _ sinks.Committer = (*sink)(nil)
 // staging is the bookkeeping of a staged file destination.
 type staging struct {
 	append bool
+	// prepared lists, ascending, the checkpoints this sink prepared and
+	// that have been neither committed nor aborted since.
+	prepared []int64
 }
 
 // commitRecord is the content of PATH.eddy-commit: the last committed
@@ -131,12 +134,30 @@ func (s *sink) Prepare(_ context.Context, id int64) error {
 		return s.wrap("sync", err)
 	}
 	if err := s.f.Close(); err != nil {
-		return s.wrap("close", err)
+		s.err = s.wrap("close", err)
+		return s.err
 	}
 	if err := os.Rename(s.stagingPath(), s.pendingPath(id)); err != nil {
+		// The rows stay staged for the next checkpoint.
+		if rerr := s.reopenStaging(); rerr != nil {
+			return rerr
+		}
 		return s.wrap("stage", err)
 	}
+	s.staged.prepared = append(s.staged.prepared, id)
 	return s.openStagingFile()
+}
+
+// reopenStaging opens the staging file again to append to what it holds;
+// failing, the sink fails.
+func (s *sink) reopenStaging() error {
+	f, err := os.OpenFile(s.stagingPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		s.err = s.wrap("reopen staging file", err)
+		return s.err
+	}
+	s.f = f
+	return nil
 }
 
 // Commit appends the pending output of every checkpoint up to id to the
@@ -153,6 +174,7 @@ func (s *sink) Commit(_ context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	s.forgetPrepared(func(p int64) bool { return p <= id })
 	if rec.Checkpoint > id {
 		return s.rollBack(rec, id)
 	}
@@ -230,9 +252,19 @@ func (s *sink) rollBack(rec commitRecord, id int64) error {
 // file's bytes beyond its last commit. Abort(0) — the engine starting with
 // no checkpoint — starts the file afresh (unless appending) and forgets any
 // old commit record.
+//
+// Output that this sink prepared itself, in this run, is not discarded but
+// staged again, ahead of the rows written since: the engine aborts a
+// checkpoint it abandons while running on (its state could not be
+// written), and the sources do not go back, so those rows must reach the
+// next checkpoint. After a restart nothing is prepared yet, and Abort
+// discards what a crashed run left.
 func (s *sink) Abort(_ context.Context, id int64) error {
 	if s.staged == nil {
 		return nil
+	}
+	if err := s.unprepare(id); err != nil {
+		return err
 	}
 	pending, err := s.pendingIDs()
 	if err != nil {
@@ -278,6 +310,79 @@ func (s *sink) startAfresh() error {
 		return s.wrap("create", err)
 	}
 	return s.writeCommit(commitRecord{Length: length})
+}
+
+// unprepare stages again the output this sink prepared for checkpoints id
+// and later: the pending files, in order, then the staging file, become
+// the staging file. A failure fails the sink, so that the run stops and a
+// restart replays those rows from the last complete checkpoint.
+func (s *sink) unprepare(id int64) error {
+	var ids []int64
+	for _, p := range s.staged.prepared {
+		if p >= id {
+			ids = append(ids, p)
+		}
+	}
+	if len(ids) == 0 || s.err != nil {
+		return nil
+	}
+	s.forgetPrepared(func(p int64) bool { return p >= id })
+	fail := func(op string, err error) error {
+		s.err = s.wrap(op, err)
+		return s.err
+	}
+	if err := s.flush(); err != nil {
+		return err
+	}
+	if err := s.f.Close(); err != nil {
+		return fail("close", err)
+	}
+	base := s.pendingPath(ids[0])
+	out, err := os.OpenFile(base, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fail("restage", err)
+	}
+	defer out.Close()
+	for _, src := range append(pendingPaths(s, ids[1:]), s.stagingPath()) {
+		in, err := os.Open(src)
+		if err != nil {
+			return fail("restage", err)
+		}
+		_, err = io.Copy(out, in)
+		in.Close()
+		if err != nil {
+			return fail("restage", err)
+		}
+	}
+	if err := out.Close(); err != nil {
+		return fail("restage", err)
+	}
+	if err := os.Rename(base, s.stagingPath()); err != nil {
+		return fail("restage", err)
+	}
+	for _, p := range ids[1:] {
+		os.Remove(s.pendingPath(p))
+	}
+	return s.reopenStaging()
+}
+
+func pendingPaths(s *sink, ids []int64) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = s.pendingPath(id)
+	}
+	return out
+}
+
+// forgetPrepared drops the prepared checkpoints drop selects.
+func (s *sink) forgetPrepared(drop func(int64) bool) {
+	kept := s.staged.prepared[:0]
+	for _, p := range s.staged.prepared {
+		if !drop(p) {
+			kept = append(kept, p)
+		}
+	}
+	s.staged.prepared = kept
 }
 
 // pendingIDs lists the checkpoints with pending output, ascending.

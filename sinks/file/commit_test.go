@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,4 +136,82 @@ func TestStagedSinkRollsBackToAnOlderCheckpoint(t *testing.T) {
 		t.Errorf("after rolling back to the start: %q", data)
 	}
 	st.Close(ctx)
+}
+
+// TestStagedSinkKeepsRowsOfAnAbandonedCheckpoint: the engine aborts a
+// checkpoint it abandons while running on (its state could not be
+// written); the sources do not go back, so the rows prepared for it must
+// reach the next checkpoint, before the rows written since. A restart
+// still discards what a crashed run had prepared.
+func TestStagedSinkKeepsRowsOfAnAbandonedCheckpoint(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// run writes, prepares and aborts; the ids are checkpoint ids.
+		steps []string
+		want  string
+	}{
+		{name: "one abandoned checkpoint",
+			steps: []string{"w1", "p1", "c1", "w2", "p2", "w3", "a2", "w4", "p2", "c2"}, want: "1 2 3 4 "},
+		{name: "abandoned twice in a row",
+			steps: []string{"w1", "p1", "a1", "w2", "p1", "a1", "w3", "p1", "c1"}, want: "1 2 3 "},
+		{name: "abandoned with nothing written since",
+			steps: []string{"w1", "p1", "a1", "p1", "c1"}, want: "1 "},
+		{name: "abandoned, then a crash: the restart discards it",
+			steps: []string{"w1", "p1", "c1", "w2", "p2", "a2", "w3", "p2", "crash", "c1", "a2"}, want: "1 "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			schema := arrow.NewSchema([]arrow.Field{{Name: "N", Type: arrow.PrimitiveTypes.Int64}}, nil)
+			path := filepath.Join(t.TempDir(), "out.jsonl")
+			ctx := context.Background()
+			open := func() *sink {
+				s, err := New(sinks.Env{Schema: schema, Alloc: mem, Checkpointing: true}, Config{Path: path})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s.(*sink)
+			}
+			s := open()
+			if err := s.Abort(ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			for _, step := range tc.steps {
+				var n int64
+				fmt.Sscanf(step[1:], "%d", &n)
+				var err error
+				switch step[0] {
+				case 'w':
+					b := array.NewRecordBuilder(mem, schema)
+					b.Field(0).(*array.Int64Builder).Append(n)
+					err = s.Write(ctx, b.NewRecordBatch())
+					b.Release()
+				case 'p':
+					err = s.Prepare(ctx, n)
+				case 'c':
+					if step == "crash" {
+						s.f.Close()
+						s = open()
+						continue
+					}
+					err = s.Commit(ctx, n)
+				case 'a':
+					err = s.Abort(ctx, n)
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", step, err)
+				}
+			}
+			data, _ := os.ReadFile(path)
+			if got := strings.ReplaceAll(strings.ReplaceAll(string(data), "{\"N\":", ""), "}\n", " "); got != tc.want {
+				t.Errorf("file holds %q, want %q", got, tc.want)
+			}
+			if err := s.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

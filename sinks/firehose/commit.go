@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -34,6 +35,10 @@ func (s *sink) Prepare(ctx context.Context, checkpoint int64) error {
 	if err := s.dest.store.Put(ctx, manifestKey(s.name, checkpoint), []byte(manifest)); err != nil {
 		return fmt.Errorf("firehose: prepare %d: %w", checkpoint, err)
 	}
+	if s.prepared == nil {
+		s.prepared = map[int64][]string{}
+	}
+	s.prepared[checkpoint] = append(s.prepared[checkpoint], s.staged...)
 	s.staged = nil
 	return nil
 }
@@ -41,22 +46,59 @@ func (s *sink) Prepare(ctx context.Context, checkpoint int64) error {
 // Commit publishes the objects prepared for checkpoint (moving each into
 // place) and removes the manifest. It is idempotent: objects already
 // moved, or a manifest already removed, are skipped. It works in a new
-// process too, since the manifest is in the store.
+// process too, since the manifest is in the store. Checkpoints this sink
+// prepared before and could not commit (the store failed) are committed
+// first, in order.
 func (s *sink) Commit(ctx context.Context, checkpoint int64) error {
-	return s.finish(ctx, checkpoint, true)
-}
-
-// Abort deletes the objects prepared for checkpoint and the manifest.
-func (s *sink) Abort(ctx context.Context, checkpoint int64) error {
-	return s.finish(ctx, checkpoint, false)
-}
-
-func (s *sink) finish(ctx context.Context, checkpoint int64, publish bool) error {
 	if !s.exactly {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	earlier := make([]int64, 0, len(s.prepared))
+	for id := range s.prepared {
+		if id < checkpoint {
+			earlier = append(earlier, id)
+		}
+	}
+	slices.Sort(earlier)
+	for _, id := range append(earlier, checkpoint) {
+		if err := s.finish(ctx, id, true); err != nil {
+			return err
+		}
+		delete(s.prepared, id)
+	}
+	return nil
+}
+
+// Abort deletes the objects prepared for checkpoint and the manifest.
+//
+// Objects this sink prepared itself, in this run, are not deleted but
+// staged again for the next checkpoint: the engine aborts a checkpoint it
+// abandons while running on (its state could not be written), and the
+// sources do not go back, so those rows must still be published. After a
+// restart nothing is prepared yet, and Abort deletes what a crashed run
+// left.
+func (s *sink) Abort(ctx context.Context, checkpoint int64) error {
+	if !s.exactly {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if keys, ok := s.prepared[checkpoint]; ok {
+		delete(s.prepared, checkpoint)
+		s.staged = append(keys, s.staged...)
+		// The next Prepare writes a manifest naming them again; this one
+		// may stay behind when the store fails, naming nothing new.
+		_ = s.dest.store.Delete(ctx, manifestKey(s.name, checkpoint))
+		return nil
+	}
+	return s.finish(ctx, checkpoint, false)
+}
+
+// finish publishes (or deletes) the objects of checkpoint's manifest and
+// removes it. s.mu is held.
+func (s *sink) finish(ctx context.Context, checkpoint int64, publish bool) error {
 	mk := manifestKey(s.name, checkpoint)
 	data, err := s.dest.store.Get(ctx, mk)
 	if errors.Is(err, ErrNotFound) {

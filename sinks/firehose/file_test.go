@@ -278,3 +278,53 @@ func TestExactlyOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestExactlyOnceKeepsObjectsOfAnAbandonedCheckpoint: the engine aborts a
+// checkpoint it abandons while running on (its state could not be
+// written); the sources do not go back, so the objects prepared for it
+// are published with the next checkpoint. A new sink (a restarted
+// process) still deletes what an aborted checkpoint staged.
+func TestExactlyOnceKeepsObjectsOfAnAbandonedCheckpoint(t *testing.T) {
+	t.Parallel()
+	for _, restart := range []bool{false, true} {
+		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
+			t.Parallel()
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			dir := t.TempDir()
+			raw := map[string]string{"destination": "file://" + dir, "exactly_once": "true", "buffer_size": "10"}
+			s := open(t, sinks.Env{}, raw, nil)
+			ctx := context.Background()
+			c := s.(sinks.Committer)
+			must := func(err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(s.Write(ctx, testBatch(t, mem, first)))
+			must(c.Prepare(ctx, 3))
+			if restart {
+				must(s.Close(ctx))
+				s = open(t, sinks.Env{}, raw, nil)
+				c = s.(sinks.Committer)
+			}
+			must(c.Abort(ctx, 3)) // abandoned: the same id comes again
+			must(s.Write(ctx, testBatch(t, mem, second)))
+			must(c.Prepare(ctx, 3))
+			must(c.Commit(ctx, 3))
+			must(s.Close(ctx))
+			got := visible(files(t, dir))
+			if len(files(t, dir)) != len(got) {
+				t.Fatalf("staging left behind: %v", files(t, dir))
+			}
+			want := 2
+			if restart {
+				want = 1
+			}
+			if len(got) != want {
+				t.Fatalf("objects %v, want %d", got, want)
+			}
+		})
+	}
+}

@@ -83,9 +83,12 @@ type sink struct {
 	first   time.Time
 	nextID  uint64
 	staged  []string
-	metrics Metrics
-	err     error
-	closed  bool
+	// prepared holds, per checkpoint this sink prepared and has neither
+	// committed nor aborted since, the keys of its staged objects.
+	prepared map[int64][]string
+	metrics  Metrics
+	err      error
+	closed   bool
 }
 
 var (

@@ -57,7 +57,7 @@ type sink struct {
 	mu        sync.Mutex
 	progress  chan struct{} // closed and replaced whenever the sender moves
 	pending   []Record
-	held      int    // data bytes pending
+	held      int    // bytes pending: data plus recordCost per record
 	written   uint64 // rows written
 	delivered uint64 // rows whose fate is known
 	want      bool   // a Flush or Close waits: send without waiting for the interval
@@ -183,12 +183,17 @@ func (s *sink) Write(ctx context.Context, batch arrow.RecordBatch) error {
 			r.Key = keys[i]
 		}
 		s.pending = append(s.pending, r)
-		s.held += len(row)
+		s.held += len(row) + recordCost
 	}
 	s.written += uint64(len(rows))
 	s.poke()
 	return nil
 }
+
+// recordCost is what a pending record costs besides its data: the Record
+// (ID, Key, Data and Arrival) and the text of its id. Counting it keeps
+// the memory of many small rows bounded, not only their bytes.
+const recordCost = 96
 
 // state returns the sink's sticky error or ErrClosed.
 func (s *sink) state() error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +104,51 @@ func TestScenarios(t *testing.T) {
 			})
 		}
 	}
+}
+
+// blockedInvoker answers nothing until its context ends.
+type blockedInvoker struct{}
+
+func (blockedInvoker) Invoke(ctx context.Context, _ []byte) ([]byte, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestWriteBoundsManySmallRows: while the function does not answer, Write
+// blocks once the pending records cost the sink's limit, counting each
+// record's own memory and not only its few bytes of data, so a stream of
+// tiny rows cannot queue millions of records.
+func TestWriteBoundsManySmallRows(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	const payload = 64 << 10 // the sink holds 4 payloads at most
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := New(ctx, sinks.Env{Stream: "OUT", Schema: testSchema}, Config{
+		Invoker: blockedInvoker{}, BatchInterval: time.Millisecond, Format: "csv",
+		Caller: CallerConfig{MaxPayload: payload, MaxRetries: -1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := `[` + strings.Repeat(`{"ID":1},`, 999) + `{"ID":1}]`
+	accepted := 0
+	for accepted < 1_000_000 {
+		wctx, wcancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		err := s.Write(wctx, testBatch(t, mem, testSchema, rows))
+		wcancel()
+		if err != nil {
+			break // blocked: the limit is reached
+		}
+		accepted += 1000
+	}
+	// The batch in flight and the pending one, each 4 payloads' worth of
+	// records costing at least 64 bytes, and a batch of rows over.
+	if limit := 2*4*payload/64 + 2000; accepted > limit {
+		t.Errorf("Write accepted %d tiny rows without blocking, want at most %d", accepted, limit)
+	}
+	cctx, ccancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer ccancel()
+	s.Close(cctx) // gives up on the unanswered records
 }

@@ -14,7 +14,11 @@ import (
 // position: a record may hold only a prefix of the columns (the rest are
 // NULL), and fields past the last column are ignored. Quoting follows RFC
 // 4180: a field that starts with the quote character runs to the matching
-// quote, and a doubled quote inside stands for one. An empty unquoted field
+// quote, and a doubled quote inside stands for one; a quote inside an
+// unquoted field is an ordinary character. A quoted field may hold line
+// breaks (the Framer keeps such a record whole, up to MaxQuotedSpan bytes),
+// but a line break in a field past the declared columns is an error: it
+// stems from a stray quote that joined lines. An empty unquoted field
 // is NULL for every type but strings, where it is the empty string. Text
 // converts to the column types by the same rules as JSON strings.
 type CSV struct {
@@ -45,7 +49,8 @@ func (d *CSV) Decode(rec []byte, arrival time.Time, b *sources.Batcher) error {
 		return fmt.Errorf("codec: batcher has %d columns, decoder %d", b.NumColumns(), len(d.cols))
 	}
 	d.scratch = d.scratch[:0]
-	for i, pos := 0, 0; i < len(d.cols) && pos <= len(rec); i++ {
+	pos := 0
+	for i := 0; i < len(d.cols) && pos <= len(rec); i++ {
 		field, next, quoted, err := d.field(rec, pos)
 		if err != nil {
 			b.Discard()
@@ -60,6 +65,12 @@ func (d *CSV) Decode(rec []byte, arrival time.Time, b *sources.Batcher) error {
 			b.Discard()
 			return err
 		}
+	}
+	if pos < len(rec) && bytes.IndexByte(rec[pos:], '\n') >= 0 {
+		// The framer joined lines for a quote in a field this decoder
+		// ignores: most likely a stray quote, not a field to keep.
+		b.Discard()
+		return &SyntaxError{Format: "CSV", Offset: pos, Msg: "line break in a field past the declared columns"}
 	}
 	return b.Commit(arrival)
 }

@@ -325,7 +325,7 @@ func Sample(ctx context.Context, r io.Reader, opts sources.Options, n int) ([][]
 			take(rec)
 		}
 		if errors.Is(err, io.EOF) {
-			if rec, ok := fr.Rest(); ok {
+			for rec, ok := fr.Rest(); ok; rec, ok = fr.Rest() {
 				take(rec)
 			}
 			break

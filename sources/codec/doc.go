@@ -16,6 +16,16 @@
 // text. A record that is malformed or has a value that does not convert is
 // rejected whole (SyntaxError, CoercionError) and nothing of it is kept.
 //
+// Bad input is contained to its record. CSV quoting follows RFC 4180: a
+// quoted field may hold line breaks, so a record may span lines, but only
+// up to MaxQuotedSpan bytes: a quote that has not closed by then, or by
+// the end of the input, is taken for a stray one and its record ends at
+// its first line end; a multi-line record that turns out malformed is
+// rejected only for its first line (decoded on its own first), and
+// framing goes on with the next line. An over-long line is rejected with
+// ErrTooLong and skipped. An input that breaks off (a damaged gzip
+// stream) keeps the rows before the break (Ingest.Break).
+//
 // Not yet: JSONPath flattening of arrays into several rows
 // ($.arr[0:].field), wildcards and filters; multi-character CSV
 // delimiters; row delimiters other than LF/CRLF; strict rejection of raw

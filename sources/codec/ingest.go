@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"errors"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -13,17 +14,28 @@ import (
 // Ingest is the record loop line-oriented sources share: it frames input
 // bytes into records, skips blank lines and (option header) each input's
 // first record, decodes the rest into batches and hands records that do
-// not decode to Env.Reject with their origin and line number. An Ingest is
-// not safe for concurrent use.
+// not decode to Env.Reject with their origin, partition and line number.
+//
+// Bad input is contained to its record: a malformed record that spans
+// several lines (a CSV quote that opened by mistake) is rejected only for
+// its first line, which is decoded on its own, and framing goes on with
+// the next line (Framer.Resync); an input that breaks off (Break) keeps
+// the rows before the break. An Ingest is not safe for concurrent use.
 type Ingest struct {
-	framer *Framer
-	dec    Decoder
-	bat    *sources.Batcher
-	env    sources.Env
-	header bool
-	first  bool
-	origin string
-	since  time.Time
+	framer    *Framer
+	dec       Decoder
+	bat       *sources.Batcher
+	env       sources.Env
+	header    bool
+	first     bool
+	origin    string
+	partition string
+	since     time.Time
+	// broken is the error an input broke off with (Break), reported with
+	// tail, the partial record it ended in, once the lines before it are
+	// decoded.
+	broken error
+	tail   []byte
 }
 
 // NewIngest builds the decoder, framer and batcher for env and opts
@@ -61,12 +73,34 @@ func NewIngest(env sources.Env, opts sources.Options, batchSize int) (*Ingest, e
 // Framer returns the framer to fill with input bytes.
 func (in *Ingest) Framer() *Framer { return in.framer }
 
-// Start begins a new input named origin (a path, "stdin"): line numbers
-// restart and its first record is a header again. Data not framed yet is
-// dropped.
-func (in *Ingest) Start(origin string) {
+// Start begins a new input named origin (a path, "stdin") in partition
+// partition (empty when the source has none), as bad records name them:
+// line numbers restart and its first record is a header again. Data not
+// framed yet, and a Break not reported yet, are dropped.
+func (in *Ingest) Start(origin, partition string) {
 	in.framer.Reset()
-	in.origin, in.first = origin, true
+	in.origin, in.partition, in.first = origin, partition, true
+	in.broken, in.tail = nil, nil
+}
+
+// End tells that the input ended: Drain then also decodes its last record
+// when it lacks a final newline.
+func (in *Ingest) End() { in.framer.End() }
+
+// Break tells that the input broke off with err (a damaged gzip stream, a
+// read error): the complete lines framed so far are still decoded by
+// Drain; the partial record the input ended in is then rejected with err
+// (with empty Data when the input broke at a line end), and the input has
+// ended as after End.
+func (in *Ingest) Break(err error) {
+	in.tail = in.framer.Truncate()
+	in.broken = err
+}
+
+// Done reports whether every record of an ended input has been decoded
+// (and a break reported).
+func (in *Ingest) Done() bool {
+	return in.framer.ended && in.framer.Pending() == 0 && in.broken == nil
 }
 
 // Drain decodes the framed records until the batch holds limit rows or no
@@ -75,15 +109,12 @@ func (in *Ingest) Drain(arrival time.Time, limit int) {
 	for in.bat.Len() < limit {
 		rec, ok := in.framer.Next()
 		if !ok {
+			if in.broken != nil && in.framer.Pending() == 0 {
+				in.reject(Record{Data: in.tail, Line: in.framer.Lines() + 1}, in.broken)
+				in.broken, in.tail = nil, nil
+			}
 			return
 		}
-		in.handle(rec, arrival)
-	}
-}
-
-// Finish decodes the input's last record when it lacks a final newline.
-func (in *Ingest) Finish(arrival time.Time) {
-	if rec, ok := in.framer.Rest(); ok {
 		in.handle(rec, arrival)
 	}
 }
@@ -100,16 +131,35 @@ func (in *Ingest) handle(rec Record, arrival time.Time) {
 		if len(bytes.TrimSpace(rec.Data)) == 0 {
 			return
 		}
-		if err = in.dec.Decode(rec.Data, arrival, in.bat); err == nil {
-			if in.bat.Len() == 1 {
-				in.since = arrival
-			}
+		if err = in.decode(rec.Data, arrival); err == nil {
 			return
 		}
+		if errors.Is(err, ErrSyntax) && bytes.IndexByte(rec.Data, '\n') >= 0 {
+			// Perhaps a stray quote joined good lines to this one: keep
+			// only the first line and frame the rest again.
+			if first, ok := in.framer.Resync(); ok {
+				rec = first
+				if err = in.decode(rec.Data, arrival); err == nil {
+					return
+				}
+			}
+		}
 	}
+	in.reject(rec, err)
+}
+
+func (in *Ingest) decode(data []byte, arrival time.Time) error {
+	err := in.dec.Decode(data, arrival, in.bat)
+	if err == nil && in.bat.Len() == 1 {
+		in.since = arrival
+	}
+	return err
+}
+
+func (in *Ingest) reject(rec Record, err error) {
 	if in.env.Reject != nil {
 		in.env.Reject(sources.BadRecord{
-			Stream: in.env.Stream, Origin: in.origin, Offset: rec.Line,
+			Stream: in.env.Stream, Origin: in.origin, Partition: in.partition, Offset: rec.Line,
 			Data: append([]byte(nil), rec.Data...), Err: err,
 		})
 	}

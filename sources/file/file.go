@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sources/codec"
@@ -27,6 +29,7 @@ func init() {
 			return New(env, opts)
 		},
 		Discover: Discover,
+		Version:  Version,
 	})
 }
 
@@ -43,27 +46,38 @@ func Options() []sources.OptionSpec {
 	}, codec.Options()...)
 }
 
-// source reads the files one after the other; it runs no goroutines.
+// maxOpen is how many files of a glob a source reads side by side: each
+// open file holds a read buffer, a decoder and a batch builder. Files
+// beyond it wait for one to finish (they hold the watermark back as
+// backlog meanwhile); with follow, no file finishes, so a glob may match
+// at most maxOpen files.
+const maxOpen = 64
+
+// source reads the files of a glob as partitions, side by side in event
+// time order (see Next); it runs no goroutines.
 type source struct {
 	env       sources.Env
+	opts      sources.Options
 	clock     func() time.Time
-	in        *codec.Ingest
-	paths     []string
-	next      int // index in paths of the next file to open
-	gzip      []bool
+	parts     []*part // one per file, in glob order
+	open      []*part // the parts being read, at most maxOpen
+	admitted  int     // parts before this index are open or done
+	maxOpen   int
 	follow    bool
 	poll      time.Duration
 	linger    time.Duration
+	idle      time.Duration
 	batchSize int
-
-	f      *os.File
-	r      io.Reader // f or a gzip reader over it
-	path   string
-	offset int64 // bytes read from f, to notice truncation
-	closed bool
+	spare     *codec.Ingest  // a decoder, framer and batcher to reuse
+	origin    sources.Origin // of the batch Next returned last
+	states    []sources.Partition
+	closed    bool
 }
 
-var _ sources.Source = (*source)(nil)
+var (
+	_ sources.Source      = (*source)(nil)
+	_ sources.Partitioned = (*source)(nil)
+)
 
 // New opens a file source for env with options raw, which are validated
 // against Options and sources.Common. Tests use it instead of the registry.
@@ -77,9 +91,9 @@ func New(env sources.Env, raw map[string]string) (sources.Source, error) {
 		return nil, err
 	}
 	s := &source{
-		env: env, clock: env.Clock, paths: paths,
+		env: env, opts: opts, clock: env.Clock, maxOpen: maxOpen,
 		follow: opts.Bool("follow"), poll: opts.Duration("poll_interval"), linger: opts.Duration("linger"),
-		batchSize: int(opts.Int("batch_size")),
+		idle: opts.Duration("idle_timeout"), batchSize: int(opts.Int("batch_size")),
 	}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -90,17 +104,27 @@ func New(env sources.Env, raw map[string]string) (sources.Source, error) {
 	if s.poll <= 0 {
 		s.poll = 200 * time.Millisecond
 	}
-	for _, p := range paths {
-		gz, err := isGzip(opts.String("compression"), p)
+	if s.follow && len(paths) > s.maxOpen {
+		return nil, fmt.Errorf("file: follow reads at most %d files at once, but %s matches %d", s.maxOpen, opts.String("path"), len(paths))
+	}
+	seen := map[sources.Origin]string{}
+	for i, path := range paths {
+		gz, err := isGzip(opts.String("compression"), path)
 		if err != nil {
 			return nil, err
 		}
 		if gz && s.follow {
-			return nil, fmt.Errorf("file: follow does not work on gzip file %s", p)
+			return nil, fmt.Errorf("file: follow does not work on gzip file %s", path)
 		}
-		s.gzip = append(s.gzip, gz)
+		p := newPart(i, path, gz)
+		if other, dup := seen[p.origin]; dup {
+			return nil, fmt.Errorf("file: %s and %s hash to the same origin", other, path)
+		}
+		seen[p.origin] = path
+		s.parts = append(s.parts, p)
 	}
-	if s.in, err = codec.NewIngest(env, opts, s.batchSize); err != nil {
+	s.origin = s.parts[0].origin
+	if s.spare, err = codec.NewIngest(env, opts, s.batchSize); err != nil {
 		return nil, fmt.Errorf("file: %w", err)
 	}
 	return s, nil
@@ -137,9 +161,12 @@ func isGzip(compression, path string) (bool, error) {
 func (s *source) Schema() *arrow.Schema { return s.env.Schema }
 
 // Next returns the next batch, which the caller owns and must Release.
-// Without follow it returns io.EOF after the last file. With follow it
-// returns a partial batch once its oldest row is linger old, and an empty
-// batch after each poll_interval without data.
+// Every batch holds rows of one file. It comes from the open file that has
+// delivered the smallest ROWTIME so far (a file that has delivered nothing
+// first, ties in glob order), so the files are read side by side in event
+// time order. Without follow, Next returns io.EOF once every file is read
+// to its end. With follow it returns a partial batch once its oldest row
+// is linger old, and an empty batch after each poll_interval without data.
 func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if s.closed {
 		return nil, fmt.Errorf("file: source is closed")
@@ -148,112 +175,176 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s.in.Drain(s.clock(), s.batchSize)
-		if s.in.Len() >= s.batchSize {
-			return s.in.Flush(), nil
-		}
-		if s.r == nil {
-			if s.next == len(s.paths) {
-				if s.in.Len() > 0 {
-					return s.in.Flush(), nil
-				}
+		s.admit()
+		p := s.pick()
+		if p == nil {
+			if !s.follow || len(s.open) == 0 {
 				return nil, io.EOF
 			}
-			if err := s.open(); err != nil {
-				return nil, err
+			if b, err := s.wait(ctx); b != nil || err != nil {
+				return b, err
 			}
 			continue
 		}
-		n, err := s.in.Framer().Fill(s.r)
-		s.offset += int64(n)
-		if n > 0 || err == nil {
-			continue
-		}
-		if !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("file: read %s: %w", s.path, err)
-		}
-		if !s.follow || s.next < len(s.paths) {
-			s.in.Finish(s.clock())
-			s.closeFile()
-			continue
-		}
-		if b, ok, err := s.idle(ctx); ok || err != nil {
+		if b, err := s.fill(ctx, p); b != nil || err != nil {
 			return b, err
 		}
 	}
 }
 
-// idle handles the end of data in follow mode: it flushes a batch that has
-// lingered, or waits for more data. ok reports a batch to return.
-func (s *source) idle(ctx context.Context) (arrow.RecordBatch, bool, error) {
-	wait := s.poll
-	if s.in.Len() > 0 {
-		age := s.clock().Sub(s.in.Since())
-		if age >= s.linger {
-			return s.in.Flush(), true, nil
+// admit opens waiting files, in glob order, while fewer than maxOpen are
+// open.
+func (s *source) admit() {
+	for len(s.open) < s.maxOpen && s.admitted < len(s.parts) {
+		p := s.parts[s.admitted]
+		s.admitted++
+		if !p.done {
+			s.openPart(p)
 		}
-		wait = min(wait, s.linger-age)
+	}
+}
+
+// pick returns the open file to read next: the one with the smallest
+// MaxTime (not delivered yet counts as smallest), ties in glob order,
+// leaving out files caught up in follow mode; nil when there is none.
+func (s *source) pick() *part {
+	var best *part
+	for _, p := range s.open {
+		if p.caughtUp {
+			continue
+		}
+		if best == nil || p.maxTime < best.maxTime || p.maxTime == best.maxTime && p.index < best.index {
+			best = p
+		}
+	}
+	return best
+}
+
+// fill reads p until its batch is full or its data ends. It returns the
+// batch, or nil when p had no row to deliver now.
+func (s *source) fill(ctx context.Context, p *part) (arrow.RecordBatch, error) {
+	for {
+		p.in.Drain(s.clock(), s.batchSize)
+		if p.in.Len() >= s.batchSize {
+			return s.flush(p), nil
+		}
+		if p.ended { // every record decoded: the file is done
+			var b arrow.RecordBatch
+			if p.in.Len() > 0 {
+				b = s.flush(p)
+			}
+			s.finish(p)
+			return b, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, err := p.in.Framer().Fill(p.r)
+		p.read += int64(n)
+		switch {
+		case err == nil || n > 0 && s.follow:
+		case errors.Is(err, io.EOF) && !s.follow:
+			p.in.End()
+			p.ended = true
+		case errors.Is(err, io.EOF):
+			p.caughtUp = true
+			if p.in.Len() > 0 && s.clock().Sub(p.in.Since()) >= s.linger {
+				return s.flush(p), nil
+			}
+			return nil, nil
+		default:
+			// Damaged input (a truncated or corrupt gzip stream) or a
+			// failed read: keep the rows before it, report it, go on with
+			// the other files.
+			p.in.Break(fmt.Errorf("file: %s: input breaks off at byte %d (uncompressed): %w", p.path, p.read, err))
+			p.ended = true
+		}
+	}
+}
+
+// flush returns p's rows as a batch, which the caller owns, and moves p's
+// position past them.
+func (s *source) flush(p *part) arrow.RecordBatch {
+	b := p.in.Flush()
+	if b.NumRows() > 0 {
+		rt := b.Column(int(b.NumCols()) - 1).(*array.Timestamp)
+		for _, v := range rt.TimestampValues() {
+			p.maxTime = max(p.maxTime, int64(v))
+		}
+		p.lastRow = s.clock()
+	}
+	p.offset = p.read - int64(p.in.Framer().Pending())
+	p.line = p.in.Framer().Lines()
+	s.origin = p.origin
+	return b
+}
+
+// wait handles follow mode when every open file is caught up: it flushes
+// a batch that has lingered long enough, or waits for poll_interval (or
+// the next linger deadline) and looks for new data. It returns an empty
+// batch when none came, so that time goes on while the input is idle.
+func (s *source) wait(ctx context.Context) (arrow.RecordBatch, error) {
+	now := s.clock()
+	wait := s.poll
+	var due *part
+	for _, p := range s.open {
+		if p.in.Len() == 0 {
+			continue
+		}
+		if age := now.Sub(p.in.Since()); age < s.linger {
+			wait = min(wait, s.linger-age)
+		} else if due == nil || p.maxTime < due.maxTime {
+			due = p
+		}
+	}
+	if due != nil {
+		return s.flush(due), nil
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return nil, false, ctx.Err()
+		return nil, ctx.Err()
 	case <-t.C:
 	}
-	if fi, err := s.f.Stat(); err == nil && fi.Size() < s.offset {
-		// Truncated: start over from the beginning.
-		if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-			return nil, false, fmt.Errorf("file: rewind %s: %w", s.path, err)
+	more, pending := false, false
+	for _, p := range s.open {
+		if err := p.look(); err != nil {
+			return nil, err
 		}
-		s.offset = 0
-		s.in.Start(s.path)
+		more = more || !p.caughtUp
+		pending = pending || p.in.Len() > 0
 	}
-	if s.in.Len() == 0 {
-		return s.in.Flush(), true, nil // empty: time goes on while idle
+	if more || pending {
+		return nil, nil
 	}
-	return nil, false, nil
+	rb := array.NewRecordBuilder(s.alloc(), s.env.Schema)
+	defer rb.Release()
+	return rb.NewRecordBatch(), nil // empty: time goes on while idle
 }
 
-func (s *source) open() error {
-	path, gz := s.paths[s.next], s.gzip[s.next]
-	s.next++
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("file: %w", err)
+func (s *source) alloc() memory.Allocator {
+	if s.env.Alloc != nil {
+		return s.env.Alloc
 	}
-	s.f, s.r, s.path, s.offset = f, f, path, 0
-	if gz {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			s.closeFile()
-			return fmt.Errorf("file: %s: %w", path, err)
-		}
-		s.r = zr
-	}
-	s.in.Start(path)
-	return nil
+	return memory.DefaultAllocator
 }
 
-func (s *source) closeFile() {
-	if zr, ok := s.r.(*gzip.Reader); ok {
-		zr.Close()
-	}
-	if s.f != nil {
-		s.f.Close()
-	}
-	s.f, s.r = nil, nil
-}
-
-// Close closes the open file and frees the rows not returned. It may be
+// Close closes the open files and frees the rows not returned. It may be
 // called more than once.
 func (s *source) Close() error {
 	if s.closed {
 		return nil
 	}
 	s.closed = true
-	s.closeFile()
-	s.in.Release()
+	for _, p := range s.open {
+		p.close()
+		p.in.Release()
+	}
+	s.open = nil
+	if s.spare != nil {
+		s.spare.Release()
+	}
 	return nil
 }
 
@@ -291,4 +382,22 @@ func Discover(ctx context.Context, raw sources.Options) (*arrow.Schema, error) {
 		return nil, fmt.Errorf("file: %s: %w", paths[0], err)
 	}
 	return codec.DiscoverWith(samples, opts)
+}
+
+// Version returns the modification times and sizes of the files option
+// path names: it changes when any of them is replaced or written.
+func Version(_ context.Context, raw sources.Options) (string, error) {
+	paths, err := expand(raw.String("path"))
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", fmt.Errorf("file: %w", err)
+		}
+		fmt.Fprintf(&b, "%s@%d/%d;", p, fi.ModTime().UnixNano(), fi.Size())
+	}
+	return b.String(), nil
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"math"
 
 	"github.com/eddy-sql/eddy/sources"
 )
@@ -14,56 +14,90 @@ var (
 	_ sources.Seeker     = (*source)(nil)
 )
 
-// position is where a file source is: in which of its files, how many
-// bytes (uncompressed) and lines of it every returned row covers.
+// position is where a file source is in each of its files.
 type position struct {
-	File   int    `json:"file"` // index into the expanded paths
-	Path   string `json:"path"`
-	Offset int64  `json:"offset"`
-	Line   int64  `json:"line"`
+	Files []filePosition `json:"files"`
+
+	// The single-cursor form of earlier versions, which read the files
+	// one after the other: files before File are read, file File (named
+	// Path) up to Offset and Line. Seek still accepts it.
+	File   *int   `json:"file,omitempty"`
+	Path   string `json:"path,omitempty"`
+	Offset int64  `json:"offset,omitempty"`
+	Line   int64  `json:"line,omitempty"`
 }
 
-// Position returns the position just after the last row Next returned.
+// filePosition is how far the rows returned cover one file: its bytes
+// (uncompressed) and lines, the largest ROWTIME returned, and whether it
+// is read to its end.
+type filePosition struct {
+	Path    string `json:"path"`
+	Offset  int64  `json:"offset,omitempty"`
+	Line    int64  `json:"line,omitempty"`
+	MaxTime *int64 `json:"max_time,omitempty"`
+	Done    bool   `json:"done,omitempty"`
+}
+
+// Position returns the position just after the last row Next returned, in
+// every file of the glob.
 func (s *source) Position() ([]byte, error) {
-	p := position{File: s.next}
-	if s.r != nil {
-		p = position{File: s.next - 1, Path: s.path, Offset: s.offset - int64(s.in.Framer().Pending()), Line: s.in.Framer().Lines()}
-	} else if s.next < len(s.paths) {
-		p.Path = s.paths[s.next]
+	p := position{Files: make([]filePosition, len(s.parts))}
+	for i, f := range s.parts {
+		p.Files[i] = filePosition{Path: f.path, Offset: f.offset, Line: f.line, Done: f.done}
+		if f.maxTime != math.MinInt64 {
+			p.Files[i].MaxTime = &f.maxTime
+		}
 	}
 	return json.Marshal(p)
 }
 
-// Seek resumes just after pos, a token from Position. The files must be
-// the same (same glob, same order); a file that shrank below the position
-// is read from its start.
+// Seek resumes every file just after pos, a token from Position: each file
+// continues at its own offset. Files matched by the glob but absent from
+// pos are read from their start; files in pos the glob no longer matches
+// are ignored. A file that shrank below its position is read from its
+// start. Seek must come before the first Next.
 func (s *source) Seek(_ context.Context, raw []byte) error {
 	var p position
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return fmt.Errorf("file: bad position %q: %w", raw, err)
 	}
-	if p.File < 0 || p.File > len(s.paths) || p.File < len(s.paths) && p.Path != "" && p.Path != s.paths[p.File] {
-		return fmt.Errorf("file: position names file %d (%s), but the source reads %v", p.File, p.Path, s.paths)
+	if s.admitted > 0 {
+		return fmt.Errorf("file: seek after reading began")
 	}
-	s.closeFile()
-	s.next = p.File
-	if p.File == len(s.paths) || p.Offset == 0 && p.Line == 0 {
-		return nil
+	if p.Files == nil && p.File != nil {
+		return s.seekCursor(p)
 	}
-	if err := s.open(); err != nil {
-		return err
+	at := make(map[string]filePosition, len(p.Files))
+	for _, f := range p.Files {
+		at[f.Path] = f
 	}
-	if fi, err := s.f.Stat(); err == nil && !s.gzip[p.File] && fi.Size() < p.Offset {
-		return nil // truncated since: read it again from the start
-	}
-	if s.gzip[p.File] {
-		if _, err := io.CopyN(io.Discard, s.r, p.Offset); err != nil {
-			return fmt.Errorf("file: seeking %s: %w", s.path, err)
+	for _, part := range s.parts {
+		f, ok := at[part.path]
+		if !ok {
+			continue
 		}
-	} else if _, err := s.f.Seek(p.Offset, io.SeekStart); err != nil {
-		return fmt.Errorf("file: seeking %s: %w", s.path, err)
+		if f.Offset < 0 || f.Line < 0 {
+			return fmt.Errorf("file: bad position of %s: offset %d, line %d", f.Path, f.Offset, f.Line)
+		}
+		part.offset, part.line, part.done = f.Offset, f.Line, f.Done
+		if f.MaxTime != nil {
+			part.maxTime = *f.MaxTime
+		}
 	}
-	s.offset = p.Offset
-	s.in.Resume(s.path, p.Line)
+	return nil
+}
+
+// seekCursor resumes from the single-cursor form of a position.
+func (s *source) seekCursor(p position) error {
+	n := *p.File
+	if n < 0 || n > len(s.parts) || n < len(s.parts) && p.Path != "" && p.Path != s.parts[n].path {
+		return fmt.Errorf("file: position names file %d (%s), but the source reads %d files", n, p.Path, len(s.parts))
+	}
+	for _, part := range s.parts[:n] {
+		part.done = true
+	}
+	if n < len(s.parts) {
+		s.parts[n].offset, s.parts[n].line = p.Offset, p.Line
+	}
 	return nil
 }

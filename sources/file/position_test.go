@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -85,6 +86,9 @@ func TestPositionAndSeekResumeWithoutLossOrDuplicates(t *testing.T) {
 			}
 			got = append(got, read(second, -1)...)
 			second.Close()
+			// The files are read side by side: compare as sets.
+			sort.Strings(got)
+			sort.Strings(want)
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("resumed read differs: got %d records, want %d (position %s)", len(got), len(want), pos)
 			}

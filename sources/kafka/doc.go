@@ -20,11 +20,23 @@
 // Position after a restart. Rows already returned are not returned again
 // when a partition comes back to the same source after a rebalance.
 //
-// The source keeps one watermark per partition and its Watermark method
-// returns their minimum, where a partition without rows for idle_timeout
-// does not hold the others back.
+// Event time: the source computes no watermark. It implements
+// sources.Partitioned: every batch holds the rows of one partition, whose
+// Origin is the FNV-1a hash of "topic/partition", and Partitions reports
+// after each Next every partition it reads (the group's assignment, or
+// every partition of its topics) with its backlog, lag (messages behind
+// the high-water mark), newest ROWTIME and whether it is idle: caught up
+// with the high-water mark of its last fetch and without a row for
+// idle_timeout. The window tracker derives the watermark from these.
+// Partitions with backlog take turns, and with max_skew (watermark
+// alignment, as in Flink) a partition more than max_skew ahead of the
+// slowest one that holds waits, its fetched messages buffered (a few
+// batches at most, then its fetcher blocks), so that the state windows
+// keep while catching up stays proportional to the skew, not the backlog.
 //
-// Not yet: Discover (schema sampling), SASL OAUTHBEARER and GSSAPI,
+// Not yet: a partition whose high-water mark sits above its last message
+// (transaction markers) never counts as caught up, so never goes idle;
+// Discover (schema sampling), SASL OAUTHBEARER and GSSAPI,
 // Avro/Protobuf and schema registries, reading only committed messages of
 // transactions (isolation level), partitions added to a topic while the
 // source runs without a group, and cooperative (incremental) rebalancing.

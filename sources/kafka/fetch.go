@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -13,8 +14,7 @@ import (
 // group member that launches them for its assignments.
 func (s *source) start(ctx context.Context) error {
 	s.started = true
-	s.idleSince = s.clock()
-	s.msgs = make(chan fetched, 4096)
+	s.wake = make(chan struct{}, 1)
 	s.errc = make(chan error, 1)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if s.cfg.group != "" {
@@ -28,36 +28,79 @@ func (s *source) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var ends map[tp]int64
-	if s.cfg.stopAtEnd {
-		if ends, err = listOffsets(ctx, s.client, ps, kafkago.LastOffset, time.Time{}); err != nil {
-			return err
-		}
+	hwms, err := listOffsets(ctx, s.client, ps, kafkago.LastOffset, time.Time{})
+	if err != nil {
+		return err
 	}
 	now := s.clock()
-	s.fixed = len(ps)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, p := range ps {
+		pt := s.part(p)
+		pt.active, pt.last = true, now
+		s.active = append(s.active, pt)
 		start := starts[p]
 		if off, ok := s.seekTo[p]; ok {
 			start = off
 		}
+		pt.start.Store(start)
+		pt.hwm.Store(hwms[p])
 		end := int64(-1)
-		if ends != nil {
-			end = ends[p]
-			if start >= end {
-				s.ended++
+		if s.cfg.stopAtEnd {
+			if end = hwms[p]; start >= end {
+				pt.ended = true
 				continue
 			}
 		}
-		st := s.state(p)
-		st.active, st.last = true, now
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.fail(s.fetch(s.ctx, p, start, end))
+			s.fail(s.fetch(s.ctx, pt, start, end))
 		}()
 	}
 	return nil
+}
+
+// part returns the state of partition p, creating it; s.mu is held.
+func (s *source) part(p tp) *part {
+	pt := s.parts[p]
+	if pt == nil {
+		pt = newPart(p, min(s.cfg.batchSize, maxBuffered))
+		s.parts[p] = pt
+	}
+	return pt
+}
+
+// maxBuffered is the most messages a partition's buffer holds, besides
+// the queue of its kafka-go reader (1024 messages).
+const maxBuffered = 1024
+
+// refresh makes the partitions of a new group generation the ones Next
+// reads; a partition newly assigned counts its silence from then.
+func (s *source) refresh() {
+	if s.cfg.group == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.genNum == s.genSeen {
+		return
+	}
+	s.genSeen = s.genNum
+	for _, pt := range s.active {
+		pt.active = false
+	}
+	s.active = s.active[:0]
+	for p, at := range s.owned {
+		pt := s.part(p)
+		if !pt.active && pt.last.Before(at) {
+			pt.last = at
+		}
+		pt.active = true
+		s.active = append(s.active, pt)
+	}
+	sort.Slice(s.active, func(i, j int) bool { return s.active[i].p.less(s.active[j].p) })
+	s.turn = 0
 }
 
 // fail hands a fetcher's error to Next, keeping the first.
@@ -71,10 +114,12 @@ func (s *source) fail(err error) {
 	}
 }
 
-// fetch reads partition p from offset start (or, when start is negative,
-// from where option start says) and sends its messages to Next until ctx
-// is done or, when end is not negative, up to offset end.
-func (s *source) fetch(ctx context.Context, p tp, start, end int64) error {
+// fetch reads partition pt from offset start (or, when start is negative,
+// from where option start says) into its buffer until ctx is done or,
+// when end is not negative, up to offset end. It keeps the partition's
+// high-water mark up to date from every message fetched.
+func (s *source) fetch(ctx context.Context, pt *part, start, end int64) error {
+	p := pt.p
 	if start < 0 {
 		offs, err := startOffsets(ctx, s.client, []tp{p}, s.cfg.start)
 		if err != nil {
@@ -85,6 +130,17 @@ func (s *source) fetch(ctx context.Context, p tp, start, end int64) error {
 		}
 		start = offs[p]
 	}
+	if pt.hwm.Load() < 0 {
+		hwm, err := listOffsets(ctx, s.client, []tp{p}, kafkago.LastOffset, time.Time{})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		pt.hwm.Store(hwm[p])
+	}
+	pt.start.Store(start)
 	r := kafkago.NewReader(kafkago.ReaderConfig{
 		Brokers: s.cfg.conn.Brokers, Topic: p.topic, Partition: p.partition, Dialer: s.cfg.conn.Dialer(),
 		MinBytes: 1, MaxBytes: s.cfg.maxBytes, MaxWait: 250 * time.Millisecond, QueueCapacity: 1024,
@@ -104,17 +160,32 @@ func (s *source) fetch(ctx context.Context, p tp, start, end int64) error {
 			return fmt.Errorf("kafka: read %s: %w", p, err)
 		}
 		next = m.Offset + 1
-		select {
-		case s.msgs <- fetched{msg: m}:
-		case <-ctx.Done():
+		if hwm := max(m.HighWaterMark, next); hwm > pt.hwm.Load() {
+			pt.hwm.Store(hwm) // before the message is in the buffer: never caught up too early
+		}
+		if !s.put(ctx, pt, fetched{msg: m}) {
 			return nil
 		}
 	}
-	select {
-	case s.msgs <- fetched{done: true, p: p}:
-	case <-ctx.Done():
-	}
+	s.put(ctx, pt, fetched{done: true})
 	return nil
+}
+
+// put hands f to Next through pt's buffer, waiting while it is full, and
+// wakes Next when the buffer was empty. It returns false when ctx is done.
+func (s *source) put(ctx context.Context, pt *part, f fetched) bool {
+	select {
+	case pt.buf <- f:
+	case <-ctx.Done():
+		return false
+	}
+	if len(pt.buf) == 1 {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return true
 }
 
 // startGroup joins the consumer group; a goroutine follows its
@@ -154,9 +225,10 @@ func (s *source) followGroup() {
 		now := s.clock()
 		s.mu.Lock()
 		s.gen = gen
-		s.owned = map[tp]time.Time{}
+		s.genNum++
+		owned := map[tp]time.Time{}
 		type job struct {
-			p     tp
+			pt    *part
 			start int64
 		}
 		var jobs []job
@@ -168,10 +240,21 @@ func (s *source) followGroup() {
 					start = off
 					delete(s.seekTo, p)
 				}
-				s.owned[p] = now
-				jobs = append(jobs, job{p, start})
+				owned[p] = now
+				pt := s.part(p)
+				pt.hwm.Store(-1) // listed again by the new fetcher
+				jobs = append(jobs, job{pt, start})
 			}
 		}
+		// The previous generation's fetchers are gone: drop what they
+		// fetched of partitions that are someone else's now (their new
+		// owner reads them from the committed offset).
+		for p := range s.owned {
+			if _, ok := owned[p]; !ok {
+				drain(s.parts[p].buf)
+			}
+		}
+		s.owned = owned
 		s.mu.Unlock()
 		for _, j := range jobs {
 			s.wg.Add(1)
@@ -181,8 +264,19 @@ func (s *source) followGroup() {
 				defer cancel()
 				stop := context.AfterFunc(gctx, cancel)
 				defer stop()
-				s.fail(s.fetch(ctx, j.p, j.start, -1))
+				s.fail(s.fetch(ctx, j.pt, j.start, -1))
 			})
+		}
+	}
+}
+
+// drain empties buf without waiting.
+func drain(buf chan fetched) {
+	for {
+		select {
+		case <-buf:
+		default:
+			return
 		}
 	}
 }

@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"encoding/json"
-	"math"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -76,8 +75,9 @@ func FuzzDecodeMessage(f *testing.F) {
 		if hk != "" {
 			m.Headers = []kafkago.Header{{Key: hk, Value: hv}}
 		}
-		s.handle(fetched{msg: m})
-		rec := s.flush()
+		pt := newPart(tp{"t", 1}, 1)
+		s.handle(pt, fetched{msg: m})
+		rec := s.flush(pt)
 		defer rec.Release()
 		if !rec.Schema().Equal(env.Schema) {
 			t.Fatalf("schema %s", rec.Schema())
@@ -90,8 +90,8 @@ func FuzzDecodeMessage(f *testing.F) {
 
 // newDecodingSource builds a source's decoding parts without a broker.
 func newDecodingSource(env sources.Env, format string) (*source, error) {
-	s := &source{env: env, clock: time.Now, parts: map[tp]*partState{}, owned: map[tp]time.Time{},
-		wm: math.MinInt64, maxTime: math.MinInt64, cfg: config{batchSize: 10, format: format}}
+	s := &source{env: env, clock: time.Now, parts: map[tp]*part{}, owned: map[tp]time.Time{},
+		cfg: config{batchSize: 10, format: format}}
 	var err error
 	if s.lay, err = newLayout(env.Alloc, env.Schema); err != nil {
 		return nil, err

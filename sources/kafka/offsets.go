@@ -18,6 +18,14 @@ type tp struct {
 
 func (p tp) String() string { return fmt.Sprintf("%s/%d", p.topic, p.partition) }
 
+// less orders partitions by topic, then number.
+func (p tp) less(q tp) bool {
+	if p.topic != q.topic {
+		return p.topic < q.topic
+	}
+	return p.partition < q.partition
+}
+
 // partitions returns every partition of topics, sorted. A topic that does
 // not exist is an error.
 func partitions(ctx context.Context, c *kafkago.Client, topics []string) ([]tp, error) {
@@ -41,12 +49,7 @@ func partitions(ctx context.Context, c *kafkago.Client, topics []string) ([]tp, 
 			return nil, fmt.Errorf("kafka: topic %s: %w", t, kafkago.UnknownTopicOrPartition)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].topic != out[j].topic {
-			return out[i].topic < out[j].topic
-		}
-		return out[i].partition < out[j].partition
-	})
+	sort.Slice(out, func(i, j int) bool { return out[i].less(out[j]) })
 	return out, nil
 }
 

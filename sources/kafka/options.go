@@ -20,6 +20,7 @@ func Options() []sources.OptionSpec {
 		{Name: "batch_size", Kind: sources.KindInt, Default: "8192", Doc: "rows per batch at most"},
 		{Name: "linger", Kind: sources.KindDuration, Default: "100ms", Doc: "emit a partial batch once its oldest row is this old"},
 		{Name: "poll_interval", Kind: sources.KindDuration, Default: "200ms", Doc: "how often an idle source returns an empty batch so time goes on"},
+		{Name: "max_skew", Kind: sources.KindDuration, Default: "1m", Doc: "watermark alignment: a partition whose newest ROWTIME is more than this ahead of the slowest partition that is neither idle nor ended waits for it (its rows stay unread); 0 disables"},
 		{Name: "max_bytes", Kind: sources.KindSize, Default: "10MiB", Doc: "the most bytes one fetch of a partition asks for"},
 		{Name: "session_timeout", Kind: sources.KindDuration, Default: "30s", Doc: "consumer group session timeout: how soon a dead member's partitions move"},
 		{Name: "heartbeat_interval", Kind: sources.KindDuration, Default: "3s", Doc: "consumer group heartbeat interval: how soon a member notices a rebalance"},
@@ -67,7 +68,7 @@ type config struct {
 	linger    time.Duration
 	poll      time.Duration
 	idle      time.Duration
-	lateness  time.Duration
+	maxSkew   time.Duration
 	maxBytes  int
 	session   time.Duration
 	heartbeat time.Duration
@@ -78,7 +79,7 @@ func parseConfig(opts sources.Options) (config, error) {
 	c := config{
 		group: strings.TrimSpace(opts.String("group")), stopAtEnd: opts.Bool("stop_at_end"),
 		batchSize: int(opts.Int("batch_size")), linger: opts.Duration("linger"), poll: opts.Duration("poll_interval"),
-		idle: opts.Duration("idle_timeout"), lateness: opts.Duration("lateness"),
+		idle: opts.Duration("idle_timeout"), maxSkew: opts.Duration("max_skew"),
 		maxBytes: int(opts.Size("max_bytes")), session: opts.Duration("session_timeout"),
 		heartbeat: opts.Duration("heartbeat_interval"),
 		format:    strings.ToLower(strings.TrimSpace(opts.String("format"))),

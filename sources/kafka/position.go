@@ -16,6 +16,8 @@ type position map[string]map[string]int64
 // of (or was told by Seek).
 func (s *source) Position() ([]byte, error) {
 	pos := position{}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for p, st := range s.parts {
 		if st.next < 0 {
 			continue
@@ -67,7 +69,7 @@ func (s *source) Seek(_ context.Context, b []byte) error {
 	defer s.mu.Unlock()
 	for p, off := range offs {
 		s.seekTo[p] = off
-		s.state(p).next = off
+		s.part(p).next = off
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"sync"
 	"time"
 
@@ -31,35 +30,26 @@ func init() {
 
 // Source is the kafka source. Besides sources.Source it implements
 // sources.Positioner, sources.Seeker and sources.Committer, and
-// Watermark() int64 (exec.Watermarker) with one watermark per partition.
+// sources.Partitioned: every batch holds the rows of one partition.
 type Source interface {
 	sources.Source
 	sources.Positioner
 	sources.Seeker
 	sources.Committer
-	Watermark() int64
+	sources.Partitioned
 }
 
-// fetched is what a partition fetcher hands Next: a message, or (done)
+// fetched is what a partition's fetcher hands Next: a message, or (done)
 // word that the partition reached the end it had at open.
 type fetched struct {
 	msg  kafkago.Message
 	done bool
-	p    tp
-}
-
-// partState is what Next knows of one partition.
-type partState struct {
-	p       tp
-	next    int64 // the offset after the last row returned; -1 unknown
-	maxTime int64 // the largest ROWTIME returned; MinInt64 none
-	last    time.Time
-	active  bool // assigned to this source and not at its end
 }
 
 // source reads the partitions of its topics: one fetcher goroutine per
-// partition (the ones its group assigns it, with a group) feeds Next
-// through a channel.
+// partition (the ones its group assigns it, with a group) fills the
+// partition's bounded buffer, and Next builds each batch from one
+// partition's buffer, the partitions taking turns.
 type source struct {
 	env    sources.Env
 	cfg    config
@@ -69,7 +59,7 @@ type source struct {
 	bat    *sources.Batcher
 	lay    *layout
 
-	msgs   chan fetched
+	wake   chan struct{} // a buffer went from empty to not empty
 	errc   chan error
 	ctx    context.Context // fetchers' context, canceled by Close
 	cancel context.CancelFunc
@@ -77,17 +67,19 @@ type source struct {
 	group  *kafkago.ConsumerGroup
 
 	started, closed, eof bool
-	parts                map[tp]*partState
-	rowParts             []*partState // per row of the batch being built
-	since                time.Time    // clock time of the batch's first row
-	idleSince            time.Time    // when the last batch was returned
-	fixed                int          // partitions to read without a group
-	ended                int          // partitions at their end (stop_at_end)
-	wm, maxTime          int64
-	lastRow              time.Time
+	active               []*part // the partitions read now, sorted
+	turn                 int     // index in active of the next to serve
+	slowest              int64   // smallest MaxTime that holds, as of the last pick
+	starting             bool    // a partition with backlog has returned no row yet
+	since                time.Time
+	origin               sources.Origin
+	view                 []sources.Partition
+	genSeen              int
 
-	mu     sync.Mutex // guards what the group goroutine shares
+	mu     sync.Mutex   // guards what the group goroutine shares
+	parts  map[tp]*part // every partition ever read (insertions under mu)
 	gen    *kafkago.Generation
+	genNum int              // counts generations
 	owned  map[tp]time.Time // partitions of the current generation: when assigned
 	seekTo map[tp]int64     // from Seek, used once per partition
 }
@@ -114,8 +106,7 @@ func Open(ctx context.Context, env sources.Env, opts sources.Options) (Source, e
 	}
 	s := &source{
 		env: env, cfg: cfg, clock: env.Clock, client: cfg.conn.Client(),
-		parts: map[tp]*partState{}, owned: map[tp]time.Time{}, seekTo: map[tp]int64{},
-		wm: math.MinInt64, maxTime: math.MinInt64,
+		parts: map[tp]*part{}, owned: map[tp]time.Time{}, seekTo: map[tp]int64{},
 	}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -156,9 +147,12 @@ func Open(ctx context.Context, env sources.Env, opts sources.Options) (Source, e
 func (s *source) Schema() *arrow.Schema { return s.env.Schema }
 
 // Next returns the next batch, which the caller owns and must Release: up
-// to batch_size rows, a partial batch once its first row is linger old,
-// or an empty batch after poll_interval without messages. With
-// stop_at_end it returns io.EOF once every partition is read to its end.
+// to batch_size rows of one partition, a partial batch once its first row
+// is linger old (or at once when the partition is caught up and another
+// has rows waiting), or
+// an empty batch after poll_interval (at most idle_timeout/2) without rows
+// to return, so that time and partition states move on. With stop_at_end
+// it returns io.EOF once every partition is read to its end.
 func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if s.closed {
 		return nil, fmt.Errorf("kafka: source is closed")
@@ -171,33 +165,81 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, err
 		}
 	}
+	defer s.report()
+	wait := s.cfg.poll
+	if s.cfg.idle > 0 {
+		wait = min(wait, s.cfg.idle/2)
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		select {
+		case err := <-s.errc:
+			return nil, err
+		default:
+		}
+		s.refresh()
+		if pt := s.pick(s.clock()); pt != nil {
+			rec, err := s.build(ctx, pt)
+			if rec != nil || err != nil {
+				return rec, err
+			}
+			continue // nothing but rejects and end marks
+		}
+		if s.cfg.stopAtEnd && s.allEnded() {
+			s.eof = true
+			return nil, io.EOF
+		}
+		select {
+		case <-s.wake:
+		case err := <-s.errc:
+			return nil, err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-timer.C:
+			return s.lay.assemble(s.bat.Flush()), nil // empty: time goes on
+		}
+	}
+}
+
+// allEnded tells whether every partition is read to its end.
+func (s *source) allEnded() bool {
+	for _, pt := range s.active {
+		if !pt.ended {
+			return false
+		}
+	}
+	return true
+}
+
+// build returns a batch of the rows of partition pt: up to batch_size,
+// waiting up to linger for more, unless pt is caught up and another
+// partition has rows waiting. It returns nil when no row came (only rejects or the end).
+func (s *source) build(ctx context.Context, pt *part) (arrow.RecordBatch, error) {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
 			timer.Stop()
 		}
 	}()
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	for s.bat.Len() < s.cfg.batchSize && !pt.ended {
+		select {
+		case f := <-pt.buf:
+			s.handle(pt, f)
+			continue
+		default:
 		}
-		if s.drain() {
-			return s.flush(), nil
+		// Fill the batch while the partition has backlog; once it is caught
+		// up, linger for live rows only while no other partition waits.
+		if s.bat.Len() == 0 || (pt.lag() == 0 && s.othersReady(pt)) {
+			break
 		}
-		if s.cfg.stopAtEnd && s.ended == s.fixed {
-			if s.bat.Len() > 0 {
-				return s.flush(), nil
-			}
-			s.eof, s.wm = true, math.MaxInt64
-			return nil, io.EOF
-		}
-		now := s.clock()
-		wait := s.cfg.poll - now.Sub(s.idleSince)
-		if s.bat.Len() > 0 {
-			wait = s.cfg.linger - now.Sub(s.since)
-		}
+		wait := s.cfg.linger - s.clock().Sub(s.since)
 		if wait <= 0 {
-			return s.flush(), nil
+			break
 		}
 		if timer == nil {
 			timer = time.NewTimer(wait)
@@ -205,46 +247,45 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			timer.Reset(wait)
 		}
 		select {
-		case f := <-s.msgs:
-			s.handle(f)
+		case f := <-pt.buf:
+			s.handle(pt, f)
+			continue
+		case <-s.wake:
+			continue
 		case err := <-s.errc:
 			return nil, err
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-timer.C:
 		}
+		break
 	}
+	if s.bat.Len() == 0 {
+		return nil, nil
+	}
+	return s.flush(pt), nil
 }
 
-// drain handles the messages waiting in the channel and reports whether
-// the batch is full.
-func (s *source) drain() bool {
-	for s.bat.Len() < s.cfg.batchSize {
-		select {
-		case f := <-s.msgs:
-			s.handle(f)
-		default:
-			return false
-		}
-	}
-	return true
+// flush returns the rows built so far, all of partition pt, as a batch the
+// caller owns, and notes the batch's origin and newest ROWTIME.
+func (s *source) flush(pt *part) arrow.RecordBatch {
+	rec := s.lay.assemble(s.bat.Flush())
+	s.origin = pt.origin
+	s.observe(pt, rec)
+	return rec
 }
 
-// handle decodes one fetched message into the batch, or rejects it.
-func (s *source) handle(f fetched) {
+// handle decodes one fetched message of pt into the batch, or rejects it.
+func (s *source) handle(pt *part, f fetched) {
 	if f.done {
-		s.ended++
-		if st := s.parts[f.p]; st != nil {
-			st.active = false
-		}
+		pt.ended = true
 		return
 	}
 	m := &f.msg
-	st := s.state(tp{m.Topic, m.Partition})
-	if m.Offset < st.next {
+	if m.Offset < pt.next {
 		return // delivered already (before a rebalance or a Seek)
 	}
-	st.next = m.Offset + 1
+	pt.next = m.Offset + 1
 	arrival := m.Time
 	if arrival.IsZero() {
 		arrival = s.clock()
@@ -260,29 +301,9 @@ func (s *source) handle(f fetched) {
 		return
 	}
 	s.lay.add(m)
-	s.rowParts = append(s.rowParts, st)
 	if s.bat.Len() == 1 {
 		s.since = s.clock()
 	}
-}
-
-// state returns the state of partition p, creating it.
-func (s *source) state(p tp) *partState {
-	st := s.parts[p]
-	if st == nil {
-		st = &partState{p: p, next: -1, maxTime: math.MinInt64}
-		s.parts[p] = st
-	}
-	return st
-}
-
-// flush returns the batch built so far and updates the watermarks.
-func (s *source) flush() arrow.RecordBatch {
-	rec := s.lay.assemble(s.bat.Flush())
-	s.observe(rec)
-	s.rowParts = s.rowParts[:0]
-	s.idleSince = s.clock()
-	return rec
 }
 
 // Close stops the fetchers, leaves the consumer group (its partitions go

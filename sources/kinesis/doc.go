@@ -24,6 +24,20 @@
 // resumes from. Positions fall on Kinesis record boundaries: all user
 // records of an aggregated record go out in one batch.
 //
+// Event time: the source computes no watermark. It implements
+// sources.Partitioned: every batch holds the rows of one shard, whose Origin
+// is the FNV-1a hash of the shard id, and Partitions reports after each
+// Next every shard known from the listings (from the first Next on): open
+// shards, closed ones being read or read to their end (Done), and children
+// waiting for their parents, which hold like any shard not read yet. A
+// shard is idle only when its last GetRecords found the tip
+// (MillisBehindLatest 0, fewer than max_records), nothing of it waits to
+// be returned, no child of it is unread, and it returned no row for
+// idle_timeout. Shards take turns, and with max_skew (watermark
+// alignment) a shard more than max_skew ahead of the slowest one that
+// holds waits, its records buffered (two GetRecords results at most, then
+// its reader blocks).
+//
 // Option stop_at_end makes the source bounded: it ends with io.EOF once
 // every shard has been read up to the newest record (a replay).
 //
@@ -32,8 +46,6 @@
 // NewClient, which both connectors use to reach the service.
 //
 // Not yet: enhanced fan-out (SubscribeToShard), leases shared between
-// several processes (each source reads every shard), per-shard
-// watermarks (the engine keeps one watermark for the whole stream),
-// Discover (schema sampling), and pruning of long-finished shards from
+// several processes (each source reads every shard), Discover (schema sampling), and pruning of long-finished shards from
 // positions.
 package kinesis

@@ -20,6 +20,7 @@ func Options() []sources.OptionSpec {
 		{Name: "max_records", Kind: sources.KindInt, Default: "10000", Doc: "records per GetRecords call at most (1 to 10000)"},
 		{Name: "poll_interval", Kind: sources.KindDuration, Default: "200ms", Doc: "wait after a GetRecords call that returned nothing; also how often an idle source returns an empty batch"},
 		{Name: "discover_interval", Kind: sources.KindDuration, Default: "10s", Doc: "how often to list the shards to find new ones"},
+		{Name: "max_skew", Kind: sources.KindDuration, Default: "1m", Doc: "watermark alignment: a shard whose newest ROWTIME is more than this ahead of the slowest shard that is neither idle nor done waits for it (its records stay unread); 0 disables"},
 		{Name: "checkpoint_dir", Doc: "a directory where Commit stores the position, resumed from when the source opens without an engine checkpoint"},
 		{Name: "stop_at_end", Kind: sources.KindBool, Default: "false", Doc: "end (io.EOF) once every shard has been read up to its newest record"},
 	}

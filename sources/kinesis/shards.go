@@ -12,21 +12,95 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 )
 
-// begin starts the coordinator goroutine, which lists the shards and
-// starts a reader goroutine for each shard whose parents are done.
-func (s *source) begin() {
+// begin lists the shards, so that every one counts from the first Next,
+// and starts the coordinator goroutine, which starts a reader goroutine
+// for each shard whose parents are done.
+func (s *source) begin(ctx context.Context) error {
+	shards, err := s.listShards(ctx)
+	if err != nil {
+		return err
+	}
 	s.started = true
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.out = make(chan chunk, 16)
+	s.wake = make(chan struct{}, 1)
+	s.finished = make(chan struct{})
 	s.errc = make(chan error, 1)
+	s.register(shards)
+	finished := map[string]bool{}
+	for id, p := range s.resume {
+		if p.Done {
+			finished[id] = true
+			s.pos[id] = p
+		}
+	}
+	// With start = latest, the shards open now start at their tip and
+	// the closed ones hold nothing new; shards found later start at
+	// their beginning.
+	latest := map[string]bool{}
+	if s.start.kind == startLatest {
+		for _, sh := range shards {
+			id := aws.ToString(sh.ShardId)
+			if sh.SequenceNumberRange != nil && sh.SequenceNumberRange.EndingSequenceNumber != nil {
+				finished[id] = true
+			} else {
+				latest[id] = true
+			}
+		}
+	}
+	for id := range finished {
+		if sh := s.shards[id]; sh != nil {
+			sh.done = true
+		}
+	}
+	s.refresh()
+	cctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := s.coordinate(ctx); err != nil && ctx.Err() == nil {
+		if err := s.coordinate(cctx, shards, finished, latest); err != nil && cctx.Err() == nil {
 			s.fail(err)
 		}
 	}()
+	return nil
+}
+
+// register adds the shards of a listing not known yet, found now.
+func (s *source) register(shards []types.Shard) {
+	now := s.clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sh := range shards {
+		id := aws.ToString(sh.ShardId)
+		if _, ok := s.shards[id]; !ok {
+			s.shards[id] = newShard(sh, now)
+			s.version++
+		}
+	}
+}
+
+// refresh takes Next's view of the shards again when a listing added some.
+func (s *source) refresh() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.version == s.seen && s.view != nil {
+		return
+	}
+	s.seen = s.version
+	s.view = s.view[:0]
+	for _, sh := range s.shards {
+		sh.children, sh.parent = sh.children[:0], sh.parent[:0]
+		s.view = append(s.view, sh)
+	}
+	sort.Slice(s.view, func(i, j int) bool { return s.view[i].id < s.view[j].id })
+	for _, sh := range s.view {
+		for _, p := range sh.parents {
+			if parent := s.shards[p]; parent != nil {
+				parent.children = append(parent.children, sh)
+				sh.parent = append(sh.parent, parent)
+			}
+		}
+	}
+	s.turn = 0
 }
 
 // fail reports the first fatal error to Next.
@@ -54,32 +128,7 @@ type readerStart struct {
 // coordinate lists the shards now and every discover_interval (and when a
 // shard ends) and starts a reader for each shard whose parents are done;
 // with stop_at_end it closes s.out once no reader is left.
-func (s *source) coordinate(ctx context.Context) error {
-	shards, err := s.listShards(ctx)
-	if err != nil {
-		return err
-	}
-	finished := map[string]bool{}
-	for id, p := range s.resume {
-		if p.Done {
-			finished[id] = true
-			s.pos[id] = p
-		}
-	}
-	// With start = latest, the shards open now start at their tip and
-	// the closed ones hold nothing new; shards found later start at
-	// their beginning.
-	latest := map[string]bool{}
-	if s.start.kind == startLatest {
-		for _, sh := range shards {
-			id := aws.ToString(sh.ShardId)
-			if sh.SequenceNumberRange != nil && sh.SequenceNumberRange.EndingSequenceNumber != nil {
-				finished[id] = true
-			} else {
-				latest[id] = true
-			}
-		}
-	}
+func (s *source) coordinate(ctx context.Context, shards []types.Shard, finished, latest map[string]bool) error {
 	started := map[string]bool{}
 	ends := make(chan shardEnd)
 	running := 0
@@ -98,10 +147,14 @@ func (s *source) coordinate(ctx context.Context) error {
 			started[id] = true
 			running++
 			st := s.startOf(id, latest[id])
+			s.mu.Lock()
+			state := s.shards[id]
+			s.mu.Unlock()
+			state.started.Store(true)
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				closed, err := s.read(ctx, id, st)
+				closed, err := s.read(ctx, state, st)
 				if err != nil {
 					if ctx.Err() == nil {
 						s.fail(fmt.Errorf("kinesis: %s %s: %w", s.stream, id, err))
@@ -115,7 +168,7 @@ func (s *source) coordinate(ctx context.Context) error {
 			}()
 		}
 		if s.stopAtEnd && running == 0 {
-			close(s.out)
+			close(s.finished)
 			return nil
 		}
 		relist := false
@@ -132,9 +185,11 @@ func (s *source) coordinate(ctx context.Context) error {
 			relist = true
 		}
 		if relist {
+			var err error
 			if shards, err = s.listShards(ctx); err != nil {
 				return err
 			}
+			s.register(shards)
 		}
 	}
 }
@@ -221,11 +276,13 @@ func (s *source) iterator(ctx context.Context, id string, st readerStart) (*stri
 	}
 }
 
-// read fetches shard id from st in order and sends its records to Next.
-// It returns closed = true after the last record of a closed shard (having
-// sent the end marker), or closed = false when stop_at_end finds it caught
-// up. Throttling and expired iterators are retried; ctx ends it.
-func (s *source) read(ctx context.Context, id string, st readerStart) (bool, error) {
+// read fetches shard sh from st in order into its buffer, noting how far
+// behind the tip each GetRecords call found it. It returns closed = true
+// after the last record of a closed shard, or closed = false when
+// stop_at_end finds it caught up, having put the end mark in the buffer
+// either way. Throttling and expired iterators are retried; ctx ends it.
+func (s *source) read(ctx context.Context, sh *shard, st readerStart) (bool, error) {
+	id := sh.id
 	it, err := s.iterator(ctx, id, st)
 	if err != nil {
 		return false, err
@@ -233,7 +290,7 @@ func (s *source) read(ctx context.Context, id string, st readerStart) (bool, err
 	bo := backoff{min: 200 * time.Millisecond, max: 10 * time.Second}
 	for {
 		if it == nil {
-			return true, s.send(ctx, chunk{shard: id, end: true})
+			return true, s.send(ctx, sh, chunk{end: true, closed: true})
 		}
 		out, err := s.client.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: it, Limit: aws.Int32(s.limit)})
 		switch {
@@ -255,9 +312,13 @@ func (s *source) read(ctx context.Context, id string, st readerStart) (bool, err
 		}
 		bo.reset()
 		it = out.NextShardIterator
-		if n := len(out.Records); n > 0 {
+		n := len(out.Records)
+		// Before the records are in the buffer: never caught up too early.
+		sh.full.Store(n >= int(s.limit))
+		sh.behind.Store(aws.ToInt64(out.MillisBehindLatest))
+		if n > 0 {
 			st = readerStart{typ: types.ShardIteratorTypeAfterSequenceNumber, seq: aws.ToString(out.Records[n-1].SequenceNumber)}
-			if err := s.send(ctx, chunk{shard: id, records: out.Records}); err != nil {
+			if err := s.send(ctx, sh, chunk{records: out.Records}); err != nil {
 				return false, err
 			}
 			continue
@@ -266,7 +327,7 @@ func (s *source) read(ctx context.Context, id string, st readerStart) (bool, err
 			continue
 		}
 		if s.stopAtEnd && aws.ToInt64(out.MillisBehindLatest) == 0 {
-			return false, nil
+			return false, s.send(ctx, sh, chunk{end: true})
 		}
 		if err := sleep(ctx, s.poll); err != nil {
 			return false, err
@@ -274,12 +335,17 @@ func (s *source) read(ctx context.Context, id string, st readerStart) (bool, err
 	}
 }
 
-// send hands c to Next, or gives up when ctx is done.
-func (s *source) send(ctx context.Context, c chunk) error {
+// send hands c to Next through sh's buffer, waiting while it is full, and
+// wakes Next; it gives up when ctx is done.
+func (s *source) send(ctx context.Context, sh *shard, c chunk) error {
 	select {
-	case s.out <- c:
-		return nil
+	case sh.buf <- c:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return nil
 }

@@ -31,8 +31,9 @@ func init() {
 }
 
 // source reads every shard of one stream. Goroutines fetch the shards (one
-// each) and hand GetRecords results to Next over a channel; Next decodes
-// them. It starts the goroutines on the first Next, after any Seek.
+// each) into each shard's bounded buffer; Next decodes one shard's records
+// per batch, the shards taking turns. It starts the goroutines on the
+// first Next, after any Seek.
 type source struct {
 	env            sources.Env
 	client         *kinesis.Client
@@ -46,6 +47,8 @@ type source struct {
 	limit          int32
 	poll           time.Duration
 	discover       time.Duration
+	idle           time.Duration
+	maxSkew        time.Duration
 	stopAtEnd      bool
 	checkpointFile string
 
@@ -54,29 +57,42 @@ type source struct {
 	pos    map[string]shardPos
 	resume map[string]shardPos
 
-	wms *watermarks
+	// Next's view of the shards, sorted by id, and its turn-taking.
+	view     []*shard
+	seen     int // the version of shards view was taken at
+	turn     int
+	slowest  int64 // smallest MaxTime that holds, as of the last pick
+	starting bool  // a shard being read has returned no row and is not caught up
+	origin   sources.Origin
+	parts    []sources.Partition
 
-	started bool
-	closed  bool
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	out     chan chunk
-	errc    chan error
+	mu       sync.Mutex // guards shards and version, which the coordinator adds to
+	shards   map[string]*shard
+	version  int
+	started  bool
+	closed   bool
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	wake     chan struct{} // a reader put records in a buffer
+	finished chan struct{} // stop_at_end: closed once no reader is left
+	errc     chan error
 }
 
 var (
-	_ sources.Source     = (*source)(nil)
-	_ sources.Positioner = (*source)(nil)
-	_ sources.Seeker     = (*source)(nil)
-	_ sources.Committer  = (*source)(nil)
+	_ sources.Source      = (*source)(nil)
+	_ sources.Positioner  = (*source)(nil)
+	_ sources.Seeker      = (*source)(nil)
+	_ sources.Committer   = (*source)(nil)
+	_ sources.Partitioned = (*source)(nil)
 )
 
 // chunk is what a shard's goroutine hands Next: the records of one
-// GetRecords call, or the end of a shard closed by a reshard.
+// GetRecords call, or the end of the shard: closed by a reshard and read to
+// its end, or (stop_at_end) caught up.
 type chunk struct {
-	shard   string
 	records []types.Record
 	end     bool
+	closed  bool
 }
 
 // New opens a kinesis source for env with options raw, validated against
@@ -90,12 +106,12 @@ func New(ctx context.Context, env sources.Env, raw map[string]string) (sources.S
 	s := &source{
 		env: env, clock: env.Clock, batch: int(opts.Int("batch_size")), limit: int32(opts.Int("max_records")),
 		poll: opts.Duration("poll_interval"), discover: opts.Duration("discover_interval"),
-		stopAtEnd: opts.Bool("stop_at_end"), pos: map[string]shardPos{},
+		stopAtEnd: opts.Bool("stop_at_end"), pos: map[string]shardPos{}, shards: map[string]*shard{},
+		idle: opts.Duration("idle_timeout"), maxSkew: opts.Duration("max_skew"),
 	}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
-	s.wms = newWatermarks(opts.Duration("lateness"), opts.Duration("idle_timeout"))
 	if s.batch < 1 {
 		return nil, fmt.Errorf("kinesis: %w: batch_size must be at least 1", sources.ErrOption)
 	}
@@ -149,86 +165,125 @@ func New(ctx context.Context, env sources.Env, raw map[string]string) (sources.S
 func (s *source) Schema() *arrow.Schema { return s.env.Schema }
 
 // Next returns the next batch, which the caller owns and must Release: up
-// to batch_size rows (more when an aggregated record does not fit), or an
-// empty batch after poll_interval without data. With stop_at_end it
-// returns io.EOF once every shard has been read to its newest record.
+// to batch_size rows of one shard (more when an aggregated record does not
+// fit), or an empty batch after poll_interval (at most idle_timeout/2)
+// without rows to return, so that time and shard states move on. With
+// stop_at_end it returns io.EOF once every shard has been read to its
+// newest record.
 func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if s.closed {
 		return nil, fmt.Errorf("kinesis: source is closed")
 	}
 	if !s.started {
-		s.begin()
-	}
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
+		if err := s.begin(ctx); err != nil {
+			return nil, err
 		}
-	}()
+	}
+	defer s.report()
+	wait := s.poll
+	if s.idle > 0 {
+		wait = min(wait, s.idle/2)
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	finished := s.finished
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if s.bat.Len() >= s.batch {
-			return s.flush(), nil
-		}
 		select {
-		case c, ok := <-s.out:
-			if !ok {
-				if s.bat.Len() > 0 {
-					return s.flush(), nil
-				}
-				return nil, io.EOF
-			}
-			s.take(c)
-			continue
 		case err := <-s.errc:
 			return nil, err
 		default:
 		}
-		if s.bat.Len() > 0 {
-			return s.flush(), nil
+		s.refresh()
+		if sh := s.pick(s.clock()); sh != nil {
+			if rec := s.take(sh); rec != nil {
+				return rec, nil
+			}
+			continue // nothing but rejects and end marks
 		}
-		if timer == nil {
-			timer = time.NewTimer(s.poll)
+		if finished == nil && s.stopAtEnd && s.drained() {
+			return nil, io.EOF
 		}
 		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case err := <-s.errc:
-			return nil, err
-		case c, ok := <-s.out:
-			if !ok {
+		case <-s.wake:
+		case <-finished:
+			finished = nil
+			s.refresh()
+			if s.drained() {
 				return nil, io.EOF
 			}
-			s.take(c)
+		case err := <-s.errc:
+			return nil, err
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		case <-timer.C:
-			return s.flush(), nil // empty: time goes on while idle
+			return s.lay.assemble(s.bat.Flush()), nil // empty: time goes on
 		}
 	}
 }
 
-func (s *source) flush() arrow.RecordBatch {
-	rec := s.lay.assemble(s.bat.Flush())
-	s.wms.observe(rec, s.clock())
-	return rec
+// drained tells whether, every reader being gone, no record waits.
+func (s *source) drained() bool {
+	select {
+	case <-s.finished:
+	default:
+		return false
+	}
+	for _, sh := range s.view {
+		if sh.buffered() {
+			return false
+		}
+	}
+	return true
 }
 
-// take decodes the records of c into the batch and moves the position.
-func (s *source) take(c chunk) {
-	if c.end {
-		p := s.pos[c.shard]
-		p.Done = true
-		s.pos[c.shard] = p
-		s.wms.done(c.shard)
-		return
+// take decodes records of shard sh, whole Kinesis records, until the
+// batch is full or none is buffered, and returns them as a batch the
+// caller owns; nil when no row came (only rejects or the end).
+func (s *source) take(sh *shard) arrow.RecordBatch {
+	seq := ""
+	for s.bat.Len() < s.batch {
+		if len(sh.pending) == 0 {
+			var c chunk
+			select {
+			case c = <-sh.buf:
+			default:
+			}
+			if c.end {
+				sh.done = true
+				if c.closed {
+					p := s.pos[sh.id]
+					p.Done = true
+					s.pos[sh.id] = p
+				}
+			}
+			if len(c.records) == 0 {
+				break
+			}
+			sh.pending = c.records
+		}
+		r := &sh.pending[0]
+		sh.pending = sh.pending[1:]
+		s.decode(sh.id, r)
+		seq = aws.ToString(r.SequenceNumber)
 	}
-	s.wms.shard(c.shard, s.clock())
-	for i := range c.records {
-		s.decode(c.shard, &c.records[i])
+	if len(sh.pending) == 0 {
+		sh.pending = nil
 	}
-	last := c.records[len(c.records)-1]
-	s.pos[c.shard] = shardPos{Seq: aws.ToString(last.SequenceNumber)}
+	if seq != "" {
+		p := s.pos[sh.id]
+		p.Seq = seq
+		s.pos[sh.id] = p
+	}
+	if s.bat.Len() == 0 {
+		return nil
+	}
+	rec := s.lay.assemble(s.bat.Flush())
+	s.origin = sh.origin
+	s.observe(sh, rec)
+	return rec
 }
 
 // decode appends the rows of one Kinesis record, de-aggregating it, and
@@ -261,7 +316,6 @@ func (s *source) decodeOne(shard, seq, key string, data []byte, arrival time.Tim
 	}
 	if s.bat.Len() > before {
 		s.lay.add(key, seq, shard)
-		s.wms.row(shard)
 	}
 }
 

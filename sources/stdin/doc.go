@@ -2,7 +2,8 @@
 // from standard input (or, through New, any io.Reader), bounded at end of
 // input. A partial batch is emitted once its oldest row is linger old, so
 // rows typed interactively show up promptly. Records that do not decode go
-// to Env.Reject with origin "stdin" and their line number.
+// to Env.Reject with origin "stdin" and their line number; a stray CSV
+// quote costs only its own line (see codec.Ingest).
 //
 // Not yet: a Read blocked on the process's standard input cannot be
 // interrupted, so Close does not wait for the reading goroutine in that one

@@ -89,7 +89,7 @@ func New(env sources.Env, raw map[string]string, r io.Reader) (sources.Source, e
 	if s.in, err = codec.NewIngest(env, opts, s.batchSize); err != nil {
 		return nil, fmt.Errorf("stdin: %w", err)
 	}
-	s.in.Start("stdin")
+	s.in.Start("stdin", "")
 	return s, nil
 }
 
@@ -168,7 +168,7 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			t.Stop()
 			if !ok {
 				s.eof = true
-				s.in.Finish(s.clock())
+				s.in.End()
 				continue
 			}
 			s.in.Framer().Write(buf)

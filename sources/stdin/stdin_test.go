@@ -73,6 +73,27 @@ func TestStdinBounded(t *testing.T) {
 				"stdin:3:2,",
 			},
 		},
+		{
+			name:        "csv stray quote in 99 good rows",
+			input:       strayQuote(),
+			opts:        map[string]string{"format": "csv", "rowtime": "at", "batch_size": "16"},
+			wantRows:    ninetyNine(),
+			wantRejects: []string{`stdin:50:50,"1970-01-01 00:00:50`},
+		},
+		{
+			name:        "csv quote that never closes",
+			input:       "1,1970-01-01 00:00:01\n2,\"1970\n3,1970-01-01 00:00:03",
+			opts:        map[string]string{"format": "csv", "rowtime": "at"},
+			wantRows:    []string{"1@1000", "3@3000"},
+			wantRejects: []string{`stdin:2:2,"1970`},
+		},
+		{
+			name:        "json bad lines between good ones",
+			input:       "{\"id\": 1, \"at\": 1000}\n{\"id\": \"\n{\"id\": 3, \"at\": 3000}\n",
+			opts:        map[string]string{"rowtime": "AT"},
+			wantRows:    []string{"1@1000", "3@3000"},
+			wantRejects: []string{`stdin:2:{"id": "`},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,4 +233,29 @@ func TestRegistered(t *testing.T) {
 	if _, ok := sources.Lookup("stdin"); !ok {
 		t.Fatal("stdin connector not registered")
 	}
+}
+
+// strayQuote is 100 CSV rows of which row 50 opens a quote that never
+// closes.
+func strayQuote() string {
+	var b strings.Builder
+	for i := 1; i <= 100; i++ {
+		if i == 50 {
+			b.WriteString("50,\"1970-01-01 00:00:50\n")
+			continue
+		}
+		b.WriteString(strconv.Itoa(i) + "," + time.UnixMilli(int64(i)*1000).UTC().Format("2006-01-02 15:04:05") + "\n")
+	}
+	return b.String()
+}
+
+// ninetyNine is the rows strayQuote's good lines give.
+func ninetyNine() []string {
+	var out []string
+	for i := 1; i <= 100; i++ {
+		if i != 50 {
+			out = append(out, strconv.Itoa(i)+"@"+strconv.Itoa(i*1000))
+		}
+	}
+	return out
 }
