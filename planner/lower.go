@@ -119,6 +119,8 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: lc})
 		}
 		return b.stateful(env.Pump, op, err)
+	case *TableFunction:
+		return b.lowerTableFunction(n, env)
 	case *LookupJoin:
 		return b.lookupJoin(n, env)
 	case *Union:
@@ -162,4 +164,3 @@ func physical(op exec.Operator) string {
 	}
 	return fmt.Sprintf("%T", op)
 }
-

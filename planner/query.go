@@ -308,7 +308,7 @@ func (q *queryPlanner) from(t sql.TableExpr) (Node, error) {
 	case *sql.WindowTVF:
 		return nil, q.errorf(t.Pos, "a window table function must be grouped directly: SELECT … FROM TABLE(%s(…)) GROUP BY window_start, window_end, …", t.Func)
 	case *sql.TableFunc:
-		return nil, q.errorf(t.Pos, "table function %s is not supported", t.Name)
+		return q.tableFunc(t)
 	}
 	return nil, fmt.Errorf("planner: unknown FROM item %T", t)
 }

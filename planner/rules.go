@@ -126,6 +126,14 @@ func withInputs(n Node, fn func(Node) Node) Node {
 		c := *n
 		c.Input = in
 		return &c
+	case *TableFunction:
+		in := fn(n.Input)
+		if in == n.Input {
+			return n
+		}
+		c := *n
+		c.Input = in
+		return &c
 	case *Sort:
 		in := fn(n.Input)
 		if in == n.Input {

@@ -59,7 +59,12 @@ type kdaCase struct {
 	examples []string // example numbers, loaded in this order after the schema
 	// wrap, when set, is SQL of ours put in front of the (single) example's
 	// text in one file, for a snippet the guide says to paste into a pump.
-	wrap   string
+	wrap string
+	// cut, when set, ends the (single) example's text before the first
+	// line that starts with it: the statements before it run for real
+	// while the rest, which needs what Eddy lacks, is pinned by another
+	// case's positioned error.
+	cut    string
 	schema string // CREATE STREAM for the source stream(s)
 	inputs []kdaInput
 	// refs bind reference tables (--reference), as KDA's reference data
@@ -85,6 +90,12 @@ type kdaCase struct {
 	wallClock bool
 	wantErr   *kdaError
 	gap       string // known engine gap, see the file comment
+	// outputs are streams bound to files for check, besides want's.
+	outputs []string
+	// check judges the rows of outputs (JSON objects, by stream) when the
+	// exact values are the model's (anomaly scores, hotspots): properties
+	// such as ranking and bounds.
+	check func(rows map[string][]map[string]any) []string
 }
 
 // The source stream of the KDA demo stream (kinesis-analytics-demo-stream),
@@ -95,6 +106,11 @@ const kdaDemoSchema = `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" (
 const (
 	kdaStaggerSchema = `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" (EVENT_TIME TIMESTAMP, TICKER_SYMBOL VARCHAR(4), INGESTED TIMESTAMP);`
 	kdaTickerSchema  = `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" (TICKER VARCHAR(4), PRICE REAL, INGESTED TIMESTAMP);`
+)
+
+const (
+	kdaHeartRateSchema     = `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" ("heartRate" INTEGER, "rateType" VARCHAR(20), INGESTED TIMESTAMP);`
+	kdaBloodPressureSchema = `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" ("Systolic" INTEGER, "Diastolic" INTEGER, "BloodPressureLevel" VARCHAR(20), INGESTED TIMESTAMP);`
 )
 
 func kdaDemoInput(file string) []kdaInput {
@@ -449,12 +465,22 @@ CREATE OR REPLACE STREAM TradeStream (tradeId INTEGER, orderId INTEGER, ticker V
 		}},
 	},
 	{
-		name:     "17_top_k_table_function_unsupported",
+		// Per minute of ROWTIME the five most frequent tickers, most
+		// frequent first, ties by name; 14:00 has four tickers, two of them
+		// twice.
+		name:     "17_top_k_items_tumbling",
 		examples: []string{"17"},
 		schema:   kdaTickerSchema,
 		inputs:   kdaDemoInput("14_17_tickers.jsonl"),
-		wantErr: &kdaError{example: "17", line: 13, col: 14,
-			msg: `table function TOP_K_ITEMS_TUMBLING is not supported`, at: "TABLE (TOP_K_ITEMS_TUMBLING("},
+		probe:    "DESTINATION_SQL_STREAM",
+		want: map[string][]string{"DESTINATION_SQL_STREAM": {
+			`{"ROWTIME":"2024-05-01T14:01:00.000Z","TICKER":"AMZN","MOST_FREQUENT_VALUES":2}`,
+			`{"ROWTIME":"2024-05-01T14:01:00.000Z","TICKER":"TBV","MOST_FREQUENT_VALUES":2}`,
+			`{"ROWTIME":"2024-05-01T14:01:00.000Z","TICKER":"INTC","MOST_FREQUENT_VALUES":1}`,
+			`{"ROWTIME":"2024-05-01T14:01:00.000Z","TICKER":"MSFT","MOST_FREQUENT_VALUES":1}`,
+			`{"ROWTIME":"2024-05-01T14:02:00.000Z","TICKER":"INTC","MOST_FREQUENT_VALUES":1}`,
+			`{"ROWTIME":"2024-05-01T14:02:00.000Z","TICKER":"TBV","MOST_FREQUENT_VALUES":1}`,
+		}},
 	},
 	{
 		// Partial counts per ticker and minute, then a sliding SUM over
@@ -617,28 +643,60 @@ CREATE TABLE "CompanyName" ("Ticker" VARCHAR(4), "Company" VARCHAR(20));`,
 		}},
 	},
 	{
-		name:     "27_random_cut_forest_unsupported",
+		// The scoring pump runs; the sorting pump's ORDER BY on a stream
+		// is what Eddy lacks.
+		name:     "27_random_cut_forest_sorted_output_unsupported",
 		examples: []string{"27"},
-		schema:   `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" ("heartRate" INTEGER, "rateType" VARCHAR(20), INGESTED TIMESTAMP);`,
+		schema:   kdaHeartRateSchema,
 		inputs:   kdaDemoInput("27_heart_rate.jsonl"),
-		wantErr: &kdaError{example: "27", line: 22, col: 12,
-			msg: `table function RANDOM_CUT_FOREST is not supported`, at: "TABLE(RANDOM_CUT_FOREST("},
+		wantErr: &kdaError{example: "27", line: 29, col: 16,
+			msg: `ORDER BY on a stream is not supported yet`, at: `FLOOR("TEMP_STREAM".ROWTIME TO SECOND)`},
 	},
 	{
-		name:     "28_random_cut_forest_with_explanation_unsupported",
+		// The scoring pump with the defaults (100 trees, 256 samples): 0
+		// for the first 256 rows, then the HIGH heart rates score highest.
+		name:     "27_random_cut_forest_scores",
+		examples: []string{"27"},
+		cut:      `CREATE OR REPLACE PUMP "OUTPUT_PUMP"`,
+		schema:   kdaHeartRateSchema,
+		inputs:   kdaDemoInput("27_heart_rate_stream.jsonl"),
+		outputs:  []string{"TEMP_STREAM"},
+		check: func(rows map[string][]map[string]any) []string {
+			return kdaCheckAnomalies(rows["TEMP_STREAM"], 600, 256, "rateType", nil)
+		},
+	},
+	{
+		name:     "28_random_cut_forest_with_explanation_sorted_output_unsupported",
 		examples: []string{"28"},
-		schema:   `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" ("Systolic" INTEGER, "Diastolic" INTEGER, "BloodPressureLevel" VARCHAR(20), INGESTED TIMESTAMP);`,
+		schema:   kdaBloodPressureSchema,
 		inputs:   kdaDemoInput("28_blood_pressure.jsonl"),
-		wantErr: &kdaError{example: "28", line: 26, col: 12,
-			msg: `table function RANDOM_CUT_FOREST_WITH_EXPLANATION is not supported`, at: "TABLE(RANDOM_CUT_FOREST_WITH_EXPLANATION("},
+		wantErr: &kdaError{example: "28", line: 33, col: 16,
+			msg: `ORDER BY on a stream is not supported yet`, at: `FLOOR("TEMP_STREAM".ROWTIME TO SECOND)`},
 	},
 	{
-		name:     "29_hotspots_unsupported",
+		// With explanation and directionality: the HIGH and LOW readings
+		// score highest, their explanations point HIGH or LOW on both
+		// columns, and the attributions add up to the score.
+		name:     "28_random_cut_forest_with_explanation_scores",
+		examples: []string{"28"},
+		cut:      `CREATE OR REPLACE PUMP "OUTPUT_PUMP"`,
+		schema:   kdaBloodPressureSchema,
+		inputs:   kdaDemoInput("28_blood_pressure_stream.jsonl"),
+		outputs:  []string{"TEMP_STREAM"},
+		check: func(rows map[string][]map[string]any) []string {
+			return kdaCheckAnomalies(rows["TEMP_STREAM"], 600, 256, "BloodPressureLevel", []string{"Systolic", "Diastolic"})
+		},
+	},
+	{
+		// One row out per row in, each with the hotspots of the last 1000
+		// rows: a fifth of the points fall around (2, 7), the rest spread
+		// over [0,10]²; the densest hotspot is the cluster.
+		name:     "29_hotspots",
 		examples: []string{"29"},
 		schema:   `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" ("x" DOUBLE, "y" DOUBLE, "is_hot" VARCHAR(4), INGESTED TIMESTAMP);`,
-		inputs:   kdaDemoInput("29_points.jsonl"),
-		wantErr: &kdaError{example: "29", line: 14, col: 10,
-			msg: `table function HOTSPOTS is not supported`, at: "TABLE ("},
+		inputs:   kdaDemoInput("29_points_stream.jsonl"),
+		outputs:  []string{"DESTINATION_SQL_STREAM"},
+		check:    kdaCheckHotspots,
 	},
 	{
 		// |CHANGE / (PRICE - CHANGE)| * 100 > 1: 1/4 and -0.5/32 pass,
@@ -878,10 +936,17 @@ func runKDAOnce(t *testing.T, dir string, tc kdaCase, batch int) kdaRun {
 	args := []string{"run", schema}
 	for _, n := range tc.examples {
 		path := kdaExample(t, dir, n)
-		if tc.wrap != "" {
+		if tc.wrap != "" || tc.cut != "" {
 			text, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.cut != "" {
+				at := strings.Index(string(text), "\n"+tc.cut)
+				if at < 0 {
+					t.Fatalf("example %s has no line starting with %q", n, tc.cut)
+				}
+				text = text[:at+1]
 			}
 			path = filepath.Join(tmp, filepath.Base(path))
 			if err := os.WriteFile(path, append([]byte(tc.wrap), text...), 0o644); err != nil {
@@ -921,7 +986,13 @@ func runKDAOnce(t *testing.T, dir string, tc kdaCase, batch int) kdaRun {
 		args = append(args, "--reference", ref.stream+"="+uri)
 	}
 	outs := map[string]string{}
-	for i, name := range kdaSortedStreams(tc.want) {
+	names := kdaSortedStreams(tc.want)
+	for _, name := range tc.outputs {
+		if _, dup := tc.want[name]; !dup {
+			names = append(names, name)
+		}
+	}
+	for i, name := range names {
 		outs[name] = filepath.Join(tmp, fmt.Sprintf("out_%d.jsonl", i))
 		args = append(args, "--output", name+"=file:"+outs[name]+"?format=json")
 	}
@@ -989,6 +1060,20 @@ func checkKDAResult(t *testing.T, tc kdaCase, r kdaRun) {
 			}
 		default:
 			problems = append(problems, cmp.rows("stdout", stdout, tc.stdout)...)
+		}
+		if tc.check != nil {
+			rows := map[string][]map[string]any{}
+			for _, name := range tc.outputs {
+				for _, l := range r.outputs[name] {
+					var m map[string]any
+					if err := json.Unmarshal([]byte(l), &m); err != nil {
+						addf("stream %s: row %q: %v", name, l, err)
+						continue
+					}
+					rows[name] = append(rows[name], m)
+				}
+			}
+			problems = append(problems, tc.check(rows)...)
 		}
 	}
 	switch {
@@ -1211,4 +1296,118 @@ func kdaCheckRowtimeOrder(lines []string) []string {
 		last = rt
 	}
 	return nil
+}
+
+// kdaCheckAnomalies checks RCF output rows: n rows, ANOMALY_SCORE 0 for the
+// first warm rows, and every row whose label column is not NORMAL scoring
+// above every NORMAL row after the warm-up. With explained columns, the
+// ANOMALY_EXPLANATION attributions sum to the score (to their 4 printed
+// decimals) and the direction on each column of the first anomaly of each
+// label is that label (later ones are judged against the earlier ones the
+// trees sampled, so their direction is relative to those).
+func kdaCheckAnomalies(rows []map[string]any, n, warm int, label string, explained []string) []string {
+	var problems []string
+	if len(rows) != n {
+		return []string{fmt.Sprintf("%d rows, want %d", len(rows), n)}
+	}
+	minAnom, maxNormal := math.Inf(1), math.Inf(-1)
+	anomalies := 0
+	seen := map[any]bool{}
+	for i, r := range rows {
+		score, ok := r["ANOMALY_SCORE"].(float64)
+		if !ok || score < 0 {
+			problems = append(problems, fmt.Sprintf("row %d: ANOMALY_SCORE %v", i, r["ANOMALY_SCORE"]))
+			continue
+		}
+		if i < warm {
+			if score != 0 {
+				problems = append(problems, fmt.Sprintf("row %d scored %v during the warm-up", i, score))
+			}
+			continue
+		}
+		if r[label] == "NORMAL" {
+			maxNormal = max(maxNormal, score)
+		} else {
+			minAnom = min(minAnom, score)
+			anomalies++
+		}
+		if explained == nil {
+			continue
+		}
+		var ex map[string]map[string]string
+		if err := json.Unmarshal([]byte(fmt.Sprint(r["ANOMALY_EXPLANATION"])), &ex); err != nil {
+			problems = append(problems, fmt.Sprintf("row %d: ANOMALY_EXPLANATION: %v", i, err))
+			continue
+		}
+		sum := 0.0
+		for _, c := range explained {
+			a, err := strconv.ParseFloat(ex[c]["ATTRIBUTION_SCORE"], 64)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("row %d: %s: ATTRIBUTION_SCORE %q", i, c, ex[c]["ATTRIBUTION_SCORE"]))
+			}
+			if _, err := strconv.ParseFloat(ex[c]["STRENGTH"], 64); err != nil {
+				problems = append(problems, fmt.Sprintf("row %d: %s: STRENGTH %q", i, c, ex[c]["STRENGTH"]))
+			}
+			sum += a
+			if l := r[label]; l != "NORMAL" && !seen[l] && ex[c]["DIRECTION"] != l {
+				problems = append(problems, fmt.Sprintf("row %d (%s): %s has DIRECTION %q", i, l, c, ex[c]["DIRECTION"]))
+			}
+		}
+		if l := r[label]; l != "NORMAL" {
+			seen[fmt.Sprint(l)] = true
+		}
+		if math.Abs(sum-score) > 0.00006*float64(len(explained)) {
+			problems = append(problems, fmt.Sprintf("row %d: attributions sum to %v, score %v", i, sum, score))
+		}
+	}
+	if anomalies == 0 || !(minAnom > maxNormal) {
+		problems = append(problems, fmt.Sprintf("%d anomalies after the warm-up, lowest score %v, highest NORMAL score %v: want every anomaly above every NORMAL row", anomalies, minAnom, maxNormal))
+	}
+	return problems
+}
+
+// kdaCheckHotspots checks HOTSPOTS output: every row echoed with a
+// HOTSPOTS_RESULT; once the window is full the densest hotspot is the
+// cluster around (2, 7), denser than the window on average.
+func kdaCheckHotspots(rows map[string][]map[string]any) []string {
+	var problems []string
+	out := rows["DESTINATION_SQL_STREAM"]
+	if len(out) != 1200 {
+		return []string{fmt.Sprintf("%d rows, want 1200", len(out))}
+	}
+	for i, r := range out {
+		if _, ok := r["x"].(float64); !ok || r["is_hot"] == nil {
+			problems = append(problems, fmt.Sprintf("row %d: input columns not echoed: %v", i, r))
+		}
+		var res struct {
+			Hotspots []struct {
+				Density   float64   `json:"density"`
+				MinValues []float64 `json:"minValues"`
+				MaxValues []float64 `json:"maxValues"`
+			} `json:"hotspots"`
+		}
+		if err := json.Unmarshal([]byte(fmt.Sprint(r["HOTSPOTS_RESULT"])), &res); err != nil {
+			problems = append(problems, fmt.Sprintf("row %d: HOTSPOTS_RESULT: %v", i, err))
+			continue
+		}
+		if i < 999 {
+			continue
+		}
+		if len(res.Hotspots) == 0 {
+			problems = append(problems, fmt.Sprintf("row %d: no hotspot", i))
+			continue
+		}
+		h := res.Hotspots[0]
+		if h.Density <= 1 || len(h.MinValues) != 2 || len(h.MaxValues) != 2 ||
+			h.MinValues[0] > 2 || h.MaxValues[0] < 2 || h.MinValues[1] > 7 || h.MaxValues[1] < 7 ||
+			h.MaxValues[0]-h.MinValues[0] > 1.5 || h.MaxValues[1]-h.MinValues[1] > 1.5 {
+			problems = append(problems, fmt.Sprintf("row %d: densest hotspot %+v, want a dense box around (2, 7)", i, h))
+		}
+		for k := 1; k < len(res.Hotspots); k++ {
+			if res.Hotspots[k].Density > res.Hotspots[k-1].Density {
+				problems = append(problems, fmt.Sprintf("row %d: hotspots not densest first", i))
+			}
+		}
+	}
+	return problems
 }
