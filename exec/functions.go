@@ -94,6 +94,7 @@ func DefaultFunctions() *Functions {
 	registerText(reg)
 	registerJSON(reg)
 	registerLogParse(reg)
+	registerOverlaps(reg)
 	sort.Strings(f.names)
 	return f
 }

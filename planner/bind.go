@@ -17,6 +17,12 @@ import (
 type binder struct {
 	src *sql.Source
 	fns *exec.Functions
+	// udfs are the session's SQL functions, inlined where called (udf.go).
+	udfs map[string]*sql.CreateFunction
+	// params, while a function body is bound, are the arguments its
+	// parameters stand for; inlining lists the functions being inlined.
+	params   map[string]exec.Expr
+	inlining []string
 }
 
 // operatorFuncs maps SQL binary operators to exec function names.
@@ -70,6 +76,9 @@ func (b *binder) expr(e sql.Expr, sc *scope) (exec.Expr, error) {
 		}
 		return f, nil
 	case *sql.ColumnRef:
+		if x, ok := b.params[e.Name]; ok && e.Qualifier == "" {
+			return x, nil
+		}
 		idx, err := sc.resolve(e.Qualifier, e.Name)
 		if err != nil && e.Qualifier != "" {
 			// REC.COLUMN1: a field of the row-valued column REC
@@ -236,6 +245,9 @@ func (b *binder) caseExpr(e *sql.Case, sc *scope) (exec.Expr, error) {
 // timeUnitFuncs are calls whose Unit becomes a leading or trailing string
 // argument.
 func (b *binder) callExpr(e *sql.Call, sc *scope) (exec.Expr, error) {
+	if def, ok := b.udfs[e.Name]; ok {
+		return b.inline(e, sc, def)
+	}
 	if e.Over != nil || aggregateNames[e.Name] {
 		return nil, b.errorf(e.Pos, "aggregate %s is not allowed here", e.Name)
 	}

@@ -299,6 +299,9 @@ func (q *queryPlanner) from(t sql.TableExpr) (Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		if n, err = q.renameColumns(n, t); err != nil {
+			return nil, err
+		}
 		if t.Alias == "" {
 			return n, nil
 		}
@@ -403,6 +406,9 @@ func itemName(it sql.SelectItem, i int) string {
 	}
 	if c, ok := it.Expr.(*sql.ColumnRef); ok {
 		return c.Name
+	}
+	if f, ok := it.Expr.(*sql.FieldRef); ok {
+		return f.Field // T.REC.COLUMN1 is COLUMN1
 	}
 	return fmt.Sprintf("EXPR$%d", i)
 }

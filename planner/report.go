@@ -44,7 +44,7 @@ func (s *Session) createReport(st *sql.CreateReport) (*Result, error) {
 	// A report reads bounded history: plan it as the report runner will.
 	bounded := s.clone()
 	bounded.cfg.Bounded = true
-	qp := &queryPlanner{s: bounded, b: &binder{src: st.Src, fns: s.cfg.Functions}, src: st.Src}
+	qp := &queryPlanner{s: bounded, b: s.binder(st.Src), src: st.Src}
 	plan, err := qp.query(st.Query)
 	if err != nil {
 		return nil, err

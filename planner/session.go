@@ -59,6 +59,8 @@ type Session struct {
 	// tables a built job reads (for REFRESH TABLE).
 	references map[string]map[string]string
 	handles    map[string]*exec.TableHandle
+	// funcs are the SQL functions of CREATE FUNCTION, by name (udf.go).
+	funcs map[string]*sql.CreateFunction
 }
 
 // adhocQuery is a SELECT STREAM to run with the job.
@@ -141,7 +143,7 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 	case *sql.Insert:
 		return s.createPump(fmt.Sprintf("INSERT_%d", len(s.cat.order)+1), st.At, false, st)
 	case *sql.SelectStatement:
-		qp := &queryPlanner{s: s, b: &binder{src: src, fns: s.cfg.Functions}, src: src}
+		qp := &queryPlanner{s: s, b: s.binder(src), src: src}
 		n, err := qp.query(st.Query)
 		if err != nil {
 			return nil, err
@@ -155,6 +157,8 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 		return &Result{Query: name}, nil
 	case *sql.CreateReport:
 		return s.createReport(st)
+	case *sql.CreateFunction:
+		return s.createFunction(st)
 	case *sql.Drop:
 		return s.drop(st)
 	case *sql.Show:
@@ -246,7 +250,7 @@ func (s *Session) createPump(name string, pos sql.Pos, orReplace bool, ins *sql.
 	if target.Name == exec.ErrorStreamName {
 		return nil, src.Errorf(ins.TargetPos, "the error stream cannot be written by a pump")
 	}
-	qp := &queryPlanner{s: s, b: &binder{src: src, fns: s.cfg.Functions}, src: src}
+	qp := &queryPlanner{s: s, b: s.binder(src), src: src}
 	n, err := qp.query(ins.Query)
 	if err != nil {
 		return nil, err
@@ -268,6 +272,8 @@ func (s *Session) createPump(name string, pos sql.Pos, orReplace bool, ins *sql.
 
 func (s *Session) drop(st *sql.Drop) (*Result, error) {
 	switch st.Kind {
+	case sql.KindFunction:
+		return s.dropFunction(st)
 	case sql.KindPump:
 		if _, ok := s.cat.pumps[st.Name]; !ok {
 			if st.IfExists {
@@ -362,6 +368,9 @@ func (s *Session) isSourceStream(def *StreamDef) bool {
 }
 
 func (s *Session) show(kind sql.ObjectKind) string {
+	if kind == sql.KindFunction {
+		return s.showFunctions()
+	}
 	var b strings.Builder
 	if kind == sql.KindPump {
 		names := append([]string(nil), s.cat.order...)

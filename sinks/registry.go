@@ -12,8 +12,10 @@ var registry = struct {
 }{m: map[string]Factory{}}
 
 // Register adds a connector. Connectors call it from init in their own
-// subpackage. It panics on an empty or duplicate name or a nil Open (a
-// programmer error).
+// subpackage, and may register it again under another name with
+// Factory.Alias after the first registration. It panics on an empty or
+// duplicate name, a nil Open or an alias of a connector not registered
+// (a programmer error).
 func Register(f Factory) {
 	if f.Name == "" || f.Open == nil {
 		panic("sinks: Register needs a name and an Open function")
@@ -22,6 +24,9 @@ func Register(f Factory) {
 	defer registry.Unlock()
 	if _, dup := registry.m[f.Name]; dup {
 		panic(fmt.Sprintf("sinks: connector %q registered twice", f.Name))
+	}
+	if _, ok := registry.m[f.AliasOf]; f.AliasOf != "" && !ok {
+		panic(fmt.Sprintf("sinks: alias %q of unregistered connector %q", f.Name, f.AliasOf))
 	}
 	registry.m[f.Name] = f
 }

@@ -53,4 +53,16 @@ type Factory struct {
 	Target  string
 	Options []sources.OptionSpec
 	Open    func(ctx context.Context, env Env, opts sources.Options) (Sink, error)
+	// AliasOf, when set, names the connector this registration is another
+	// name for (see Alias).
+	AliasOf string
+}
+
+// Alias returns f registered under another name, such as Flink's name for
+// the same connector: the same options and Open, with AliasOf set and a
+// Doc that says so.
+func (f Factory) Alias(name string) Factory {
+	f.Doc = "alias of " + f.Name + " (Flink's name)"
+	f.Name, f.AliasOf = name, f.Name
+	return f
 }

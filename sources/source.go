@@ -82,4 +82,16 @@ type Factory struct {
 	// reading it; reference tables reload on a refresh only when it
 	// changes.
 	Version func(ctx context.Context, opts Options) (string, error)
+	// AliasOf, when set, names the connector this registration is another
+	// name for (see Alias).
+	AliasOf string
+}
+
+// Alias returns f registered under another name, such as Flink's name for
+// the same connector: the same options and functions, with AliasOf set
+// and a Doc that says so.
+func (f Factory) Alias(name string) Factory {
+	f.Doc = "alias of " + f.Name + " (Flink's name)"
+	f.Name, f.AliasOf = name, f.Name
+	return f
 }

@@ -21,8 +21,8 @@ type Stmt struct {
 func (s *Stmt) Base() *Stmt { return s }
 
 // Statement is one parsed statement: *CreateStream, *CreatePump, *Insert,
-// *SelectStatement, *CreateReport, *Drop, *Show, *Describe, *Explain,
-// *Set or *RefreshTable.
+// *SelectStatement, *CreateReport, *CreateFunction, *Drop, *Show,
+// *Describe, *Explain, *Set or *RefreshTable.
 type Statement interface {
 	Base() *Stmt
 }
@@ -34,6 +34,7 @@ type ObjectKind int
 const (
 	KindStream ObjectKind = iota
 	KindPump
+	KindFunction
 )
 
 // CreateStream is CREATE [OR REPLACE] STREAM|TABLE name (columns) [WITH
@@ -118,7 +119,33 @@ type CreateReport struct {
 	Options []Option
 }
 
-// Drop is DROP STREAM|PUMP [IF EXISTS] name.
+// CreateFunction is CREATE [OR REPLACE] FUNCTION name (params) RETURNS
+// type [options] RETURN expr: a scalar function written in SQL, which the
+// planner inlines where it is called. The options KDA accepts (LANGUAGE SQL,
+// SPECIFIC, [NOT] DETERMINISTIC, CONTAINS SQL, READS SQL DATA, NO SQL) are
+// checked and dropped, except RETURNS NULL ON NULL INPUT.
+type CreateFunction struct {
+	Stmt
+	Name      string
+	NamePos   Pos
+	OrReplace bool
+	Params    []Param
+	Returns   Type
+	// NullOnNull is RETURNS NULL ON NULL INPUT: a NULL argument makes the
+	// result NULL without evaluating Body. The default is CALLED ON NULL
+	// INPUT.
+	NullOnNull bool
+	Body       Expr
+}
+
+// Param is one parameter of CREATE FUNCTION.
+type Param struct {
+	Name string
+	Pos  Pos
+	Type Type
+}
+
+// Drop is DROP STREAM|PUMP|FUNCTION [IF EXISTS] name.
 type Drop struct {
 	Stmt
 	Kind     ObjectKind
@@ -127,7 +154,7 @@ type Drop struct {
 	IfExists bool
 }
 
-// Show is SHOW STREAMS or SHOW PUMPS.
+// Show is SHOW STREAMS, SHOW PUMPS or SHOW FUNCTIONS.
 type Show struct {
 	Stmt
 	Kind ObjectKind
@@ -265,11 +292,14 @@ type TableRef struct {
 	AsOf Expr
 }
 
-// SubqueryRef is (query) [AS alias].
+// SubqueryRef is (query) [AS alias [(columns)]].
 type SubqueryRef struct {
 	Pos   Pos
 	Query *Query
 	Alias string
+	// Columns renames the query's columns in order: AS l(r). Empty when
+	// the alias has no column list.
+	Columns []Ident
 }
 
 // JoinKind is the kind of a join.

@@ -54,8 +54,28 @@ var binaryOps = map[opcode.Op]string{
 	opcode.Minus: "-", opcode.Mul: "*", opcode.Div: "/", opcode.Mod: "%",
 }
 
-// expr converts one expression.
+// expr converts one expression, adding the fields the rewrite pass lifted
+// off a parenthesis or a call: (x).FIELD, f(x).FIELD.
 func (c *conv) expr(e ast.ExprNode) (Expr, error) {
+	x, err := c.expr1(e)
+	if err != nil || len(c.st.fieldsAt) == 0 {
+		return x, err
+	}
+	if f, ok := e.(*ast.FuncCallExpr); ok && f.FnName.O == "concat" {
+		return x, nil // a || b, which starts where a does
+	}
+	switch e.(type) {
+	case *ast.ParenthesesExpr, *ast.FuncCallExpr, *ast.AggregateFuncExpr, *ast.WindowFuncExpr:
+		p := c.pos(e.OriginTextPosition())
+		for _, f := range c.st.fieldsAt[int(p)] {
+			x = &FieldRef{Pos: p, X: x, Field: f}
+		}
+	}
+	return x, nil
+}
+
+// expr1 converts one expression.
+func (c *conv) expr1(e ast.ExprNode) (Expr, error) {
 	p := c.pos(e.OriginTextPosition())
 	switch n := e.(type) {
 	case *driver.ValueExpr:
@@ -65,6 +85,9 @@ func (c *conv) expr(e ast.ExprNode) (Expr, error) {
 	case *ast.ColumnNameExpr:
 		return c.column(n.Name, p)
 	case *ast.BinaryOperationExpr:
+		if x, ok, err := c.special(n, p); ok || err != nil {
+			return x, err
+		}
 		op, ok := binaryOps[n.Op]
 		if !ok {
 			return nil, c.unsupported(p, "operator "+n.Op.String())
@@ -190,6 +213,28 @@ func (c *conv) expr(e ast.ExprNode) (Expr, error) {
 		return nil, c.unsupported(p, "ANY/ALL subquery comparison")
 	}
 	return nil, c.unsupported(p, "expression")
+}
+
+// special converts the operator the rewrite pass wrote for OVERLAPS; ok
+// is false for every other operator.
+func (c *conv) special(n *ast.BinaryOperationExpr, p Pos) (Expr, bool, error) {
+	switch n.Op {
+	case opcode.NullEQ:
+		l, lok := n.L.(*ast.RowExpr)
+		r, rok := n.R.(*ast.RowExpr)
+		if !lok || !c.st.overlaps[int(c.pos(l.OriginTextPosition()))] {
+			return nil, false, nil
+		}
+		if !rok || len(l.Values) != 2 || len(r.Values) != 2 {
+			return nil, true, c.st.src.Errorf(p, "OVERLAPS compares two periods: (start, end or interval) OVERLAPS (start, end or interval)")
+		}
+		args, err := c.exprs(append(append([]ast.ExprNode{}, l.Values...), r.Values...))
+		if err != nil {
+			return nil, true, err
+		}
+		return &Call{Pos: p, Name: "OVERLAPS", Args: args}, true, nil
+	}
+	return nil, false, nil
 }
 
 // value converts a literal, taking its exact text from the user's token.

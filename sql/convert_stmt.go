@@ -260,7 +260,7 @@ func (c *conv) table(n ast.ResultSetNode) (TableExpr, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &SubqueryRef{Pos: q.Pos, Query: q, Alias: alias}, nil
+			return &SubqueryRef{Pos: q.Pos, Query: q, Alias: alias, Columns: c.st.derived[int(q.Pos)]}, nil
 		case *ast.Join:
 			return c.table(src)
 		}

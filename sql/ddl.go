@@ -1,6 +1,6 @@
 package sql
 
-// create parses CREATE [OR REPLACE] STREAM|TABLE|PUMP|REPORT.
+// create parses CREATE [OR REPLACE] STREAM|TABLE|PUMP|REPORT|FUNCTION.
 func (st *stmtState) create(i int) (Statement, error) {
 	c := st.cursorAt(i + 1)
 	orReplace := false
@@ -22,6 +22,8 @@ func (st *stmtState) create(i int) (Statement, error) {
 		return cs, nil
 	case c.eat("REPORT"):
 		return st.createReport(i, c, orReplace)
+	case c.eat("FUNCTION"):
+		return st.createFunction(i, c, orReplace)
 	case c.eat("PUMP"):
 		id, err := c.name()
 		if err != nil {

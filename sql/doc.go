@@ -25,14 +25,17 @@
 // positioned *Error values. convert_stmt.go and convert_expr.go then build
 // Eddy's tree.
 //
-// Row values: T.REC.COLUMN1 and t.r."COL_1" are FieldRef nodes; a
-// two-part REC.COLUMN1 stays a ColumnRef the planner reads as a field.
+// Row values: T.REC.COLUMN1, t.r."COL_1", (expr).FIELD and f(x).FIELD are
+// FieldRef nodes; a two-part REC.COLUMN1 stays a ColumnRef the planner
+// reads as a field. A derived table may name its columns (AS l(r)).
+// (a, b) OVERLAPS (c, d) is a Call named OVERLAPS with four arguments.
+// CREATE FUNCTION takes SQL-bodied scalar functions (… RETURN expr).
 //
-// What it does not do yet: (expr).FIELD on a parenthesized row value,
-// column lists on derived tables (AS l(r)), joins with a window on one side
+// What it does not do yet: joins with a window on one side
 // (JOIN s OVER (…)), IN (subquery), LIMIT, UNION without ALL, NATURAL/USING
-// joins, IGNORE NULLS, ORDER BY … WITHIN, CREATE FUNCTION, Flink's ROW and
-// computed columns, and FILTER (WHERE …); each gives a positioned
+// joins, IGNORE NULLS, ORDER BY … WITHIN, functions written in another
+// language than SQL, the temporal predicates other than OVERLAPS, Flink's
+// ROW and computed columns, and FILTER (WHERE …); each gives a positioned
 // "unsupported …" or syntax error. A LIKE ESCAPE of a backslash cannot be
 // told from no ESCAPE clause. Intervals are printed in the largest whole unit
 // ('1:30' MINUTE TO SECOND prints as '90' SECOND); MOD(a, b) prints as a % b.

@@ -75,6 +75,8 @@ func (p *printer) stmt(s Statement) {
 		p.stmt(s.Insert)
 	case *CreateReport:
 		p.createReport(s)
+	case *CreateFunction:
+		p.createFunction(s)
 	case *Insert:
 		p.WriteString("INSERT INTO " + quoteIdent(s.Target) + " ")
 		if len(s.Columns) > 0 {
@@ -115,8 +117,11 @@ func (p *printer) stmt(s Statement) {
 }
 
 func kindWord(k ObjectKind) string {
-	if k == KindPump {
+	switch k {
+	case KindPump:
 		return "PUMP"
+	case KindFunction:
+		return "FUNCTION"
 	}
 	return "STREAM"
 }
@@ -254,6 +259,16 @@ func (p *printer) table(t TableExpr, nested bool) {
 		p.query(t.Query)
 		p.WriteString(")")
 		p.alias(t.Alias)
+		if len(t.Columns) > 0 {
+			p.WriteString("(")
+			for i, c := range t.Columns {
+				if i > 0 {
+					p.WriteString(", ")
+				}
+				p.WriteString(quoteIdent(c.Name))
+			}
+			p.WriteString(")")
+		}
 	case *Join:
 		if nested {
 			p.WriteString("(")

@@ -38,6 +38,10 @@ func prec(e Expr) int {
 		return precUnary
 	case *IsNull, *Between, *InList, *Like:
 		return precCompare
+	case *Call:
+		if isOverlaps(e) {
+			return precCompare
+		}
 	}
 	return precPrimary
 }
@@ -181,9 +185,25 @@ func (p *printer) literal(e *Literal) {
 	}
 }
 
+// isOverlaps tells whether c is (a, b) OVERLAPS (c, d).
+func isOverlaps(c *Call) bool { return c.Name == "OVERLAPS" && len(c.Args) == 4 && c.Over == nil }
+
 func (p *printer) call(e *Call) {
 	name := quoteFunc(e.Name)
 	switch {
+	case isOverlaps(e):
+		for i, a := range e.Args {
+			switch i {
+			case 0:
+				p.WriteString("(")
+			case 2:
+				p.WriteString(") OVERLAPS (")
+			default:
+				p.WriteString(", ")
+			}
+			p.expr(a, 0)
+		}
+		p.WriteString(")")
 	case e.Star:
 		p.WriteString(name + "(*)")
 	case len(e.Args) == 0 && niladic[e.Name]:

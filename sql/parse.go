@@ -81,6 +81,8 @@ func (st *stmtState) statement(i int) (Statement, error) {
 			s.Kind = KindStream
 		case c.eat("PUMPS"):
 			s.Kind = KindPump
+		case c.eat("FUNCTIONS"):
+			s.Kind = KindFunction
 		default:
 			return nil, c.fail()
 		}
@@ -179,7 +181,7 @@ func (st *stmtState) insert(i int) (*Insert, error) {
 	return ins, nil
 }
 
-// drop parses DROP STREAM|TABLE|PUMP [IF EXISTS] name.
+// drop parses DROP STREAM|TABLE|PUMP|FUNCTION [IF EXISTS] name.
 func (st *stmtState) drop(i int) (*Drop, error) {
 	c := st.cursorAt(i + 1)
 	d := &Drop{Stmt: st.stmtAt(i)}
@@ -188,6 +190,8 @@ func (st *stmtState) drop(i int) (*Drop, error) {
 		d.Kind = KindStream
 	case c.eat("PUMP"):
 		d.Kind = KindPump
+	case c.eat("FUNCTION"):
+		d.Kind = KindFunction
 	default:
 		return nil, c.fail()
 	}

@@ -21,6 +21,9 @@ import "fmt"
 //	CURSOR(query)            → (query)
 //	t FOR SYSTEM_TIME AS OF c → t             (c in st.asOf, by t's offset)
 //	SESSION(…)               → __SESSN(…)
+//	(x, y) OVERLAPS (z, w)   → (x, y) <=>      (z, w)  (flag in st.overlaps)
+//	(x).FIELD, f(x).FIELD    → (x)           (names in st.fieldsAt)
+//	(query) AS l(c, …)       → (query) AS l         (names in st.derived)
 //
 // Pass 2 (extract.go) lifts whole clauses out: window and table functions in
 // FROM, WINDOWED BY STAGGER and EMIT.
@@ -39,6 +42,10 @@ func (st *stmtState) pass1() error {
 				return toks[i+k]
 			}
 			return token{kind: tkEOF, pos: st.end, end: st.end}
+		}
+		if t.isP(")") {
+			st.afterParen(i)
+			continue
 		}
 		if t.kind != tkWord {
 			continue
@@ -135,9 +142,70 @@ func (st *stmtState) pass1() error {
 			st.blank(t.pos, t.end)
 		case t.val == "SESSION" && next(1).isP("("):
 			st.write(t.pos, "__SESSN")
+		case t.val == "OVERLAPS" && i > 0 && toks[i-1].isP(")") && st.match[i-1] >= 0 && next(1).isP("("):
+			st.replace(t.pos, t.end, "<=>")
+			st.overlaps[toks[st.match[i-1]].pos] = true
 		}
 	}
 	return nil
+}
+
+// afterParen rewrites what may follow the closing parenthesis at index i:
+// the fields of a row value, (x).A.B or f(x).A, are lifted out; a column
+// list after a derived table's alias, (SELECT …) AS l(r), too.
+func (st *stmtState) afterParen(i int) {
+	toks := st.toks
+	at := func(k int) token {
+		if k < len(toks) {
+			return toks[k]
+		}
+		return token{kind: tkEOF, pos: st.end, end: st.end}
+	}
+	open := st.match[i]
+	if open < 0 {
+		return
+	}
+	if at(i+1).isP(".") && (at(i+2).kind == tkWord || at(i+2).kind == tkQuoted) {
+		var names []string
+		k := i + 1
+		for at(k).isP(".") && (at(k+1).kind == tkWord || at(k+1).kind == tkQuoted) {
+			names = append(names, toks[k+1].val)
+			k += 2
+		}
+		st.blank(toks[i+1].pos, toks[k-1].end)
+		st.fieldsAt[toks[open].pos] = names
+		if open > 0 && toks[open-1].isIdent() && toks[open-1].end == toks[open].pos {
+			st.fieldsAt[toks[open-1].pos] = names
+		}
+		return
+	}
+	first := open + 1
+	for first < i && toks[first].isP("(") {
+		first++
+	}
+	if !at(first).is("SELECT") {
+		return
+	}
+	k := i + 1
+	if at(k).is("AS") {
+		k++
+	}
+	if !at(k).isIdent() || !at(k+1).isP("(") || st.match[k+1] < 0 {
+		return
+	}
+	closeAt := st.match[k+1]
+	var cols []Ident
+	for j := k + 2; j < closeAt; j += 2 {
+		if !toks[j].isIdent() || !(toks[j+1].isP(",") && j+1 < closeAt-1 || j+1 == closeAt) {
+			return // not a column list: left to TiDB, which reports it
+		}
+		cols = append(cols, Ident{Name: toks[j].val, Pos: Pos(toks[j].pos)})
+	}
+	if len(cols) == 0 {
+		return
+	}
+	st.derived[toks[first].pos] = cols
+	st.blank(toks[k+1].pos, toks[closeAt].end)
 }
 
 // inside returns the index of the first word w directly inside the

@@ -32,6 +32,15 @@ type stmtState struct {
 	asOf     map[int]Expr     // FOR SYSTEM_TIME AS OF col, by offset of the table name
 	tvfs     map[int]*tvfEntry
 	sels     map[int]*selExtra // by offset of the SELECT keyword
+	// overlaps marks (a, b) OVERLAPS (c, d), by offset of the first '('.
+	overlaps map[int]bool
+	// fieldsAt holds the fields read from a parenthesized expression or a
+	// call, (x).A.B or f(x).A: by offset of the '(' and of the word before
+	// it (a ParenthesesExpr starts at one, a call at the other).
+	fieldsAt map[int][]string
+	// derived holds AS l(columns) of a derived table, by offset of the
+	// first SELECT of its query.
+	derived map[int][]Ident
 }
 
 // exprList is a list of TiDB expressions parsed from a masked copy of the
@@ -75,6 +84,7 @@ func newStmtState(src *Source, toks []token, comments []span) *stmtState {
 		exprs: map[int]Expr{}, ivEnd: map[int]int{}, frames: map[int]Interval{},
 		units: map[int]string{}, casts: map[int]Type{}, similar: map[int]bool{},
 		fullJoin: map[int]bool{}, asOf: map[int]Expr{}, tvfs: map[int]*tvfEntry{}, sels: map[int]*selExtra{},
+		overlaps: map[int]bool{}, fieldsAt: map[int][]string{}, derived: map[int][]Ident{},
 	}
 	st.buf = []byte(src.Text[st.base:st.end])
 	for _, c := range comments {

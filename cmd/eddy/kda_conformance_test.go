@@ -506,13 +506,23 @@ CREATE OR REPLACE STREAM TradeStream (tradeId INTEGER, orderId INTEGER, ticker V
 		},
 	},
 	{
-		// REGEX_LOG_PARSE returns a row value read as T.REC.COLUMN1.
-		name:     "19_row_valued_field_unsupported",
+		// REGEX_LOG_PARSE returns a row value read as T.REC.COLUMN1. The
+		// groups are greedy (java.util.regex): the second takes "2024 xx"
+		// and leaves two-character groups to the last two; "x y z" cannot
+		// give the last groups two characters each, so no match and NULL
+		// fields, as for a line without digits and a NULL line.
+		name:     "19_regex_log_parse_row_fields",
 		examples: []string{"19"},
 		schema:   `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" (LOGENTRY VARCHAR(512), INGESTED TIMESTAMP);`,
 		inputs:   kdaDemoInput("19_log.jsonl"),
-		wantErr: &kdaError{example: "19", line: 8, col: 31,
-			msg: `unsupported nested field reference T\.REC\.COLUMN1`, at: "T.REC.COLUMN1"},
+		probe:    "DESTINATION_SQL_STREAM",
+		want: map[string][]string{"DESTINATION_SQL_STREAM": {
+			`{"ROWTIME":"2024-05-01T10:00:00.000Z","LOGENTRY":"a1 2024 xx yy zz","MATCH1":"a1","MATCH2":"2024 xx"}`,
+			`{"ROWTIME":"2024-05-01T10:00:01.000Z","LOGENTRY":"alpha 42 beta gamma","MATCH1":"alpha","MATCH2":"42"}`,
+			`{"ROWTIME":"2024-05-01T10:00:02.000Z","LOGENTRY":"a1 2024 x y z","MATCH1":null,"MATCH2":null}`,
+			`{"ROWTIME":"2024-05-01T10:00:03.000Z","LOGENTRY":"no digits here","MATCH1":null,"MATCH2":null}`,
+			`{"ROWTIME":"2024-05-01T10:00:04.000Z","LOGENTRY":null,"MATCH1":null,"MATCH2":null}`,
+		}},
 	},
 	{
 		// REGEX_REPLACE(s, 'http://', 'https://', 1, 0) replaces every
@@ -558,22 +568,40 @@ CREATE OR REPLACE STREAM TradeStream (tradeId INTEGER, orderId INTEGER, ticker V
 			msg: `unknown column "referrer" \(did you mean REFERRER\?`, at: `"referrer", 12`},
 	},
 	{
-		// A derived table with a column alias list, AS l(r).
-		name:     "22_derived_column_alias_list_unsupported",
+		// A derived table with a column alias list, AS l(r): the unnamed
+		// W3C_LOG_PARSE column is R, read as l.r.COLUMN1. COMMON is
+		// %h %l %u %t "%r" %>s %b; %t keeps its brackets and %r loses its
+		// quotes. A line that is not in the format gives NULL fields. The
+		// timestamp and request (COLUMN4, COLUMN5) are longer than the
+		// destination's VARCHAR(16), and the guide does not say whether a
+		// pump truncates them, so they are not compared.
+		name:     "22_w3c_log_parse_derived_column_list",
 		examples: []string{"22"},
 		schema:   `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" ("log" VARCHAR(256), INGESTED TIMESTAMP);`,
 		inputs:   kdaDemoInput("22_w3c.jsonl"),
-		wantErr:  &kdaError{example: "22", line: 25, col: 49, msg: `syntax error at or near "\("`, at: "(r);"},
+		partial:  map[string]bool{"DESTINATION_SQL_STREAM": true},
+		want: map[string][]string{"DESTINATION_SQL_STREAM": {
+			`{"COLUMN1":"192.168.254.30","COLUMN2":"-","COLUMN3":"John","COLUMN6":"304","COLUMN7":"0"}`,
+			`{"COLUMN1":"10.0.0.1","COLUMN2":"-","COLUMN3":"-","COLUMN6":"200","COLUMN7":"1234"}`,
+			`{"COLUMN1":null,"COLUMN2":null,"COLUMN3":null,"COLUMN4":null,"COLUMN5":null,"COLUMN6":null,"COLUMN7":null}`,
+			`{"COLUMN1":null,"COLUMN2":null,"COLUMN3":null,"COLUMN4":null,"COLUMN5":null,"COLUMN6":null,"COLUMN7":null}`,
+		}},
 	},
 	{
-		// VARIABLE_COLUMN_LOG_PARSE returns a row value read as t.r."COL_1".
-		name:     "23_row_valued_field_unsupported",
+		// VARIABLE_COLUMN_LOG_PARSE returns a row value read as
+		// t.r."COL_1": fields split at commas, missing ones NULL, and all
+		// NULL for a NULL input; the other columns pass through.
+		name:     "23_variable_column_log_parse_row_fields",
 		examples: []string{"23"},
 		schema: `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" (
     "Col_A" VARCHAR(16), "Col_B" VARCHAR(16), "Col_C" VARCHAR(16), "Col_E_Unstructured" VARCHAR(64), INGESTED TIMESTAMP);`,
 		inputs: kdaDemoInput("23_variable_columns.jsonl"),
-		wantErr: &kdaError{example: "23", line: 16, col: 19,
-			msg: `unsupported nested field reference T\.R\.COL_1`, at: `t.r."COL_1"`},
+		probe:  "DESTINATION_SQL_STREAM",
+		want: map[string][]string{"DESTINATION_SQL_STREAM": {
+			`{"ROWTIME":"2024-05-01T10:00:00.000Z","column_A":"a","column_B":"b","column_C":"c","COL_1":"x","COL_2":"y","COL_3":"z"}`,
+			`{"ROWTIME":"2024-05-01T10:00:01.000Z","column_A":"a2","column_B":null,"column_C":"c2","COL_1":"only","COL_2":null,"COL_3":null}`,
+			`{"ROWTIME":"2024-05-01T10:00:02.000Z","column_A":"a3","column_B":"b3","column_C":"c3","COL_1":null,"COL_2":null,"COL_3":null}`,
+		}},
 	},
 	{
 		// TIMESTAMP - INTERVAL, UNIX_TIMESTAMP (ms since the epoch, UTC),

@@ -13,11 +13,13 @@ import (
 )
 
 func init() {
-	sinks.Register(sinks.Factory{
+	f := sinks.Factory{
 		Name: "discard",
 		Doc:  "counts and drops rows (for benchmarks)",
 		Open: func(context.Context, sinks.Env, sources.Options) (sinks.Sink, error) { return New(), nil },
-	})
+	}
+	sinks.Register(f)
+	sinks.Register(f.Alias("blackhole"))
 }
 
 // ErrClosed is returned by Write after Close.

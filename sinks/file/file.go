@@ -17,13 +17,15 @@ import (
 )
 
 func init() {
-	sinks.Register(sinks.Factory{
+	f := sinks.Factory{
 		Name:    "file",
 		Doc:     "writes rows to a local file as JSON lines or CSV",
 		Target:  "path",
 		Options: optionSpecs(),
 		Open:    Open,
-	})
+	}
+	sinks.Register(f)
+	sinks.Register(f.Alias("filesystem"))
 }
 
 // optionSpecs declares the connector's options.

@@ -16,12 +16,14 @@ import (
 )
 
 func init() {
-	sinks.Register(sinks.Factory{
+	f := sinks.Factory{
 		Name:    "stdout",
 		Doc:     "writes rows to standard output as a table, JSON lines or CSV",
 		Options: optionSpecs(),
 		Open:    Open,
-	})
+	}
+	sinks.Register(f)
+	sinks.Register(f.Alias("print"))
 }
 
 // optionSpecs declares the connector's options.

@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	sources.Register(sources.Factory{
+	f := sources.Factory{
 		Name:    "file",
 		Doc:     "JSON-lines or CSV records from files (a glob; gzip; follow to tail)",
 		Target:  "path",
@@ -30,7 +30,9 @@ func init() {
 		},
 		Discover: Discover,
 		Version:  Version,
-	})
+	}
+	sources.Register(f)
+	sources.Register(f.Alias("filesystem"))
 }
 
 // Options returns the options of the file connector, beyond sources.Common.

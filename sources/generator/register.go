@@ -32,14 +32,16 @@ var options = []sources.OptionSpec{
 }
 
 func init() {
-	sources.Register(sources.Factory{
+	f := sources.Factory{
 		Name:     Name,
 		Doc:      "built-in generators: the KDA demo stock ticker and the Nexmark bid/auction/person streams",
 		Target:   "kind",
 		Options:  options,
 		Open:     Open,
 		Discover: Discover,
-	})
+	}
+	sources.Register(f)
+	sources.Register(f.Alias("datagen"))
 }
 
 // Open opens a generator source from validated options. Its batches have
