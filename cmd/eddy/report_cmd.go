@@ -30,12 +30,16 @@ without --once or --at, reports run on their schedules until Ctrl-C
 func cmdReport(args []string, stdout, stderr io.Writer) int {
 	fs, err := parseFlags(args, []string{"state", "at", "out", "report"}, []string{"once"})
 	if err != nil {
-		fmt.Fprintf(stderr, "eddy report: %v\n%s", err, reportUsage)
+		fmt.Fprintf(stderr, "eddy report: %v (eddy report --help lists the flags)\n", err)
 		return 2
 	}
 	state := fs.last("state", "")
-	if len(fs.args) == 0 || state == "" {
-		fmt.Fprintf(stderr, "eddy report: need FILE.sql and --state DIR\n%s", reportUsage)
+	switch {
+	case len(fs.args) == 0:
+		fmt.Fprintln(stderr, "eddy report: no SQL file given: the application whose reports to run (usage: eddy report FILE.sql... --state DIR)")
+		return 2
+	case state == "":
+		fmt.Fprintln(stderr, "eddy report: --state DIR is needed: the directory eddy run --state kept the retained history in")
 		return 2
 	}
 	var at time.Time
