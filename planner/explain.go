@@ -2,8 +2,10 @@ package planner
 
 import (
 	"context"
+	"sort"
 	"strings"
 
+	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sql"
 )
 
@@ -27,16 +29,113 @@ func (s *Session) explain(ctx context.Context, st *sql.Explain) (*Result, error)
 			}
 			plan = scratch.cat.pumps[name].plan
 		}
-		b.WriteString("logical plan:\n")
-		for _, line := range strings.Split(strings.TrimRight(explainTree(plan), "\n"), "\n") {
-			b.WriteString("  " + line + "\n")
-		}
-		b.WriteString("physical plan:\n")
-		scratch.physicalTree(&b, plan, 1)
+		scratch.writePlans(&b, plan, "")
 	default:
 		b.WriteString(sql.Format(st.Target) + "\n")
 	}
 	return &Result{Text: b.String()}, nil
+}
+
+// writePlans writes plan as EXPLAIN shows it, each line after indent: its
+// logical plan, then the operators lower would build.
+func (s *Session) writePlans(b *strings.Builder, plan Node, indent string) {
+	b.WriteString(indent + "logical plan:\n")
+	for _, line := range strings.Split(strings.TrimRight(explainTree(plan), "\n"), "\n") {
+		b.WriteString(indent + "  " + line + "\n")
+	}
+	b.WriteString(indent + "physical plan:\n")
+	var phys strings.Builder
+	s.physicalTree(&phys, plan, 1)
+	for _, line := range strings.Split(strings.TrimRight(phys.String(), "\n"), "\n") {
+		b.WriteString(indent + line + "\n")
+	}
+}
+
+// ExplainApp returns the plan of the whole application, as eddy run
+// --explain prints it: each source stream and its connector, then each
+// pump and query with the plans EXPLAIN shows for it, then the
+// destinations. It opens no source or destination (no connection is
+// made), but refuses what Build would refuse before opening anything.
+// Secret options are not redacted here: callers pass the text through
+// RedactSQL and their Redactor.
+func (s *Session) ExplainApp() (string, error) {
+	if err := s.validate(); err != nil {
+		return "", err
+	}
+	b := &jobBuilder{s: s, readers: map[string]int{}}
+	for _, name := range s.cat.order {
+		for _, n := range scannedStreams(s.cat.pumps[name].plan) {
+			b.readers[n]++
+		}
+	}
+	for _, q := range s.queries {
+		for _, n := range scannedStreams(q.plan) {
+			b.readers[n]++
+		}
+	}
+	dests, err := b.destinations()
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	for _, name := range s.cat.streamNames() {
+		def := s.cat.streams[name]
+		if name == exec.ErrorStreamName || !s.isSourceStream(def) {
+			continue
+		}
+		opts := connectorOptions(def.Options)
+		if bound, ok := s.binding(s.inputs, def.Name); ok {
+			for k, v := range bound {
+				opts[k] = v
+			}
+		}
+		line := "source " + quoteIdent(name) + ": " + optionsText(opts)
+		if b.readers[name] == 0 {
+			line += " (not read: never opened)"
+		}
+		out.WriteString(line + "\n")
+	}
+	for _, name := range s.cat.order {
+		p := s.cat.pumps[name]
+		out.WriteString("pump " + quoteIdent(name) + " -> stream " + quoteIdent(p.Insert.Target) + ":\n")
+		s.writePlans(&out, p.plan, "  ")
+	}
+	for _, q := range s.queries {
+		out.WriteString("query " + quoteIdent(q.name) + ":\n")
+		s.writePlans(&out, q.plan, "  ")
+	}
+	for _, d := range dests {
+		what := "destination "
+		if d.withRowtime {
+			what = "history of " // retain = '…': kept for reports
+		}
+		out.WriteString(what + quoteIdent(d.def.Name) + ": " + optionsText(d.options) + "\n")
+	}
+	return out.String(), nil
+}
+
+// optionsText renders connector options as CONNECTOR (key = 'value', …),
+// keys sorted.
+func optionsText(opts map[string]string) string {
+	keys := make([]string, 0, len(opts))
+	for k := range opts {
+		if k != "connector" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	text := opts["connector"]
+	if text == "" {
+		text = "(no connector)"
+	}
+	if len(keys) == 0 {
+		return text
+	}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + " = '" + strings.ReplaceAll(opts[k], "'", "''") + "'"
+	}
+	return text + " (" + strings.Join(parts, ", ") + ")"
 }
 
 // clone copies the session's catalog and bindings (plans are immutable and

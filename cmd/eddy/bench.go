@@ -94,7 +94,7 @@ type nexmarkRun struct {
 func (r nexmarkRun) script() (string, error) {
 	q, ok := nexmarkQueries[r.query]
 	if !ok {
-		return "", fmt.Errorf("bench: unknown query %q (have %s)", r.query, strings.Join(nexmarkQueryNames(), ", "))
+		return "", fmt.Errorf("bench: %s", unknownQuery(r.query))
 	}
 	opts := []string{}
 	if r.file != "" {
@@ -168,7 +168,7 @@ func (r nexmarkRun) run(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	if n := job.Errors(); n > 0 {
-		return 0, fmt.Errorf("bench: %d rows went to the error stream", n)
+		return 0, fmt.Errorf("bench: %s went to the error stream", plural(n, "row"))
 	}
 	return conns.rows(), nil
 }
@@ -226,7 +226,45 @@ func (s *countingSink) Write(ctx context.Context, b arrow.RecordBatch) error {
 
 func (s *countingSink) Close(ctx context.Context) error { return s.inner.Close(ctx) }
 
-const benchUsage = "usage: eddy bench nexmark [--query Q] [--events N] [--file BIDS.jsonl]"
+const benchUsage = "usage: eddy bench nexmark [--query Q] [--events N | --file BIDS.jsonl]"
+
+// nexmarkPartial names the Nexmark queries Eddy runs only a part of, and
+// the --query that runs that part.
+var nexmarkPartial = map[string]string{
+	"q5": "q5-hop",
+	"q7": "q7-max",
+}
+
+// benchHelp is the help of eddy bench: flags, queries and examples.
+func benchHelp() string {
+	var b strings.Builder
+	b.WriteString(benchUsage + `
+  --query Q        the query (default q1), one of those below
+  --events N       Nexmark events the generator makes (default 10000000; bids are 92%)
+  --file FILE      read bids from a JSON-lines file (eddy gen nexmark) instead
+Prints events/s and CPU seconds, end to end through a discarding destination.
+queries:
+`)
+	for _, name := range nexmarkQueryNames() {
+		fmt.Fprintf(&b, "  %-7s %s\n", name, nexmarkQueries[name].doc)
+	}
+	b.WriteString(`q5 (hot items) and q7 (highest bid) join a windowed aggregate with its
+input, which Eddy cannot yet: q5-hop and q7-max run their inner aggregates.
+examples:
+  eddy bench nexmark --query q1 --events 1000000
+  eddy gen nexmark --events 1086957 -o /tmp/bids.jsonl && eddy bench nexmark --query q2 --file /tmp/bids.jsonl
+`)
+	return b.String()
+}
+
+// unknownQuery explains a --query that names no query.
+func unknownQuery(q string) string {
+	if part, ok := nexmarkPartial[strings.ToLower(q)]; ok {
+		return fmt.Sprintf("nexmark %s as a whole is not supported yet (it joins a windowed aggregate with its input); --query %s runs its inner aggregate: %s",
+			q, part, nexmarkQueries[part].doc)
+	}
+	return fmt.Sprintf("unknown query %q (have %s)", q, strings.Join(nexmarkQueryNames(), ", "))
+}
 
 func cmdBench(args []string, stdout, stderr io.Writer) int {
 	fs, err := parseFlags(args, []string{"query", "events", "file"}, nil)
@@ -234,15 +272,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintf(stderr, "eddy bench: %v\n", err)
 		}
-		fmt.Fprintf(stderr, "%s\nqueries:\n", benchUsage)
-		for _, name := range nexmarkQueryNames() {
-			fmt.Fprintf(stderr, "  %-7s %s\n", name, nexmarkQueries[name].doc)
-		}
+		fmt.Fprint(stderr, benchHelp())
 		return 2
 	}
 	r := nexmarkRun{query: fs.last("query", "q1"), file: fs.last("file", "")}
 	if _, ok := nexmarkQueries[r.query]; !ok {
-		fmt.Fprintf(stderr, "eddy bench: unknown query %q (have %s)\n", r.query, strings.Join(nexmarkQueryNames(), ", "))
+		fmt.Fprintf(stderr, "eddy bench: %s\n", unknownQuery(r.query))
 		return 2
 	}
 	if r.file == "" {
@@ -278,7 +313,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	wall := time.Since(start).Seconds()
 	cpu := cpuSeconds() - cpu0
 	if n := job.Errors(); n > 0 {
-		fmt.Fprintf(stderr, "eddy: %d rows went to the error stream\n", n)
+		fmt.Fprintf(stderr, "eddy: %s went to the error stream\n", plural(n, "row"))
 	}
 	if r.file != "" {
 		fmt.Fprintf(stdout, "nexmark %s over %s: %d bids (%.0f MB) in %.2fs wall, %.2fs CPU: %.0f bids/s, %.0f bids per CPU-second, %.1f MB/s; %d rows out\n",

@@ -1068,7 +1068,7 @@ func checkKDAResult(t *testing.T, tc kdaCase, r kdaRun) {
 	} else {
 		wantStderr := ""
 		if tc.errorRows > 0 {
-			wantStderr = fmt.Sprintf("eddy: %d rows went to the error stream\n", tc.errorRows)
+			wantStderr = fmt.Sprintf("eddy: %s went to the error stream\n", plural(int64(tc.errorRows), "row"))
 		}
 		if r.code != 0 || r.stderr != wantStderr {
 			addf("eddy run exited %d, stderr:\n%s\nwant exit 0, stderr %q", r.code, r.stderr, wantStderr)

@@ -23,39 +23,6 @@ import (
 	_ "github.com/eddy-sql/eddy/sources/stdin"
 )
 
-const usage = `eddy — streaming SQL for Kinesis Data Analytics applications and Flink-style SQL
-
-usage:
-  eddy run [flags] FILE.sql...      run an application until its inputs end (or Ctrl-C)
-      --input NAME=URI               bind input stream NAME: CONNECTOR[:TARGET][?key=value&...]
-      --reference NAME=URI           bind reference table NAME (file, s3 or http; refresh=5m to reload)
-      --output NAME=URI              bind output stream NAME (default: stdout)
-      --format table|json|csv        stdout format (default: table on a terminal, else json)
-      --set KEY=VALUE                a setting, as SET KEY = 'VALUE' in SQL (checkpoint_interval,
-                                     max_state, max_memory, max_windows_per_row)
-      --state DIR                    keep checkpoints in DIR and resume from them
-      --stop-timeout DURATION        after SIGINT or SIGTERM, flush for at most this long (10s)
-      --drain                        on a stop, emit the windows still open as partial results
-      --explain                      print the plans and exit
-                                     (eddy run --help: flags and exit statuses)
-  eddy report FILE.sql... --state DIR [--once | --at TIME] [--out DIR] [--report NAME]...
-                                     run scheduled reports now, for a time, or on their schedules
-  eddy repl [FILE.sql...] [--input NAME=URI]... [--output NAME=URI]... [--format table|json|csv] [--history FILE]
-                                     the interactive shell (plain eddy on a terminal starts it too)
-  eddy discover URI                  sample a source and print a CREATE STREAM for it
-  eddy bench nexmark [--query q0|q1|q2|q5-hop|q7-max|q11|q12|tumble] [--events N | --file BIDS.jsonl]
-                                     run a Nexmark query on the built-in generator or a bids file
-  eddy gen nexmark --events N [--table bid|auction|person] [--seed S] [-o FILE]
-                                     write Nexmark events as JSON lines
-  eddy connectors                    list source and destination connectors
-  eddy help                          this text
-
-examples:
-  eddy run examples/ticker_alerts.sql
-  eddy run app.sql --input SOURCE_SQL_STREAM_001='file:ticks.jsonl?rowtime=EVENT_TIME' \
-                   --output DESTINATION_SQL_STREAM=stdout --format json
-`
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
@@ -69,29 +36,52 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if stdinIsTerminal(stdin) {
 			return cmdRepl(nil, stdin, stdout, stderr)
 		}
-		fmt.Fprint(stderr, usage)
-		return 2
+		fmt.Fprint(stderr, globalUsage())
+		return exitUsage
 	}
-	switch args[0] {
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "--help", "-help":
+		if wantsHelp(rest) {
+			return cmdHelp([]string{"help"}, stdout, stderr)
+		}
+		return cmdHelp(rest, stdout, stderr)
+	case "--version", "-version", "-v":
+		name = "version"
+	}
+	c, ok := lookupCommand(name)
+	if !ok {
+		fmt.Fprintf(stderr, "eddy: unknown command %q (have: %s; eddy help lists them)\n", name, commandNames())
+		return exitUsage
+	}
+	if wantsHelp(rest) {
+		fmt.Fprint(stdout, c.usage)
+		return exitOK
+	}
+	switch name {
 	case "run":
-		return cmdRun(args[1:], stdout, stderr)
+		return cmdRun(rest, stdout, stderr)
 	case "repl":
-		return cmdRepl(args[1:], stdin, stdout, stderr)
+		return cmdRepl(rest, stdin, stdout, stderr)
 	case "discover":
-		return cmdDiscover(args[1:], stdout, stderr)
+		return cmdDiscover(rest, stdout, stderr)
 	case "bench":
-		return cmdBench(args[1:], stdout, stderr)
+		return cmdBench(rest, stdout, stderr)
 	case "gen":
-		return cmdGen(args[1:], stdout, stderr)
+		return cmdGen(rest, stdout, stderr)
 	case "report":
-		return cmdReport(args[1:], stdout, stderr)
+		return cmdReport(rest, stdout, stderr)
 	case "connectors":
+		if len(rest) > 0 {
+			fmt.Fprintf(stderr, "eddy connectors: takes no arguments (%q)\n", rest[0])
+			return exitUsage
+		}
 		fmt.Fprintln(stdout, connectorNames())
-		return 0
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
+		return exitOK
+	case "version":
+		return cmdVersion(rest, stdout, stderr)
+	case "completion":
+		return cmdCompletion(rest, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "eddy: unknown command %q\n\n%s", args[0], usage)
-	return 2
+	panic("eddy: command " + name + " has no handler") // commands and this switch disagree
 }

@@ -19,7 +19,9 @@ import (
 // reportUsage is the help of eddy report.
 const reportUsage = `usage: eddy report FILE.sql... --state DIR [--once | --at TIME] [--out DIR] [--report NAME]...
   --state DIR     the state directory of eddy run --state (retained history)
-  --once          run every report now, for its latest scheduled time
+  --once          run every report now, for its latest scheduled time, or, when the
+                  retained history ends before that run's window (replayed data),
+                  for the first scheduled time after the newest retained row
   --at TIME       run every report for scheduled time TIME (ISO 8601)
   --out DIR       write reports to DIR instead of their default directory
   --report NAME   run only this report (repeatable)
@@ -30,12 +32,16 @@ without --once or --at, reports run on their schedules until Ctrl-C
 func cmdReport(args []string, stdout, stderr io.Writer) int {
 	fs, err := parseFlags(args, []string{"state", "at", "out", "report"}, []string{"once"})
 	if err != nil {
-		fmt.Fprintf(stderr, "eddy report: %v\n%s", err, reportUsage)
+		fmt.Fprintf(stderr, "eddy report: %v (eddy report --help lists the flags)\n", err)
 		return 2
 	}
 	state := fs.last("state", "")
-	if len(fs.args) == 0 || state == "" {
-		fmt.Fprintf(stderr, "eddy report: need FILE.sql and --state DIR\n%s", reportUsage)
+	switch {
+	case len(fs.args) == 0:
+		fmt.Fprintln(stderr, "eddy report: no SQL file given: the application whose reports to run (usage: eddy report FILE.sql... --state DIR)")
+		return 2
+	case state == "":
+		fmt.Fprintln(stderr, "eddy report: --state DIR is needed: the directory eddy run --state kept the retained history in")
 		return 2
 	}
 	var at time.Time
@@ -67,6 +73,11 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if !fs.bools["once"] && at.IsZero() {
+		for _, r := range reps {
+			if _, err := report.Newest(state, r); errors.Is(err, report.ErrNoHistory) {
+				fmt.Fprintf(stderr, "eddy %v (its runs are empty until there is some)\n", err)
+			}
+		}
 		if err := sched.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			printError(stderr, err)
 			return 1
@@ -75,9 +86,21 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	}
 	code := 0
 	for _, r := range reps {
+		// A run over no history at all is a mistake (no eddy run --state
+		// yet, or another directory), not an empty report.
+		newest, err := report.Newest(state, r)
+		if err != nil {
+			fmt.Fprintf(stderr, "eddy %v\n", err)
+			code = 1
+			continue
+		}
 		t := at
 		if t.IsZero() {
-			t = r.Schedule.Prev(time.Now().Add(time.Millisecond))
+			var replayed bool
+			if t, replayed = report.OnceTime(r, newest, time.Now()); replayed {
+				fmt.Fprintf(stderr, "eddy report: %s: the newest retained row is at %s, before the latest scheduled run; running for %s, whose window holds it (--at TIME picks another)\n",
+					r.Def.Name, newest.UTC().Format(time.RFC3339Nano), t.UTC().Format(time.RFC3339))
+			}
 		}
 		where, err := sched.RunOnce(ctx, r, t)
 		if err != nil {

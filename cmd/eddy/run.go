@@ -194,17 +194,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signal)) int {
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "-help" {
-			fmt.Fprint(stdout, runUsage)
+			fmt.Fprint(stdout, helpOf("run"))
 			return exitOK
 		}
 	}
 	fs, err := parseFlags(args, []string{"input", "output", "format", "set", "state", "stop-timeout", "reference"}, []string{"explain", "drain"})
 	if err != nil {
-		fmt.Fprintf(stderr, "eddy run: %v\n%s", err, runUsage)
+		fmt.Fprintf(stderr, "eddy run: %v (eddy run --help lists the flags)\n", err)
 		return exitUsage
 	}
 	if len(fs.args) == 0 {
-		fmt.Fprintln(stderr, "eddy run: no SQL file given (usage: eddy run [flags] FILE.sql...)")
+		fmt.Fprintln(stderr, "eddy run: no SQL file given (usage: eddy run [flags] FILE.sql...; try eddy run cmd/eddy/examples/ticker_alerts.sql from the repository's root)")
 		return exitUsage
 	}
 	format := fs.last("format", "")
@@ -277,15 +277,19 @@ func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signa
 		}
 		return loadFailed(err)
 	}
+	if fs.bools["explain"] { // the plans, opening no source or destination
+		text, err := a.session.ExplainApp()
+		if err != nil {
+			return loadFailed(err)
+		}
+		fmt.Fprint(stdout, a.redact.Text(planner.RedactSQL(text)))
+		return exitOK
+	}
 	elog := newErrorLog(stderr, time.Now)
 	elog.redact = a.redact.Text
 	job, err := a.session.Build(ctx, elog.Report)
 	if err != nil {
 		return loadFailed(err)
-	}
-	if fs.bools["explain"] {
-		fmt.Fprint(stdout, a.redact.Text(planner.RedactSQL(job.Explain())))
-		return exitOK
 	}
 	stopReports, err := startReports(ctx, a, fs.args, fs.last("state", ""), stderr)
 	if err != nil {
@@ -317,12 +321,12 @@ func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signa
 	}
 	stopReports()
 	if taken, failed, bytes, took := job.Checkpoints(); taken+failed > 0 {
-		fmt.Fprintf(stderr, "eddy: %d checkpoints taken, %d abandoned; the last held %d bytes of state and took %s\n", taken, failed, bytes, took.Round(time.Millisecond))
+		fmt.Fprintf(stderr, "eddy: %s taken, %d abandoned; the last held %d bytes of state and took %s\n", plural(taken, "checkpoint"), failed, bytes, took.Round(time.Millisecond))
 	}
 	if totals := elog.Totals(); totals != "" {
 		fmt.Fprint(stderr, totals)
 	} else if n := job.Errors(); n > 0 {
-		fmt.Fprintf(stderr, "eddy: %d rows went to the error stream\n", n)
+		fmt.Fprintf(stderr, "eddy: %s went to the error stream\n", plural(n, "row"))
 	}
 	printLateRows(stderr, job.LateRows())
 	if err != nil {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"golang.org/x/term"
@@ -13,8 +16,10 @@ import (
 )
 
 // query runs a SELECT STREAM, showing its rows as they come, until its
-// input ends or Ctrl-C cancels it; then it prints a summary.
-func (r *repl) query(ctx context.Context, name string) error {
+// input ends or Ctrl-C cancels it; then it prints a summary, and, when it
+// showed nothing because a source it reads had already finished, says so.
+func (r *repl) query(ctx context.Context, name, text string) error {
+	finished := r.endedSources() // before the query: its own sources may end while it runs
 	schema, _ := r.cfg.Live.QuerySchema(name)
 	enc, err := encode.New(r.format, schema, encode.Options{Header: true, RepeatHeader: r.screenRows()})
 	if err != nil {
@@ -42,7 +47,43 @@ func (r *repl) query(ctx context.Context, name string) error {
 	}
 	cancelled := qctx.Err() != nil && ctx.Err() == nil
 	r.summary(stats.Rows, stats.Elapsed, cancelled)
+	if stats.Rows == 0 && !cancelled {
+		if done := finishedSources(finished, text); len(done) > 0 {
+			fmt.Fprintf(r.cfg.Out, "note: %s had finished before this query: a bounded source (a file read to its end, a generator with a count) is read once per session, by the queries and pumps running then; start a new session to read it again, or tail a file with follow = 'true'\n",
+				strings.Join(done, ", "))
+		}
+	}
 	return nil
+}
+
+// finishedSources returns the sources among finished (names of source
+// streams that had ended before the query started) that text names.
+func finishedSources(finished []string, text string) []string {
+	words := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToUpper(text), func(c rune) bool {
+		return !unicode.IsLetter(c) && !unicode.IsDigit(c) && c != '_'
+	}) {
+		words[w] = true
+	}
+	var out []string
+	for _, name := range finished {
+		if words[strings.ToUpper(name)] {
+			out = append(out, "source "+name)
+		}
+	}
+	return out
+}
+
+// endedSources lists the source streams whose task has ended.
+func (r *repl) endedSources() []string {
+	var out []string
+	for task, running := range r.cfg.Live.Running() {
+		if name, ok := strings.CutPrefix(task, "source "); ok && !running {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // watchQuery makes Ctrl-C call cancel (nil: a query no longer runs). Off a

@@ -68,6 +68,10 @@ type Config struct {
 	Format encode.Format
 	// Files are SQL files run before the first prompt, as by \source.
 	Files []string
+	// ScriptName names the input in the messages of a script (Terminal
+	// false): errors read NAME:LINE:COL, the line counted in the whole
+	// input. Default "stdin".
+	ScriptName string
 	// Redact removes secrets the host knows of (option values it bound)
 	// from what the REPL prints; secret options in WITH clauses are
 	// redacted anyway. Optional.
@@ -81,6 +85,9 @@ type repl struct {
 	format  encode.Format
 	timing  bool
 	pending strings.Builder // lines of a statement not yet ended by ';'
+	// line counts the lines read; entryLine is the line the pending
+	// statement began on (script positions).
+	line, entryLine int
 
 	// failed counts the entries, meta-commands and files that failed.
 	failed int
@@ -187,6 +194,7 @@ func (r *repl) loop(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("repl: reading input: %w", err)
 		}
+		r.line++
 		if r.pending.Len() == 0 && strings.HasPrefix(strings.TrimSpace(line), `\`) {
 			r.in.AppendHistory(strings.TrimSpace(line))
 			if err := r.meta(ctx, strings.TrimSpace(line)); errors.Is(err, errQuit) {
@@ -198,6 +206,8 @@ func (r *repl) loop(ctx context.Context) error {
 		}
 		if r.pending.Len() > 0 {
 			r.pending.WriteByte('\n')
+		} else {
+			r.entryLine = r.line
 		}
 		r.pending.WriteString(line)
 		text := r.pending.String()
@@ -232,9 +242,19 @@ func historyEntry(text string) string {
 	return strings.Join(kept, " ")
 }
 
-// runEntry parses and runs the statements of one entry.
+// runEntry parses and runs the statements of one entry. In a script the
+// entry is placed at its line of the input, under the script's name, so
+// errors point at NAME:LINE:COL of the whole script.
 func (r *repl) runEntry(ctx context.Context, text string) {
-	r.execSource(ctx, &sql.Source{Text: text})
+	if r.cfg.Terminal {
+		r.execSource(ctx, &sql.Source{Text: text})
+		return
+	}
+	name := r.cfg.ScriptName
+	if name == "" {
+		name = "stdin"
+	}
+	r.execSource(ctx, &sql.Source{Name: name, Text: strings.Repeat("\n", max(r.entryLine-1, 0)) + text})
 }
 
 // execSource runs every statement of src in order, stopping at the first
@@ -262,7 +282,7 @@ func (r *repl) exec(ctx context.Context, st sql.Statement) error {
 		return err
 	}
 	if res.Query != "" {
-		return r.query(ctx, res.Query)
+		return r.query(ctx, res.Query, st.Base().Text)
 	}
 	if res.Text != "" {
 		fmt.Fprint(r.cfg.Out, withNewline(r.redact(planner.RedactSQL(res.Text))))

@@ -19,7 +19,7 @@ import (
 var reportOptions = map[string]string{
 	"format":        "html (default), markdown, csv or json",
 	"title":         "the report's title; default: its name",
-	"destination":   "a destination connector (function, firehose, file, …); default: a directory",
+	"destination":   "a destination connector (function, firehose, file, …) or file:///DIR, a directory; default: the dir option's directory",
 	"dir":           "the directory of default delivery; default: STATE/reports/NAME",
 	"timezone":      "the zone cron fields and shown times are read in; default: UTC (or the schedule's CRON_TZ=)",
 	"window":        "the history the query reads, ending at the scheduled time; default: the schedule's period",
@@ -133,6 +133,18 @@ func NewReport(def *planner.ReportDef) (*Report, error) {
 		case "title":
 			r.Title = v
 		case "destination":
+			if dir, ok := strings.CutPrefix(v, "file://"); ok {
+				// file:///dir, as the firehose destination takes it: a
+				// directory of report files, like the dir option.
+				if dir == "" || o["dir"] != "" {
+					return nil, fmt.Errorf("report %s: destination %q: want file:///DIR (an absolute directory), and no dir option with it", def.Name, v)
+				}
+				r.Dir = dir
+				continue
+			}
+			if strings.Contains(v, "://") || strings.Contains(v, "/") {
+				return nil, fmt.Errorf("report %s: destination %q: want a destination connector (%s) or file:///DIR", def.Name, v, "function, firehose, kafka, kinesis, file, …")
+			}
 			r.Destination = v
 		case "dir":
 			r.Dir = v
@@ -167,7 +179,7 @@ func NewReport(def *planner.ReportDef) (*Report, error) {
 				return nil, fmt.Errorf("report %s: retry_backoff: %w", def.Name, err)
 			}
 		default:
-			if r.Destination == "" && o["destination"] == "" {
+			if r.Destination == "" && (o["destination"] == "" || strings.HasPrefix(o["destination"], "file://")) {
 				return nil, fmt.Errorf("report %s: unknown option %q (known: %s; other keys go to a destination connector)", def.Name, k, knownOptions())
 			}
 			r.Sink[k] = v

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,8 +11,8 @@ import (
 
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
-	_ "github.com/eddy-sql/eddy/sinks/history"   // retained streams are written by it
-	_ "github.com/eddy-sql/eddy/sources/history" // and runs read them with it
+	_ "github.com/eddy-sql/eddy/sinks/history" // retained streams are written by it
+	"github.com/eddy-sql/eddy/sources/history" // and runs read them with it
 	"github.com/eddy-sql/eddy/sql"
 )
 
@@ -166,4 +167,51 @@ func (r *Runner) Run(ctx context.Context, rep *Report, at time.Time) (*Result, e
 		Scheduled: at, From: from, To: to, RunAt: r.cfg.Clock(), Location: rep.Schedule.Location(),
 		Schema: schema, Batches: batches, Errors: job.Errors(),
 	}, nil
+}
+
+// ErrNoHistory is wrapped by the error of Newest when a stream a report
+// reads has no retained history in the state directory: eddy run --state
+// has not kept any yet, or the state directory is another one.
+var ErrNoHistory = errors.New("no retained history")
+
+// Newest returns the newest ROWTIME retained under stateDir of the streams
+// rep reads: the
+// time a report over replayed (event-time) data should be run for, rather
+// than now. It returns an error wrapping ErrNoHistory when one of the
+// streams has no history at all.
+func Newest(stateDir string, rep *Report) (time.Time, error) {
+	var newest time.Time
+	for _, name := range rep.Def.Streams {
+		dir := planner.HistoryDir(stateDir, name)
+		segs, err := history.ListSegments(dir)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("report %s: %w", rep.Def.Name, err)
+		}
+		if len(segs) == 0 {
+			return time.Time{}, fmt.Errorf("report %s: %w of stream %s in %s: run the application with eddy run --state %s first, or give the --state directory it used",
+				rep.Def.Name, ErrNoHistory, name, dir, stateDir)
+		}
+		for _, sg := range segs {
+			if sg.Max.After(newest) {
+				newest = sg.Max
+			}
+		}
+	}
+	return newest, nil
+}
+
+// OnceTime returns the scheduled time eddy report --once runs rep for,
+// given the newest retained ROWTIME and now: the latest scheduled time up
+// to now, unless the history ends before that run's window, as with
+// replayed event-time data; then the first scheduled time after the
+// newest row, whose window holds it. replayed tells which was chosen.
+func OnceTime(rep *Report, newest, now time.Time) (at time.Time, replayed bool) {
+	at = rep.Schedule.Prev(now.Add(time.Millisecond))
+	if newest.IsZero() {
+		return at, false
+	}
+	if next := rep.Schedule.Next(newest); !next.IsZero() && next.Before(at) {
+		return next, true
+	}
+	return at, false
 }

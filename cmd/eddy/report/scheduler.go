@@ -146,7 +146,7 @@ func (s *Scheduler) attempt(ctx context.Context, r *Report, at time.Time) (strin
 		if err := SendToSink(ctx, s.cfg.Alloc, s.cfg.Clock, res, doc); err != nil {
 			return "", err
 		}
-		s.cfg.Log(fmt.Sprintf("report %s at %s: %d rows delivered to %s", r.Def.Name, stamp(at), res.Rows(), r.Destination))
+		s.cfg.Log(fmt.Sprintf("report %s at %s: %s delivered to %s", r.Def.Name, stamp(at), rows(res.Rows()), r.Destination))
 		return r.Destination, nil
 	}
 	dir := r.Dir
@@ -160,8 +160,16 @@ func (s *Scheduler) attempt(ctx context.Context, r *Report, at time.Time) (strin
 	if err != nil {
 		return "", err
 	}
-	s.cfg.Log(fmt.Sprintf("report %s at %s: %d rows written to %s", r.Def.Name, stamp(at), res.Rows(), path))
+	s.cfg.Log(fmt.Sprintf("report %s at %s: %s written to %s", r.Def.Name, stamp(at), rows(res.Rows()), path))
 	return path, nil
+}
+
+// rows returns "1 row", "2 rows".
+func rows(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
