@@ -119,6 +119,12 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: lc})
 		}
 		return b.stateful(env.Pump, op, err)
+	case *Distinct:
+		return b.lowerDistinct(n, env)
+	case *StreamSort:
+		return b.lowerStreamSort(n, env)
+	case *Limit:
+		return b.lowerLimit(n, env)
 	case *LookupJoin:
 		return b.lookupJoin(n, env)
 	case *Union:

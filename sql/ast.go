@@ -171,6 +171,14 @@ type Query struct {
 	Pos     Pos
 	Selects []*Select // UNION ALL of these, in order; at least one
 	OrderBy []OrderItem
+	// Limit is LIMIT n after the whole query (nil: none).
+	Limit *Limit
+}
+
+// Limit is LIMIT N; Pos is the position of N.
+type Limit struct {
+	Pos Pos
+	N   int64
 }
 
 // Select is one SELECT block.

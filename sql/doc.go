@@ -15,7 +15,8 @@
 // into text of the same length, keeping the rest in side tables keyed by byte
 // offset: SELECT STREAM, INTERVAL literals, typed literals, STEP … BY,
 // FLOOR/CEIL … TO, CAST to any Eddy type, SIMILAR TO, FULL JOIN, CURSOR,
-// window and table functions in FROM, WINDOWED BY STAGGER and EMIT. So every
+// EXP_AVG's half-life, window and table functions in FROM, WINDOWED BY
+// STAGGER and EMIT. So every
 // offset TiDB reports is an offset in the user's text. When TiDB stumbles on
 // a word MySQL reserves but KDA does not (KEY, CHANGE, WINDOW), the word is
 // back-quoted and the statement parsed again, and offsets are mapped back
@@ -27,8 +28,9 @@
 //
 // What it does not do yet: nested field access on row values (T.REC.COLUMN1),
 // column lists on derived tables (AS l(r)), joins with a window on one side
-// (JOIN s OVER (…)), IN (subquery), LIMIT, UNION without ALL, NATURAL/USING
-// joins, IGNORE NULLS, ORDER BY … WITHIN, CREATE FUNCTION, Flink's ROW and
+// (JOIN s OVER (…)), IN (subquery), LIMIT with an offset, UNION without
+// ALL, NATURAL/USING joins, FROM LAST, ORDER BY … WITHIN, CREATE FUNCTION,
+// Flink's ROW and
 // computed columns, and FILTER (WHERE …); each gives a positioned
 // "unsupported …" or syntax error. A LIKE ESCAPE of a backslash cannot be
 // told from no ESCAPE clause. Intervals are printed in the largest whole unit

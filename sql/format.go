@@ -147,6 +147,9 @@ func (p *printer) query(q *Query) {
 		p.selectBlock(s)
 	}
 	p.orderBy(q.OrderBy)
+	if q.Limit != nil {
+		p.WriteString(" LIMIT " + strconv.FormatInt(q.Limit.N, 10))
+	}
 }
 
 func (p *printer) orderBy(items []OrderItem) {

@@ -32,6 +32,7 @@ type stmtState struct {
 	asOf     map[int]Expr     // FOR SYSTEM_TIME AS OF col, by offset of the table name
 	tvfs     map[int]*tvfEntry
 	sels     map[int]*selExtra // by offset of the SELECT keyword
+	expAvg   map[int]*Literal  // EXP_AVG(x, interval) → LAG(x, mark): the interval, by offset of the call
 }
 
 // exprList is a list of TiDB expressions parsed from a masked copy of the
@@ -74,7 +75,7 @@ func newStmtState(src *Source, toks []token, comments []span) *stmtState {
 		base: toks[0].pos, end: toks[len(toks)-1].end,
 		exprs: map[int]Expr{}, ivEnd: map[int]int{}, frames: map[int]Interval{},
 		units: map[int]string{}, casts: map[int]Type{}, similar: map[int]bool{},
-		fullJoin: map[int]bool{}, asOf: map[int]Expr{}, tvfs: map[int]*tvfEntry{}, sels: map[int]*selExtra{},
+		fullJoin: map[int]bool{}, asOf: map[int]Expr{}, tvfs: map[int]*tvfEntry{}, sels: map[int]*selExtra{}, expAvg: map[int]*Literal{},
 	}
 	st.buf = []byte(src.Text[st.base:st.end])
 	for _, c := range comments {
