@@ -401,6 +401,9 @@ func describe(def *StreamDef, source bool) string {
 		fmt.Fprintf(&b, "%s TIMESTAMP (system)\n", exec.ArrivalColumn)
 	}
 	fmt.Fprintf(&b, "%s TIMESTAMP (system)\n", exec.RowtimeColumn)
+	if def.Decl != nil && def.Decl.Description != "" {
+		fmt.Fprintf(&b, "DESCRIPTION '%s'\n", strings.ReplaceAll(def.Decl.Description, "'", "''"))
+	}
 	return b.String()
 }
 
