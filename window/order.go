@@ -106,6 +106,17 @@ type orderChunk struct {
 	rows   []int32 // held rows, in arrival order
 	bucket []int64 // bucket of each batch row
 	seq    int64   // arrival number of the batch's row 0
+	low    int64   // smallest bucket held
+	minTs  int64   // smallest ROWTIME held
+}
+
+// summarize sets c.low and c.minTs from the rows held.
+func (c *orderChunk) summarize(ts []int64) {
+	c.low, c.minTs = math.MaxInt64, math.MaxInt64
+	for _, r := range c.rows {
+		c.low = min(c.low, c.bucket[r])
+		c.minTs = min(c.minTs, ts[r])
+	}
 }
 
 var (
@@ -235,8 +246,9 @@ func (o *order) ingest(b arrow.RecordBatch) {
 	}
 	for _, r := range c.rows {
 		c.bucket[r] = o.cfg.Bucket(ts[r])
-		o.minHeld = min(o.minHeld, ts[r])
 	}
+	c.summarize(ts)
+	o.minHeld = min(o.minHeld, c.minTs)
 	b.Retain()
 	o.chunks = append(o.chunks, c)
 	o.held += len(c.rows)
@@ -257,8 +269,19 @@ func (o *order) fire(ctx context.Context, limit int64) (arrow.RecordBatch, error
 	ext := arrow.NewSchema(append(append([]arrow.Field(nil), schema.Fields()...),
 		arrow.Field{Name: "$bucket", Type: arrow.PrimitiveTypes.Int64},
 		arrow.Field{Name: "$seq", Type: arrow.PrimitiveTypes.Int64}), nil)
+	low := int64(math.MaxInt64)
+	for _, c := range o.chunks {
+		low = min(low, c.low)
+	}
+	if low >= limit {
+		return emptyBatch(mem, schema), nil
+	}
 	kept := o.chunks[:0]
 	for _, c := range o.chunks {
+		if c.low >= limit {
+			kept = append(kept, c)
+			continue
+		}
 		var fired, rest []int32
 		for _, r := range c.rows {
 			if c.bucket[r] < limit {
@@ -277,6 +300,7 @@ func (o *order) fire(ctx context.Context, limit int64) (arrow.RecordBatch, error
 		}
 		if len(rest) > 0 {
 			c.rows = rest
+			c.summarize(arrowTimes(c.batch.Column(o.timeIdx)))
 			kept = append(kept, c)
 			continue
 		}
@@ -287,10 +311,7 @@ func (o *order) fire(ctx context.Context, limit int64) (arrow.RecordBatch, error
 	o.chunks = kept
 	o.minHeld = math.MaxInt64
 	for _, c := range o.chunks {
-		t := arrowTimes(c.batch.Column(o.timeIdx))
-		for _, r := range c.rows {
-			o.minHeld = min(o.minHeld, t[r])
-		}
+		o.minHeld = min(o.minHeld, c.minTs)
 	}
 	if len(parts) == 0 {
 		return emptyBatch(mem, schema), nil
@@ -301,22 +322,9 @@ func (o *order) fire(ctx context.Context, limit int64) (arrow.RecordBatch, error
 	}
 	defer all.Release()
 	nIn := len(schema.Fields())
-	keys := []compute.SortKey{{ColumnIndex: nIn, Order: compute.SortOrderAscending, NullPlacement: compute.SortNullsAtEnd}}
-	for _, k := range o.cfg.Keys {
-		sk := compute.SortKey{ColumnIndex: k.Column, Order: compute.SortOrderAscending, NullPlacement: compute.SortNullsAtEnd}
-		if k.Desc {
-			sk.Order = compute.SortOrderDescending
-		}
-		keys = append(keys, sk)
-	}
-	keys = append(keys,
-		compute.SortKey{ColumnIndex: o.timeIdx, Order: compute.SortOrderAscending, NullPlacement: compute.SortNullsAtEnd},
-		compute.SortKey{ColumnIndex: nIn + 1, Order: compute.SortOrderAscending, NullPlacement: compute.SortNullsAtEnd})
-	// As in exec.NewSort: arrow-go's SortIndicesRecordBatch leaks a scratch
-	// buffer, so the indices come from Go's allocator.
-	idx, err := compute.SortIndicesRecordBatch(compute.WithAllocator(ctx, memory.NewGoAllocator()), all, keys)
+	idx, err := o.sortIndices(ctx, all, nIn)
 	if err != nil {
-		return nil, fmt.Errorf("window: order: %w", err)
+		return nil, err
 	}
 	defer idx.Release()
 	cctx := compute.WithAllocator(ctx, mem)
@@ -335,6 +343,50 @@ func (o *order) fire(ctx context.Context, limit int64) (arrow.RecordBatch, error
 		}
 	}
 	return array.NewRecordBatch(schema, cols, all.NumRows()), nil
+}
+
+// sortIndices returns the order of the rows of all (input columns, then
+// bucket and arrival number): bucket, the keys, ROWTIME, arrival. The
+// caller releases it.
+func (o *order) sortIndices(ctx context.Context, all arrow.RecordBatch, nIn int) (arrow.Array, error) {
+	cols := []arrow.Array{all.Column(nIn)}
+	desc := []bool{false}
+	for _, k := range o.cfg.Keys {
+		cols = append(cols, all.Column(k.Column))
+		desc = append(desc, k.Desc)
+	}
+	cols = append(cols, all.Column(o.timeIdx), all.Column(nIn+1))
+	desc = append(desc, false, false)
+	if perm, ok := sortPerm(int(all.NumRows()), cols, desc); ok {
+		b := array.NewInt32Builder(o.cfg.Alloc)
+		defer b.Release()
+		b.AppendValues(perm, nil)
+		return b.NewArray(), nil
+	}
+	keys := make([]compute.SortKey, len(cols))
+	for i := range cols {
+		ci := nIn
+		switch {
+		case i == 0:
+		case i <= len(o.cfg.Keys):
+			ci = o.cfg.Keys[i-1].Column
+		case i == len(o.cfg.Keys)+1:
+			ci = o.timeIdx
+		default:
+			ci = nIn + 1
+		}
+		keys[i] = compute.SortKey{ColumnIndex: ci, Order: compute.SortOrderAscending, NullPlacement: compute.SortNullsAtEnd}
+		if desc[i] {
+			keys[i].Order = compute.SortOrderDescending
+		}
+	}
+	// As in exec.NewSort: arrow-go's SortIndicesRecordBatch leaks a scratch
+	// buffer, so the indices come from Go's allocator.
+	idx, err := compute.SortIndicesRecordBatch(compute.WithAllocator(ctx, memory.NewGoAllocator()), all, keys)
+	if err != nil {
+		return nil, fmt.Errorf("window: order: %w", err)
+	}
+	return idx, nil
 }
 
 // take returns rows of chunk c with their bucket and arrival number, as a
