@@ -327,3 +327,20 @@ func (b *jobBuilder) lowerLimit(n *Limit, env exec.Env) (exec.Operator, error) {
 	}
 	return exec.NewLimit(in, n.N), nil
 }
+
+// pumpControl runs START PUMP and STOP PUMP: the pump stays in the catalog
+// and runs, or not, in the jobs built from then on (a live session starts
+// or stops it at once).
+func (s *Session) pumpControl(st *sql.PumpControl) (*Result, error) {
+	p, ok := s.cat.pumps[st.Name]
+	if !ok {
+		return nil, st.Src.Errorf(st.NamePos, "unknown pump %s", quoteIdent(st.Name))
+	}
+	c := *p // plans and definitions are shared with clones: replace, never change
+	c.Stopped = !st.Start
+	s.cat.pumps[st.Name] = &c
+	if st.Start {
+		return &Result{Text: "START PUMP " + quoteIdent(c.Name)}, nil
+	}
+	return &Result{Text: "STOP PUMP " + quoteIdent(c.Name)}, nil
+}

@@ -137,7 +137,13 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 	case *sql.RefreshTable:
 		return s.refreshTable(ctx, st)
 	case *sql.CreatePump:
-		return s.createPump(st.Name, st.NamePos, st.OrReplace, st.Insert)
+		res, err := s.createPump(st.Name, st.NamePos, st.OrReplace, st.Insert)
+		if err == nil && st.Stopped {
+			s.cat.pumps[st.Name].Stopped = true // a new definition, not shared yet
+		}
+		return res, err
+	case *sql.PumpControl:
+		return s.pumpControl(st)
 	case *sql.Insert:
 		return s.createPump(fmt.Sprintf("INSERT_%d", len(s.cat.order)+1), st.At, false, st)
 	case *sql.SelectStatement:
@@ -368,7 +374,11 @@ func (s *Session) show(kind sql.ObjectKind) string {
 		sort.Strings(names)
 		for _, n := range names {
 			p := s.cat.pumps[n]
-			fmt.Fprintf(&b, "%s -> %s\n", quoteIdent(n), quoteIdent(p.Insert.Target))
+			state := ""
+			if p.Stopped {
+				state = " (stopped)"
+			}
+			fmt.Fprintf(&b, "%s -> %s%s\n", quoteIdent(n), quoteIdent(p.Insert.Target), state)
 		}
 		return b.String()
 	}

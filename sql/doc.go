@@ -4,8 +4,9 @@
 //
 // Parse reads a whole file of ';'-separated statements: CREATE [OR REPLACE]
 // STREAM (or TABLE) with column types, NOT NULL, WATERMARK FOR, DESCRIPTION
-// and WITH options; CREATE [OR REPLACE] PUMP … AS INSERT INTO …; INSERT;
-// SELECT [STREAM] queries; DROP, SHOW, DESCRIBE, EXPLAIN and SET. Format and
+// and WITH options; CREATE [OR REPLACE] PUMP … [STOPPED] AS INSERT INTO …;
+// START PUMP and STOP PUMP (or ALTER PUMP … START|STOP); INSERT; SELECT
+// [STREAM] queries (with LIMIT); DROP, SHOW, DESCRIBE, EXPLAIN and SET. Format and
 // FormatExpr print a tree back as canonical SQL that parses to the same tree;
 // Keywords lists the dialect's words for completion.
 //

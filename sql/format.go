@@ -71,8 +71,18 @@ func (p *printer) stmt(s Statement) {
 		if s.OrReplace {
 			p.WriteString("OR REPLACE ")
 		}
-		p.WriteString("PUMP " + quoteIdent(s.Name) + " AS ")
+		p.WriteString("PUMP " + quoteIdent(s.Name) + " ")
+		if s.Stopped {
+			p.WriteString("STOPPED ")
+		}
+		p.WriteString("AS ")
 		p.stmt(s.Insert)
+	case *PumpControl:
+		if s.Start {
+			p.WriteString("START PUMP " + quoteIdent(s.Name))
+		} else {
+			p.WriteString("STOP PUMP " + quoteIdent(s.Name))
+		}
 	case *CreateReport:
 		p.createReport(s)
 	case *Insert:
