@@ -164,3 +164,99 @@ func TestDistinctAndOrderMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// interleave cuts the rows of each origin into batches of size (≤ 0: one
+// batch per origin) and alternates the origins' batches.
+func interleave(size int, origins ...[]refRow) []overBatch {
+	var per [][]overBatch
+	for _, rows := range origins {
+		per = append(per, batchOf(rows, size))
+	}
+	var out []overBatch
+	for i := 0; ; i++ {
+		more := false
+		for _, bs := range per {
+			if i < len(bs) {
+				out = append(out, bs[i])
+				more = true
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	numberBatches(out)
+	return out
+}
+
+func TestDistinctAndOrderAcrossOrigins(t *testing.T) {
+	t.Parallel()
+	// Origin 2 runs 3 s ahead of origin 1: buckets close on the slower one.
+	slow := dupRows(21, 600, 3, 19)
+	fast := genShuffled(22, 600, 3, 2000, 0, 2, 1_003_000)
+	for i := range fast {
+		fast[i].v %= 3
+	}
+	for i := range slow {
+		slow[i].origin = 1
+	}
+	open := map[string]func(src exec.Operator, mem memory.Allocator, errs *errs) (exec.Operator, error){
+		"distinct": func(src exec.Operator, mem memory.Allocator, errs *errs) (exec.Operator, error) {
+			return window.NewDistinct(src, window.DistinctConfig{Keys: []int{0, 1}, Bucket: floorTo(1000), Lateness: 5 * time.Second, Errors: errs, Alloc: mem})
+		},
+		"order": func(src exec.Operator, mem memory.Allocator, errs *errs) (exec.Operator, error) {
+			return window.NewOrder(src, window.OrderConfig{Keys: []exec.SortKey{{Column: 1}, {Column: 0, Desc: true}}, Bucket: floorTo(1000), Lateness: 5 * time.Second, Errors: errs, Alloc: mem})
+		},
+	}
+	refs := map[string]func([]refRow, int64) []string{"distinct": refDistinct, "order": refOrder}
+	for name, o := range open {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for _, size := range []int{1, 7, 0} {
+				bs := interleave(size, slow, fast)
+				onTime, late := refSplit(bs, 5000)
+				want := refs[name](onTime, 1000)
+				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				var errs errs
+				op, err := o(newOverSrc(mem, bs, 1, 2), mem, &errs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := runOver(t, op)
+				sameRows(t, fmt.Sprintf("batch size %d", size), got, want)
+				if n := op.(window.LateCounter).LateRows(); n != int64(len(late)) || len(errs.recs) != len(late) {
+					t.Errorf("batch size %d: LateRows = %d, %d error records, want %d", size, n, len(errs.recs), len(late))
+				}
+				op.Close()
+				mem.AssertSize(t, 0)
+			}
+		})
+	}
+}
+
+func TestDistinctAndOrderLateRowsDropped(t *testing.T) {
+	t.Parallel()
+	rows := dupRows(31, 300, 2, 11)
+	_, late := refSplit(batchOf(rows, 0), 5000)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	var errs errs
+	d, err := window.NewDistinct(newOverSrc(mem, batchOf(rows, 5)), window.DistinctConfig{Keys: []int{0, 1}, Bucket: floorTo(1000), Lateness: 5 * time.Second, Late: window.LateDrop, Errors: &errs, Alloc: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOver(t, d)
+	d.Close()
+	o, err := window.NewOrder(newOverSrc(mem, batchOf(rows, 5)), window.OrderConfig{Bucket: floorTo(1000), Lateness: 5 * time.Second, Late: window.LateDrop, Errors: &errs, Alloc: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOver(t, o)
+	o.Close()
+	if len(late) == 0 || len(errs.recs) != 0 {
+		t.Fatalf("%d late rows, %d error records; want some late rows and no record", len(late), len(errs.recs))
+	}
+	if d.(window.LateCounter).LateRows() != int64(len(late)) || o.(window.LateCounter).LateRows() != int64(len(late)) {
+		t.Errorf("LateRows = %d and %d, want %d", d.(window.LateCounter).LateRows(), o.(window.LateCounter).LateRows(), len(late))
+	}
+}
