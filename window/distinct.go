@@ -59,7 +59,8 @@ type DistinctConfig struct {
 //
 // It owns input, returns one batch (possibly empty) per input batch, and
 // implements exec.Partitioned (one partition whose watermark is the
-// emission watermark), exec.Watermarker, LateCounter and StateCounter.
+// emission watermark), exec.Watermarker, LateCounter, StateCounter and
+// exec.StateSizer (so max_state applies).
 func NewDistinct(input exec.Operator, cfg DistinctConfig) (exec.Operator, error) {
 	if input == nil || cfg.Alloc == nil || cfg.Bucket == nil {
 		return nil, errors.New("window: distinct: input, bucket and allocator are required")
@@ -120,6 +121,7 @@ var (
 	_ exec.Watermarker = (*distinct)(nil)
 	_ LateCounter      = (*distinct)(nil)
 	_ StateCounter     = (*distinct)(nil)
+	_ exec.StateSizer  = (*distinct)(nil)
 )
 
 func (d *distinct) Schema() *arrow.Schema { return d.input.Schema() }

@@ -53,7 +53,8 @@ type OrderConfig struct {
 //
 // It owns input, returns one batch (possibly empty) per input batch, and
 // implements exec.Partitioned (one partition; its watermark is below every
-// row still held), exec.Watermarker, LateCounter and StateCounter.
+// row still held), exec.Watermarker, LateCounter, StateCounter and
+// exec.StateSizer (so max_state applies).
 func NewOrder(input exec.Operator, cfg OrderConfig) (exec.Operator, error) {
 	if input == nil || cfg.Alloc == nil || cfg.Bucket == nil {
 		return nil, errors.New("window: order: input, bucket and allocator are required")
@@ -125,6 +126,7 @@ var (
 	_ exec.Watermarker = (*order)(nil)
 	_ LateCounter      = (*order)(nil)
 	_ StateCounter     = (*order)(nil)
+	_ exec.StateSizer  = (*order)(nil)
 )
 
 func (o *order) Schema() *arrow.Schema { return o.input.Schema() }
