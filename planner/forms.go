@@ -203,26 +203,29 @@ func (q *queryPlanner) orderBy(n Node, order []sql.OrderItem) (Node, error) {
 	if order[0].Desc {
 		return nil, q.errorf(order[0].Expr.ExprPos(), "the leading ORDER BY key of a stream must ascend, as time does")
 	}
-	keys, texts, err := q.sortKeys(n, order[1:])
+	keys, texts, extra, err := q.sortKeys(n, order[1:])
 	if err != nil {
 		return nil, err
 	}
 	texts = append([]string{text}, texts...)
-	return &StreamSort{Input: n, Bucket: bucket, Keys: keys, Text: strings.Join(texts, ", ")}, nil
+	in, out := withSortColumns(n, extra)
+	return out(&StreamSort{Input: in, Bucket: bucket, Keys: keys, Text: strings.Join(texts, ", ")}), nil
 }
 
 // sortAll sorts a bounded query's whole result.
 func (q *queryPlanner) sortAll(n Node, order []sql.OrderItem) (Node, error) {
-	keys, texts, err := q.sortKeys(n, order)
+	keys, texts, extra, err := q.sortKeys(n, order)
 	if err != nil {
 		return nil, err
 	}
-	return &Sort{Input: n, Keys: keys, Text: strings.Join(texts, ", ")}, nil
+	in, out := withSortColumns(n, extra)
+	return out(&Sort{Input: in, Keys: keys, Text: strings.Join(texts, ", ")}), nil
 }
 
 // sortKeys resolves ORDER BY keys to columns of n: a column of the select
-// list by name or position, or ROWTIME.
-func (q *queryPlanner) sortKeys(n Node, order []sql.OrderItem) ([]exec.SortKey, []string, error) {
+// list by name or position, ROWTIME, or else an expression over n's
+// columns, computed into column len(n's columns)+i for extra[i].
+func (q *queryPlanner) sortKeys(n Node, order []sql.OrderItem) ([]exec.SortKey, []string, []exec.Expr, error) {
 	sc := n.Scope()
 	var visible []int
 	for i, f := range sc.fields {
@@ -232,34 +235,74 @@ func (q *queryPlanner) sortKeys(n Node, order []sql.OrderItem) ([]exec.SortKey, 
 	}
 	var keys []exec.SortKey
 	var texts []string
+	var extra []exec.Expr
 	for _, o := range order {
 		col := -1
+		text := ""
 		switch e := o.Expr.(type) {
 		case *sql.ColumnRef:
 			for _, i := range visible {
-				if sc.fields[i].Name == e.Name {
+				if sc.fields[i].Name == e.Name && e.Qualifier == "" {
 					col = i
 				}
 			}
-			if col < 0 && e.Name == exec.RowtimeColumn {
+			if col < 0 && e.Name == exec.RowtimeColumn && e.Qualifier == "" {
 				col = sc.rowtime()
 			}
 		case *sql.Literal:
-			if k, err := strconv.Atoi(e.Text); err == nil && e.Kind == sql.LitInt && k >= 1 && k <= len(visible) {
+			if k, err := strconv.Atoi(e.Text); err == nil && e.Kind == sql.LitInt {
+				if k < 1 || k > len(visible) {
+					return nil, nil, nil, q.errorf(e.Pos, "ORDER BY %d: the select list has %d columns", k, len(visible))
+				}
 				col = visible[k-1]
 			}
 		}
-		if col < 0 {
-			return nil, nil, q.errorf(o.Expr.ExprPos(), "ORDER BY takes a column of the select list, by name or position")
+		if col >= 0 {
+			text = quoteIdent(sc.fields[col].Name)
+		} else {
+			x, err := q.b.expr(o.Expr, sc)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			col = len(sc.fields) + len(extra)
+			extra = append(extra, x)
+			text = sql.FormatExpr(o.Expr)
 		}
 		keys = append(keys, exec.SortKey{Column: col, Desc: o.Desc})
-		dir := ""
 		if o.Desc {
-			dir = " DESC"
+			text += " DESC"
 		}
-		texts = append(texts, quoteIdent(sc.fields[col].Name)+dir)
+		texts = append(texts, text)
 	}
-	return keys, texts, nil
+	return keys, texts, extra, nil
+}
+
+// withSortColumns returns the input of a sort over n that computes the
+// extra key columns, and a function wrapping the sort so that its output
+// has n's columns again (both identities when extra is empty).
+func withSortColumns(n Node, extra []exec.Expr) (Node, func(Node) Node) {
+	if len(extra) == 0 {
+		return n, func(s Node) Node { return s }
+	}
+	sc := n.Scope()
+	var exprs []exec.Expr
+	var texts []string
+	wide := &scope{fields: append([]field(nil), sc.fields...)}
+	for i, f := range sc.fields {
+		exprs = append(exprs, exec.Column(i, f.Name, f.Type))
+		texts = append(texts, quoteIdent(f.Name))
+	}
+	for i, x := range extra {
+		name := fmt.Sprintf("$s%d", i)
+		exprs = append(exprs, x)
+		texts = append(texts, x.String())
+		wide.fields = append(wide.fields, field{Name: name, Type: x.DataType(), Hidden: true})
+	}
+	in := &Project{Input: n, Exprs: exprs, Texts: texts, sc: wide}
+	return in, func(s Node) Node {
+		back := &scope{fields: append([]field(nil), sc.fields...)}
+		return &Project{Input: s, Exprs: exprs[:len(sc.fields)], Texts: texts[:len(sc.fields)], sc: back}
+	}
 }
 
 // limit plans LIMIT, which only a bounded query (a report) can have.
