@@ -59,7 +59,10 @@ func (d *TableDef) Connector() string { return d.Options["connector"] }
 type PumpDef struct {
 	Name   string
 	Insert *sql.Insert
-	plan   Node // optimized logical plan, ending in the cast to the target's columns
+	// Stopped is set by CREATE PUMP … STOPPED and STOP PUMP: the pump is
+	// defined but does not run until START PUMP.
+	Stopped bool
+	plan    Node // optimized logical plan, ending in the cast to the target's columns
 }
 
 // Connectors is how the planner reaches the outside world: the registry of

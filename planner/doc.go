@@ -15,7 +15,7 @@
 // one backed by the sources and sinks registries.
 //
 // Not yet: joins (stream-stream, stream-table, temporal), table functions
-// (KDA's TOP_K_ITEMS_TUMBLING, RANDOM_CUT_FOREST, HOTSPOTS), ORDER BY on
-// streams, SELECT DISTINCT, and unbounded (non-windowed) GROUP BY with
-// retractions.
+// (KDA's TOP_K_ITEMS_TUMBLING, RANDOM_CUT_FOREST, HOTSPOTS), checkpoints
+// of streaming DISTINCT and ORDER BY state (forms.go), and unbounded
+// (non-windowed) GROUP BY with retractions.
 package planner

@@ -193,6 +193,8 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
 		b.WriteString(pad + "SlidingWindow " + n.Text + "\n")
 	case *TableFunction:
 		b.WriteString(pad + n.physical() + "\n")
+	case *Distinct, *StreamSort, *Limit:
+		b.WriteString(pad + n.Describe() + "\n")
 	case *LookupJoin:
 		b.WriteString(pad + s.lookupJoinPhysical(n) + "\n")
 	case *Union:

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/sql"
 )
@@ -96,4 +99,86 @@ func columnIndex(def *StreamDef, name string) int {
 		}
 	}
 	return -1
+}
+
+// notNullGuard returns op with the NOT NULL columns of def enforced on the
+// rows a source decodes into it: a row with a NULL in such a column goes to
+// the error stream (NOT_NULL, naming the column) and the others pass on. It
+// returns op itself when def has no NOT NULL column.
+func notNullGuard(env exec.Env, op exec.Operator, def *StreamDef) (exec.Operator, string, error) {
+	var cols []int
+	var names []string
+	for i, c := range def.Columns {
+		if c.NotNull {
+			cols = append(cols, i)
+			names = append(names, quoteIdent(c.Name))
+		}
+	}
+	if len(cols) == 0 {
+		return op, "", nil
+	}
+	pred := &notNullCheck{cols: cols, errs: make([]error, len(cols))}
+	for j, i := range cols {
+		pred.errs[j] = fmt.Errorf("%w: column %s", exec.ErrNotNull, def.Columns[i].Name)
+	}
+	env.Errors, env.Pump = streamErrors{sink: env.Errors, stream: def.Name}, ""
+	f, err := exec.NewFilter(env, op, pred)
+	if err != nil {
+		return nil, "", err
+	}
+	return f, "not null " + strings.Join(names, ", "), nil
+}
+
+// streamErrors names the stream in the error records it passes on.
+type streamErrors struct {
+	sink   exec.ErrorSink
+	stream string
+}
+
+func (s streamErrors) ReportError(r exec.ErrorRecord) {
+	if s.sink != nil {
+		r.Stream = s.stream
+		s.sink.ReportError(r)
+	}
+}
+
+// notNullCheck is TRUE for every row, and records a row error for each row
+// with a NULL in one of its columns (the first such column).
+type notNullCheck struct {
+	cols []int
+	errs []error
+}
+
+var _ exec.Expr = (*notNullCheck)(nil)
+
+func (n *notNullCheck) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+
+func (n *notNullCheck) String() string { return fmt.Sprintf("not_null(%v)", n.cols) }
+
+// Eval returns an all-TRUE column and records the NULLs as row errors.
+func (n *notNullCheck) Eval(ec *exec.EvalContext, batch arrow.RecordBatch) (arrow.Array, error) {
+	rows := int(batch.NumRows())
+	var bad map[int]bool
+	for j, c := range n.cols {
+		col := batch.Column(c)
+		if col.NullN() == 0 {
+			continue
+		}
+		for i := range rows {
+			if col.IsNull(i) && !bad[i] {
+				if bad == nil {
+					bad = map[int]bool{}
+				}
+				bad[i] = true
+				ec.RowError(i, n.errs[j])
+			}
+		}
+	}
+	b := array.NewBooleanBuilder(ec.Alloc)
+	defer b.Release()
+	b.Resize(rows)
+	for range rows {
+		b.UnsafeAppend(true)
+	}
+	return b.NewArray(), nil
 }

@@ -133,7 +133,9 @@ func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*J
 	// Count the readers of every stream: scans, then destinations.
 	var plans []Node
 	for _, name := range s.cat.order {
-		plans = append(plans, s.cat.pumps[name].plan)
+		if !s.cat.pumps[name].Stopped {
+			plans = append(plans, s.cat.pumps[name].plan)
+		}
 	}
 	for _, q := range s.queries {
 		plans = append(plans, q.plan)
@@ -166,6 +168,9 @@ func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*J
 	}
 	for _, name := range s.cat.order {
 		p := s.cat.pumps[name]
+		if p.Stopped {
+			continue
+		}
 		if err := b.pump(name, p.plan, b.streams[p.Insert.Target], p.Insert.Target); err != nil {
 			return nil, err
 		}

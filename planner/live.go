@@ -151,6 +151,22 @@ func (l *Live) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 	}
 	switch st := st.(type) {
 	case *sql.CreatePump:
+		if st.Stopped {
+			l.stopTask("pump " + st.Name) // OR REPLACE … STOPPED
+			return res, nil
+		}
+		return res, l.startPump(st.Name)
+	case *sql.PumpControl:
+		if !st.Start {
+			l.stopTask("pump " + st.Name)
+			return res, nil
+		}
+		l.mu.Lock()
+		_, running := l.tasks["pump "+st.Name]
+		l.mu.Unlock()
+		if running {
+			return res, nil
+		}
 		return res, l.startPump(st.Name)
 	case *sql.Insert:
 		return res, l.startPump(l.s.cat.order[len(l.s.cat.order)-1])

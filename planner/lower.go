@@ -121,6 +121,12 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		return b.stateful(env.Pump, op, err)
 	case *TableFunction:
 		return b.lowerTableFunction(n, env)
+	case *Distinct:
+		return b.lowerDistinct(n, env)
+	case *StreamSort:
+		return b.lowerStreamSort(n, env)
+	case *Limit:
+		return b.lowerLimit(n, env)
 	case *LookupJoin:
 		return b.lookupJoin(n, env)
 	case *Union:

@@ -134,6 +134,25 @@ func (q *queryPlanner) overSpec(c *sql.Call, named map[string]*sql.WindowSpec, s
 		fn = a
 	}
 	spec.Func = fn
+	spec.IgnoreNulls = c.IgnoreNulls
+	if c.IgnoreNulls {
+		switch fn {
+		case window.FuncLag, window.FuncNthValue, exec.AggFirstValue, exec.AggLastValue:
+		default:
+			return spec, q.errorf(c.Pos, "IGNORE NULLS applies to LAG, NTH_VALUE, FIRST_VALUE and LAST_VALUE, not %s", c.Name)
+		}
+	}
+	if fn == window.FuncExpAvg {
+		if len(c.Args) != 2 {
+			return spec, q.errorf(c.Pos, "EXP_AVG takes a value and a half-life: EXP_AVG(x, INTERVAL '10' SECOND)")
+		}
+		d, err := q.intervalArg(c.Args[1])
+		if err != nil {
+			return spec, err
+		}
+		spec.HalfLife = d
+		c = &sql.Call{Pos: c.Pos, Name: c.Name, Args: c.Args[:1], Over: c.Over}
+	}
 	switch {
 	case c.Star:
 		if fn != exec.AggCount {
@@ -147,6 +166,9 @@ func (q *queryPlanner) overSpec(c *sql.Call, named map[string]*sql.WindowSpec, s
 		spec.Arg = arg
 	default:
 		return spec, q.errorf(c.Pos, "%s needs an argument", c.Name)
+	}
+	if fn == window.FuncExpAvg && !numericSQL(spec.Arg.DataType()) {
+		return spec, q.errorf(c.Pos, "EXP_AVG takes a number, not %s", SQLTypeOf(spec.Arg.DataType()))
 	}
 	if fn == window.FuncLag || fn == window.FuncNthValue {
 		spec.N = 1
@@ -203,6 +225,12 @@ func (q *queryPlanner) overSpec(c *sql.Call, named map[string]*sql.WindowSpec, s
 // aggregate's, or the argument's for LAG and NTH_VALUE.
 func overResultType(sp window.OverSpec) (arrow.DataType, error) {
 	fn := sp.Func
+	if fn == window.FuncExpAvg {
+		if sp.Arg == nil || !numericSQL(sp.Arg.DataType()) {
+			return nil, fmt.Errorf("EXP_AVG takes a number")
+		}
+		return arrow.PrimitiveTypes.Float64, nil
+	}
 	if fn == window.FuncLag || fn == window.FuncNthValue {
 		fn = exec.AggFirstValue
 	}
@@ -230,5 +258,21 @@ func describeOver(sp window.OverSpec) string {
 	for _, p := range sp.Partition {
 		parts = append(parts, p.String())
 	}
-	return fmt.Sprintf("%s(%s) OVER (PARTITION BY %s %s PRECEDING)", sp.Func, arg, strings.Join(parts, ", "), frame)
+	if sp.Func == window.FuncExpAvg {
+		arg += ", " + sp.HalfLife.String()
+	}
+	nulls := ""
+	if sp.IgnoreNulls {
+		nulls = " IGNORE NULLS"
+	}
+	return fmt.Sprintf("%s(%s)%s OVER (PARTITION BY %s %s PRECEDING)", sp.Func, arg, nulls, strings.Join(parts, ", "), frame)
+}
+
+// numericSQL tells whether t is a SQL number type.
+func numericSQL(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128:
+		return true
+	}
+	return false
 }

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,9 +23,6 @@ func (q *queryPlanner) errorf(pos sql.Pos, format string, args ...any) error {
 
 // query plans a (possibly UNION ALL) query.
 func (q *queryPlanner) query(qu *sql.Query) (Node, error) {
-	if len(qu.OrderBy) > 0 && !q.s.cfg.Bounded {
-		return nil, q.errorf(qu.OrderBy[0].Expr.ExprPos(), "ORDER BY on a stream is not supported yet (reports over retained history may sort)")
-	}
 	var items []Node
 	for _, s := range qu.Selects {
 		n, err := q.selectNode(s)
@@ -35,58 +31,21 @@ func (q *queryPlanner) query(qu *sql.Query) (Node, error) {
 		}
 		items = append(items, n)
 	}
-	if len(items) == 1 {
-		return q.orderBy(items[0], qu.OrderBy)
-	}
-	first := items[0].Scope()
-	for i, n := range items[1:] {
-		if err := sameColumns(first, n.Scope()); err != nil {
-			return nil, q.errorf(qu.Selects[i+1].Pos, "UNION ALL branch %d: %v", i+2, err)
-		}
-	}
-	return q.orderBy(&Union{Items: items}, qu.OrderBy)
-}
-
-// orderBy sorts a bounded query's result by output columns, named or by
-// position.
-func (q *queryPlanner) orderBy(n Node, order []sql.OrderItem) (Node, error) {
-	if len(order) == 0 {
-		return n, nil
-	}
-	sc := n.Scope()
-	var visible []int
-	for i, f := range sc.fields {
-		if !f.Hidden {
-			visible = append(visible, i)
-		}
-	}
-	var keys []exec.SortKey
-	var texts []string
-	for _, o := range order {
-		col := -1
-		switch e := o.Expr.(type) {
-		case *sql.ColumnRef:
-			for _, i := range visible {
-				if sc.fields[i].Name == e.Name {
-					col = i
-				}
-			}
-		case *sql.Literal:
-			if k, err := strconv.Atoi(e.Text); err == nil && e.Kind == sql.LitInt && k >= 1 && k <= len(visible) {
-				col = visible[k-1]
+	n := items[0]
+	if len(items) > 1 {
+		first := items[0].Scope()
+		for i, n := range items[1:] {
+			if err := sameColumns(first, n.Scope()); err != nil {
+				return nil, q.errorf(qu.Selects[i+1].Pos, "UNION ALL branch %d: %v", i+2, err)
 			}
 		}
-		if col < 0 {
-			return nil, q.errorf(o.Expr.ExprPos(), "ORDER BY takes a column of the select list, by name or position")
-		}
-		keys = append(keys, exec.SortKey{Column: col, Desc: o.Desc})
-		dir := ""
-		if o.Desc {
-			dir = " DESC"
-		}
-		texts = append(texts, quoteIdent(sc.fields[col].Name)+dir)
+		n = &Union{Items: items}
 	}
-	return &Sort{Input: n, Keys: keys, Text: strings.Join(texts, ", ")}, nil
+	n, err := q.orderBy(n, qu.OrderBy)
+	if err != nil {
+		return nil, err
+	}
+	return q.limit(n, qu.Limit)
 }
 
 func sameColumns(a, b *scope) error {
@@ -125,17 +84,14 @@ func (q *queryPlanner) selectNode(s *sql.Select) (Node, error) {
 		}
 		n, err = q.aggregate(s, in, tvf)
 	case s.Distinct:
-		return nil, q.errorf(s.Pos, "SELECT DISTINCT on a stream is not supported yet")
+		n, err = q.distinct(s, in)
 	case hasOver(s.Items):
 		n, err = q.over(s, in)
 	default:
 		n, err = q.project(s.Items, in)
 	}
-	if err != nil || len(s.OrderBy) == 0 {
-		return n, err
-	}
-	if !q.s.cfg.Bounded {
-		return nil, q.errorf(s.OrderBy[0].Expr.ExprPos(), "ORDER BY on a stream is not supported yet (reports over retained history may sort)")
+	if err != nil {
+		return nil, err
 	}
 	return q.orderBy(n, s.OrderBy)
 }

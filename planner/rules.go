@@ -140,6 +140,8 @@ func withInputs(n Node, fn func(Node) Node) Node {
 			return n
 		}
 		return &Sort{Input: in, Keys: n.Keys, Text: n.Text}
+	case *Distinct, *StreamSort, *Limit:
+		return withFormInput(n, fn)
 	case *LookupJoin:
 		in := fn(n.Input)
 		if in == n.Input {

@@ -139,7 +139,13 @@ func (s *Session) Exec(ctx context.Context, st sql.Statement) (*Result, error) {
 	case *sql.RefreshTable:
 		return s.refreshTable(ctx, st)
 	case *sql.CreatePump:
-		return s.createPump(st.Name, st.NamePos, st.OrReplace, st.Insert)
+		res, err := s.createPump(st.Name, st.NamePos, st.OrReplace, st.Insert)
+		if err == nil && st.Stopped {
+			s.cat.pumps[st.Name].Stopped = true // a new definition, not shared yet
+		}
+		return res, err
+	case *sql.PumpControl:
+		return s.pumpControl(st)
 	case *sql.Insert:
 		return s.createPump(fmt.Sprintf("INSERT_%d", len(s.cat.order)+1), st.At, false, st)
 	case *sql.SelectStatement:
@@ -377,7 +383,11 @@ func (s *Session) show(kind sql.ObjectKind) string {
 		sort.Strings(names)
 		for _, n := range names {
 			p := s.cat.pumps[n]
-			fmt.Fprintf(&b, "%s -> %s\n", quoteIdent(n), quoteIdent(p.Insert.Target))
+			state := ""
+			if p.Stopped {
+				state = " (stopped)"
+			}
+			fmt.Fprintf(&b, "%s -> %s%s\n", quoteIdent(n), quoteIdent(p.Insert.Target), state)
 		}
 		return b.String()
 	}
@@ -410,6 +420,9 @@ func describe(def *StreamDef, source bool) string {
 		fmt.Fprintf(&b, "%s TIMESTAMP (system)\n", exec.ArrivalColumn)
 	}
 	fmt.Fprintf(&b, "%s TIMESTAMP (system)\n", exec.RowtimeColumn)
+	if def.Decl != nil && def.Decl.Description != "" {
+		fmt.Fprintf(&b, "DESCRIPTION '%s'\n", strings.ReplaceAll(def.Decl.Description, "'", "''"))
+	}
 	return b.String()
 }
 

@@ -148,6 +148,12 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	}
 	op := opened.Op
 	desc := "source " + quoteIdent(def.Name) + " [" + opts["connector"] + "]"
+	if g, text, err := notNullGuard(b.env("", false), op, def); err != nil {
+		op.Close()
+		return err
+	} else if text != "" {
+		op, desc = g, desc+" "+text
+	}
 	if pred, pump := b.pushedPredicate(def.Name); pred != nil && !b.live {
 		f, err := exec.NewFilter(b.env(pump, false), op, pred)
 		if err != nil {

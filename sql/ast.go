@@ -22,7 +22,7 @@ func (s *Stmt) Base() *Stmt { return s }
 
 // Statement is one parsed statement: *CreateStream, *CreatePump, *Insert,
 // *SelectStatement, *CreateReport, *CreateFunction, *Drop, *Show,
-// *Describe, *Explain, *Set or *RefreshTable.
+// *Describe, *Explain, *Set, *RefreshTable or *PumpControl.
 type Statement interface {
 	Base() *Stmt
 }
@@ -77,13 +77,26 @@ type Option struct {
 	Pos   Pos
 }
 
-// CreatePump is CREATE [OR REPLACE] PUMP name AS INSERT INTO ….
+// CreatePump is CREATE [OR REPLACE] PUMP name [DESCRIPTION '…'] [STOPPED]
+// AS INSERT INTO ….
 type CreatePump struct {
 	Stmt
 	Name      string
 	NamePos   Pos
 	OrReplace bool
-	Insert    *Insert
+	// Stopped is STOPPED: the pump is defined but does not run until START
+	// PUMP.
+	Stopped bool
+	Insert  *Insert
+}
+
+// PumpControl is START PUMP name or STOP PUMP name (also spelled ALTER
+// PUMP name START|STOP).
+type PumpControl struct {
+	Stmt
+	Name    string
+	NamePos Pos
+	Start   bool
 }
 
 // Insert is INSERT INTO target [(columns)] query. On its own (Flink style) it
@@ -198,6 +211,14 @@ type Query struct {
 	Pos     Pos
 	Selects []*Select // UNION ALL of these, in order; at least one
 	OrderBy []OrderItem
+	// Limit is LIMIT n after the whole query (nil: none).
+	Limit *Limit
+}
+
+// Limit is LIMIT N; Pos is the position of N.
+type Limit struct {
+	Pos Pos
+	N   int64
 }
 
 // Select is one SELECT block.

@@ -166,17 +166,24 @@ func (c *conv) expr1(e ast.ExprNode) (Expr, error) {
 		}
 		return c.callArgs(strings.ToUpper(n.F), n.Args, n.Distinct, p)
 	case *ast.WindowFuncExpr:
-		if n.IgnoreNull {
-			return nil, c.unsupported(p, "IGNORE NULLS")
-		}
 		if n.FromLast {
 			return nil, c.unsupported(p, "FROM LAST")
 		}
-		x, err := c.callArgs(strings.ToUpper(n.Name), n.Args, n.Distinct, p)
+		args := n.Args
+		half, expAvg := c.st.expAvg[int(p)]
+		if expAvg && len(args) > 1 {
+			args = args[:1] // the second is the interval's mark
+		}
+		x, err := c.callArgs(strings.ToUpper(n.Name), args, n.Distinct, p)
 		if err != nil {
 			return nil, err
 		}
 		call := x.(*Call)
+		call.IgnoreNulls = n.IgnoreNull
+		if expAvg {
+			call.Name = "EXP_AVG"
+			call.Args = append(call.Args, half)
+		}
 		if call.Over, err = c.windowSpec(&n.Spec, p); err != nil {
 			return nil, err
 		}

@@ -18,6 +18,9 @@ func (c *conv) query(n ast.Node) (*Query, error) {
 			return nil, err
 		}
 		q.Selects = []*Select{s}
+		if q.Limit, err = c.limit(n.Limit, s.Pos); err != nil {
+			return nil, err
+		}
 	case *ast.SetOprStmt:
 		if n.With != nil {
 			return nil, c.unsupported(Pos(c.st.base), "WITH")
@@ -25,14 +28,15 @@ func (c *conv) query(n ast.Node) (*Query, error) {
 		if err := c.setOprList(n.SelectList, q); err != nil {
 			return nil, err
 		}
-		if n.Limit != nil {
-			return nil, c.unsupported(q.Selects[0].Pos, "LIMIT")
-		}
 		if n.OrderBy != nil {
 			var err error
 			if q.OrderBy, err = c.orderBy(n.OrderBy.Items); err != nil {
 				return nil, err
 			}
+		}
+		var err error
+		if q.Limit, err = c.limit(n.Limit, q.Selects[0].Pos); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, c.unsupported(Pos(c.st.base), "query")
@@ -100,8 +104,6 @@ func (c *conv) selectStmt(n *ast.SelectStmt) (*Select, error) {
 	switch {
 	case n.With != nil:
 		return nil, c.unsupported(p, "WITH")
-	case n.Limit != nil:
-		return nil, c.unsupported(p, "LIMIT")
 	case n.SelectIntoOpt != nil || n.LockInfo != nil && n.LockInfo.LockType != ast.SelectLockNone:
 		return nil, c.unsupported(p, "SELECT option")
 	}
@@ -181,6 +183,30 @@ func (c *conv) selectStmt(n *ast.SelectStmt) (*Select, error) {
 		}
 	}
 	return s, nil
+}
+
+// limit converts LIMIT n (a non-negative integer; no OFFSET).
+func (c *conv) limit(l *ast.Limit, p Pos) (*Limit, error) {
+	if l == nil {
+		return nil, nil
+	}
+	if l.Offset != nil {
+		return nil, c.unsupported(p, "LIMIT with an offset")
+	}
+	v, ok := l.Count.(*driver.ValueExpr)
+	// TiDB keeps no offset for the count: find the query's LIMIT.
+	at := p
+	if k := c.st.tokenAt(int(p)); k < len(c.st.toks) {
+		for j := k; j+1 < len(c.st.toks); j++ {
+			if c.st.toks[j].is("LIMIT") && c.st.depth[j] == c.st.depth[k] {
+				at = Pos(c.st.toks[j+1].pos)
+			}
+		}
+	}
+	if !ok || (v.Kind() != driver.KindInt64 && v.Kind() != driver.KindUint64) || v.GetInt64() < 0 {
+		return nil, c.st.src.Errorf(at, "LIMIT takes a non-negative integer")
+	}
+	return &Limit{Pos: at, N: v.GetInt64()}, nil
 }
 
 // orderBy converts ORDER BY items.

@@ -29,12 +29,14 @@ func (st *stmtState) create(i int) (Statement, error) {
 		if err != nil {
 			return nil, err
 		}
+		stopped := c.eat("STOPPED")
 		if c.eat("DESCRIPTION") {
 			if t := c.next(); t.kind != tkString {
 				c.back(t)
 				return nil, c.fail()
 			}
 		}
+		stopped = c.eat("STOPPED") || stopped
 		if err := c.want("AS"); err != nil {
 			return nil, err
 		}
@@ -45,7 +47,7 @@ func (st *stmtState) create(i int) (Statement, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &CreatePump{Stmt: st.stmtAt(i), Name: id.Name, NamePos: id.Pos, OrReplace: orReplace, Insert: ins}, nil
+		return &CreatePump{Stmt: st.stmtAt(i), Name: id.Name, NamePos: id.Pos, OrReplace: orReplace, Stopped: stopped, Insert: ins}, nil
 	}
 	return nil, c.fail()
 }
@@ -199,4 +201,34 @@ func options(c *cursor) ([]Option, error) {
 			return nil, err
 		}
 	}
+}
+
+// pumpControl parses START PUMP name, STOP PUMP name and ALTER PUMP name
+// START|STOP.
+func (st *stmtState) pumpControl(i int) (Statement, error) {
+	c := st.cursorAt(i)
+	verb := c.next()
+	if verb.is("ALTER") {
+		if err := c.want("PUMP"); err != nil {
+			return nil, err
+		}
+		id, err := c.name()
+		if err != nil {
+			return nil, err
+		}
+		start := c.peek().is("START")
+		if !start && !c.peek().is("STOP") {
+			return nil, c.fail()
+		}
+		c.next()
+		return &PumpControl{Stmt: st.stmtAt(i), Name: id.Name, NamePos: id.Pos, Start: start}, c.done()
+	}
+	if err := c.want("PUMP"); err != nil {
+		return nil, err
+	}
+	id, err := c.name()
+	if err != nil {
+		return nil, err
+	}
+	return &PumpControl{Stmt: st.stmtAt(i), Name: id.Name, NamePos: id.Pos, Start: verb.is("START")}, c.done()
 }

@@ -4,8 +4,9 @@
 //
 // Parse reads a whole file of ';'-separated statements: CREATE [OR REPLACE]
 // STREAM (or TABLE) with column types, NOT NULL, WATERMARK FOR, DESCRIPTION
-// and WITH options; CREATE [OR REPLACE] PUMP … AS INSERT INTO …; INSERT;
-// SELECT [STREAM] queries; DROP, SHOW, DESCRIBE, EXPLAIN and SET. Format and
+// and WITH options; CREATE [OR REPLACE] PUMP … [STOPPED] AS INSERT INTO …;
+// START PUMP and STOP PUMP (or ALTER PUMP … START|STOP); INSERT; SELECT
+// [STREAM] queries (with LIMIT); DROP, SHOW, DESCRIBE, EXPLAIN and SET. Format and
 // FormatExpr print a tree back as canonical SQL that parses to the same tree;
 // Keywords lists the dialect's words for completion.
 //
@@ -15,7 +16,8 @@
 // into text of the same length, keeping the rest in side tables keyed by byte
 // offset: SELECT STREAM, INTERVAL literals, typed literals, STEP … BY,
 // FLOOR/CEIL … TO, CAST to any Eddy type, SIMILAR TO, FULL JOIN, CURSOR,
-// window and table functions in FROM, WINDOWED BY STAGGER and EMIT. So every
+// EXP_AVG's half-life, window and table functions in FROM, WINDOWED BY
+// STAGGER and EMIT. So every
 // offset TiDB reports is an offset in the user's text. When TiDB stumbles on
 // a word MySQL reserves but KDA does not (KEY, CHANGE, WINDOW), the word is
 // back-quoted and the statement parsed again, and offsets are mapped back
@@ -32,8 +34,8 @@
 // CREATE FUNCTION takes SQL-bodied scalar functions (… RETURN expr).
 //
 // What it does not do yet: joins with a window on one side
-// (JOIN s OVER (…)), IN (subquery), LIMIT, UNION without ALL, NATURAL/USING
-// joins, IGNORE NULLS, ORDER BY … WITHIN, functions written in another
+// (JOIN s OVER (…)), IN (subquery), LIMIT with an offset, UNION without ALL,
+// NATURAL/USING joins, FROM LAST, ORDER BY … WITHIN, functions written in another
 // language than SQL, the temporal predicates other than OVERLAPS, Flink's
 // ROW and computed columns, and FILTER (WHERE …); each gives a positioned
 // "unsupported …" or syntax error. A LIKE ESCAPE of a backslash cannot be

@@ -136,7 +136,8 @@ type Cast struct {
 //   - TRIM([LEADING|TRAILING|BOTH] [c] FROM s): Args [s[, c]], Unit the side ("BOTH" by default);
 //   - CURRENT_TIMESTAMP, CURRENT_ROW_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP: no Args;
 //   - TUMBLE/HOP/SESSION group windows and their _START/_END/_ROWTIME helpers
-//     are ordinary calls with interval literal arguments.
+//     are ordinary calls with interval literal arguments;
+//   - EXP_AVG(x, INTERVAL '10' SECOND) OVER w: Args [x, interval literal].
 type Call struct {
 	Pos      Pos
 	Name     string
@@ -144,7 +145,10 @@ type Call struct {
 	Distinct bool
 	Star     bool
 	Unit     string
-	Over     *WindowSpec // non-nil for name(…) OVER …
+	// IgnoreNulls is IGNORE NULLS after a window function's arguments
+	// (RESPECT NULLS, the default, leaves it unset).
+	IgnoreNulls bool
+	Over        *WindowSpec // non-nil for name(…) OVER …
 }
 
 // SubqueryExpr is a scalar or EXISTS subquery in an expression.

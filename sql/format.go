@@ -71,8 +71,18 @@ func (p *printer) stmt(s Statement) {
 		if s.OrReplace {
 			p.WriteString("OR REPLACE ")
 		}
-		p.WriteString("PUMP " + quoteIdent(s.Name) + " AS ")
+		p.WriteString("PUMP " + quoteIdent(s.Name) + " ")
+		if s.Stopped {
+			p.WriteString("STOPPED ")
+		}
+		p.WriteString("AS ")
 		p.stmt(s.Insert)
+	case *PumpControl:
+		if s.Start {
+			p.WriteString("START PUMP " + quoteIdent(s.Name))
+		} else {
+			p.WriteString("STOP PUMP " + quoteIdent(s.Name))
+		}
 	case *CreateReport:
 		p.createReport(s)
 	case *CreateFunction:
@@ -152,6 +162,9 @@ func (p *printer) query(q *Query) {
 		p.selectBlock(s)
 	}
 	p.orderBy(q.OrderBy)
+	if q.Limit != nil {
+		p.WriteString(" LIMIT " + strconv.FormatInt(q.Limit.N, 10))
+	}
 }
 
 func (p *printer) orderBy(items []OrderItem) {

@@ -259,6 +259,9 @@ func (p *printer) call(e *Call) {
 		p.list(e.Args)
 		p.WriteString(")")
 	}
+	if e.IgnoreNulls {
+		p.WriteString(" IGNORE NULLS")
+	}
 	if e.Over != nil {
 		p.WriteString(" OVER ")
 		w := e.Over

@@ -73,6 +73,8 @@ func (st *stmtState) statement(i int) (Statement, error) {
 		return st.create(i)
 	case t.is("DROP"):
 		return st.drop(i)
+	case t.is("START") || t.is("STOP") || t.is("ALTER") && c.at(1).is("PUMP"):
+		return st.pumpControl(i)
 	case t.is("SHOW"):
 		c.next()
 		s := &Show{Stmt: st.stmtAt(i)}

@@ -24,6 +24,7 @@ import "fmt"
 //	(x, y) OVERLAPS (z, w)   → (x, y) <=>      (z, w)  (flag in st.overlaps)
 //	(x).FIELD, f(x).FIELD    → (x)           (names in st.fieldsAt)
 //	(query) AS l(c, …)       → (query) AS l         (names in st.derived)
+//	EXP_AVG(x, INTERVAL …)   → LAG    (x, 9<offset>)  (the interval in st.expAvg)
 //
 // Pass 2 (extract.go) lifts whole clauses out: window and table functions in
 // FROM, WINDOWED BY STAGGER and EMIT.
@@ -138,6 +139,12 @@ func (st *stmtState) pass1() error {
 			st.asOf[toks[i-1].pos] = ref
 			st.blank(t.pos, toks[c.i-1].end)
 			i = c.i - 1
+		case t.val == "EXP_AVG" && next(1).isP("("):
+			k, err := st.expAvgCall(i)
+			if err != nil {
+				return err
+			}
+			i = k
 		case t.val == "CURSOR" && next(1).isP("("):
 			st.blank(t.pos, t.end)
 		case t.val == "SESSION" && next(1).isP("("):
@@ -206,6 +213,48 @@ func (st *stmtState) afterParen(i int) {
 	}
 	st.derived[toks[first].pos] = cols
 	st.blank(toks[k+1].pos, toks[closeAt].end)
+}
+
+// expAvgCall rewrites EXP_AVG(x, INTERVAL …) at token i, which TiDB cannot
+// read, as a LAG call whose offset marks the half-life interval, kept in
+// st.expAvg. It returns the index of the last token it consumed.
+func (st *stmtState) expAvgCall(i int) (int, error) {
+	toks := st.toks
+	open := i + 1
+	closeAt := st.match[open]
+	if closeAt < 0 {
+		return i, nil // TiDB reports the parenthesis
+	}
+	comma := -1
+	for k := open + 1; k < closeAt; k++ {
+		if st.depth[k] == st.depth[open]+1 && toks[k].isP(",") {
+			comma = k
+			break
+		}
+	}
+	if comma < 0 || !toks[comma+1].is("INTERVAL") {
+		return i, st.src.Errorf(Pos(toks[i].pos), "EXP_AVG takes a value and a half-life: EXP_AVG(x, INTERVAL '10' SECOND)")
+	}
+	c := st.cursorAt(comma + 1)
+	lit, err := parseInterval(c)
+	if err != nil {
+		return i, err
+	}
+	if c.i != closeAt {
+		return i, syntaxErr(st.src, c.peek())
+	}
+	after := st.cursorAt(closeAt + 1)
+	if (after.peek().is("IGNORE") || after.peek().is("RESPECT")) && after.at(1).is("NULLS") {
+		after.i += 2
+	}
+	if !after.peek().is("OVER") {
+		return i, st.src.Errorf(Pos(toks[i].pos), "EXP_AVG is a window function: add OVER (… RANGE INTERVAL … PRECEDING)")
+	}
+	st.expAvg[toks[i].pos] = lit
+	st.replace(toks[i].pos, toks[i].end, "LAG")
+	iv := toks[comma+1].pos
+	st.replace(iv, toks[closeAt-1].end, frameMark(iv))
+	return closeAt - 1, nil
 }
 
 // inside returns the index of the first word w directly inside the

@@ -41,6 +41,7 @@ type stmtState struct {
 	// derived holds AS l(columns) of a derived table, by offset of the
 	// first SELECT of its query.
 	derived map[int][]Ident
+	expAvg  map[int]*Literal // EXP_AVG(x, interval) → LAG(x, mark): the interval, by offset of the call
 }
 
 // exprList is a list of TiDB expressions parsed from a masked copy of the
@@ -84,7 +85,7 @@ func newStmtState(src *Source, toks []token, comments []span) *stmtState {
 		exprs: map[int]Expr{}, ivEnd: map[int]int{}, frames: map[int]Interval{},
 		units: map[int]string{}, casts: map[int]Type{}, similar: map[int]bool{},
 		fullJoin: map[int]bool{}, asOf: map[int]Expr{}, tvfs: map[int]*tvfEntry{}, sels: map[int]*selExtra{},
-		overlaps: map[int]bool{}, fieldsAt: map[int][]string{}, derived: map[int][]Ident{},
+		overlaps: map[int]bool{}, fieldsAt: map[int][]string{}, derived: map[int][]Ident{}, expAvg: map[int]*Literal{},
 	}
 	st.buf = []byte(src.Text[st.base:st.end])
 	for _, c := range comments {

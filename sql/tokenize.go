@@ -1,6 +1,10 @@
 package sql
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // tokKind is the lexical class of a token.
 type tokKind int
@@ -160,19 +164,36 @@ func isWordStart(c byte) bool {
 
 func isWordPart(c byte) bool { return isWordStart(c) || isDigit(c) || c == '$' }
 
-// foldUpper upper-cases the ASCII letters of s, leaving every other byte
-// alone, so the result has the same length.
+// foldUpper upper-cases s as SQL folds an unquoted identifier: every
+// letter, ASCII or not (prix_été → PRIX_ÉTÉ). The result has the same
+// length, since the rewrite passes never move a byte: the few letters whose
+// upper case is encoded in a different number of bytes (ı, ſ, …) are kept
+// as written.
 func foldUpper(s string) string {
+	ascii := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'a' && c <= 'z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'a' && b[j] <= 'z' {
-					b[j] -= 'a' - 'A'
-				}
-			}
-			return string(b)
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
 		}
 	}
-	return s
+	if ascii {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c >= 'a' && c <= 'z' {
+				return strings.ToUpper(s)
+			}
+		}
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if u := unicode.ToUpper(r); u != r && utf8.RuneLen(u) == n {
+			b = utf8.AppendRune(b, u)
+		} else {
+			b = append(b, s[i:i+n]...) // invalid bytes stay as they are
+		}
+		i += n
+	}
+	return string(b)
 }

@@ -19,7 +19,9 @@ func TestTokenize(t *testing.T) {
 		{"two-character operators", "<= >= <> != || => ::", "p:<= p:>= p:<> p:!= p:|| p:=> p:::", 0},
 		{"line comments with and without space", "a --x\nb -- y\nc # z", "w:A w:B w:C", 3},
 		{"block comment", "a /* b */ c", "w:A w:C", 1},
-		{"only ascii letters fold", "prix€ é", "w:PRIX€ w:é", 0},
+		{"every letter folds", "prix€ é", "w:PRIX€ w:É", 0},
+		{"letters whose upper case is longer stay", "ıd ſx", "w:ıD w:ſX", 0},
+		{"invalid utf-8 stays", "a\xffb", "w:A\xffB", 0},
 	}
 	kinds := map[tokKind]string{tkWord: "w", tkQuoted: "q", tkBack: "b", tkString: "s", tkNumber: "n", tkPunct: "p"}
 	for _, tc := range cases {

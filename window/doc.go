@@ -43,7 +43,17 @@
 //
 //   - NewOver: KDA sliding windows (RANGE … PRECEDING, ROWS n PRECEDING),
 //     one output row per input row, a different window per column, LAG,
-//     FIRST_VALUE, LAST_VALUE, NTH_VALUE and the exec aggregates.
+//     FIRST_VALUE, LAST_VALUE, NTH_VALUE (IGNORE NULLS for all four),
+//     EXP_AVG (weights halving every half-life) and the exec aggregates.
+//
+//   - NewDistinct: KDA's streaming SELECT DISTINCT: per bucket of a
+//     monotonic expression of ROWTIME (a Bucket function), the first on-time
+//     row of each key comes out as it arrives; a bucket's keys are forgotten
+//     once the retention floor has passed it (later rows of it are late).
+//
+//   - NewOrder: KDA's streaming ORDER BY with a monotonic leading key: the
+//     rows of a bucket are held until the emission watermark passes it,
+//     then come out sorted by the other keys (then ROWTIME, then arrival).
 //
 //   - Checkpoints: the group-by, OVER and watermark operators implement
 //     exec.Snapshotter and exec.StateSizer. A snapshot is a small frame
@@ -60,7 +70,10 @@
 //     errors wrapping ErrSnapshot. StateBytes is O(1) per window pane or
 //     spec.
 //
-// What it does not do yet: updates of fired windows re-emit the whole
+// What it does not do yet: DISTINCT and ORDER BY keep no checkpoint (a
+// restart forgets the keys seen and the rows held); ORDER BY sorts a
+// bucket with a comparison sort when it closes (about a million rows/s);
+// updates of fired windows re-emit the whole
 // window (for panes every key of it, not only the changed ones), and
 // downstream operators see them as ordinary rows (no retraction); OVER
 // windows recompute each row's frame (cost proportional to the frame size,

@@ -20,6 +20,11 @@ import (
 const (
 	FuncLag      = "LAG"
 	FuncNthValue = "NTH_VALUE"
+	// FuncExpAvg is KDA's EXP_AVG(x, half-life): the average of the frame's
+	// non-NULL values weighted by 2^(−(t − tᵢ)/HalfLife), where t is the
+	// current row's event time and tᵢ the frame row's, so a value HalfLife
+	// older counts half as much. It is a DOUBLE, NULL for no value.
+	FuncExpAvg = "EXP_AVG"
 )
 
 // OverSpec is one windowed aggregate of a sliding (OVER) window, KDA's
@@ -27,8 +32,8 @@ const (
 // `… ROWS n PRECEDING`.
 type OverSpec struct {
 	// Func is an aggregate (COUNT, SUM, AVG, MIN, MAX, STDDEV_POP,
-	// STDDEV_SAMP, VAR_POP, VAR_SAMP, FIRST_VALUE, LAST_VALUE) or LAG or
-	// NTH_VALUE.
+	// STDDEV_SAMP, VAR_POP, VAR_SAMP, FIRST_VALUE, LAST_VALUE) or LAG,
+	// NTH_VALUE or EXP_AVG.
 	Func string
 	// Arg is the argument; nil means COUNT(*).
 	Arg exec.Expr
@@ -38,8 +43,12 @@ type OverSpec struct {
 	// value when there is no row N before it in the frame (nil: NULL). It
 	// is cast to the argument's type.
 	Default exec.Expr
-	// IgnoreNulls is FIRST_VALUE's and LAST_VALUE's IGNORE NULLS.
+	// IgnoreNulls is IGNORE NULLS: FIRST_VALUE and LAST_VALUE skip NULL
+	// values, LAG(x, N) takes the Nth row before the current one whose x is
+	// not NULL and NTH_VALUE the Nth non-NULL value, all within the frame.
 	IgnoreNulls bool
+	// HalfLife is EXP_AVG's half-life (required for it, unused otherwise).
+	HalfLife time.Duration
 	// Partition are the PARTITION BY expressions.
 	Partition []exec.Expr
 	// The frame also bounds LAG: LAG(x, N) is the default when the row N
@@ -213,6 +222,27 @@ func checkOverSpec(sp OverSpec) (OverSpec, arrow.DataType, error) {
 			return sp, nil, fmt.Errorf("window: over: NTH_VALUE position %d must be at least 1", sp.N)
 		}
 	}
+	if fn == FuncExpAvg {
+		if sp.Arg == nil || sp.HalfLife <= 0 {
+			return sp, nil, fmt.Errorf("window: over %s: EXP_AVG needs an argument and a positive half-life", sp.Name)
+		}
+		if !overNumeric(sp.Arg.DataType()) {
+			return sp, nil, fmt.Errorf("window: over %s: EXP_AVG of %s, want a number", sp.Name, sp.Arg.DataType())
+		}
+		a, err := exec.Cast(sp.Arg, arrow.PrimitiveTypes.Float64)
+		if err != nil {
+			return sp, nil, fmt.Errorf("window: over %s: EXP_AVG: %w", sp.Name, err)
+		}
+		sp.Arg = a
+		return sp, arrow.PrimitiveTypes.Float64, nil
+	}
+	if sp.IgnoreNulls {
+		switch fn {
+		case FuncLag, FuncNthValue, exec.AggFirstValue, exec.AggLastValue:
+		default:
+			return sp, nil, fmt.Errorf("window: over %s: IGNORE NULLS applies to LAG, NTH_VALUE, FIRST_VALUE and LAST_VALUE, not %s", sp.Name, fn)
+		}
+	}
 	if (fn == FuncLag || fn == FuncNthValue) && sp.Arg == nil {
 		return sp, nil, fmt.Errorf("window: over: %s needs an argument", fn)
 	}
@@ -244,10 +274,20 @@ func checkOverSpec(sp OverSpec) (OverSpec, arrow.DataType, error) {
 	return sp, rt, nil
 }
 
+// overNumeric tells whether t is a number type EXP_AVG can weigh.
+func overNumeric(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16,
+		arrow.UINT32, arrow.UINT64, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128, arrow.DECIMAL256:
+		return true
+	}
+	return false
+}
+
 // overAccFunc is the accumulator that computes fn: LAG and NTH_VALUE pick
-// one row, folded as FIRST_VALUE.
+// one row, folded as FIRST_VALUE (EXP_AVG uses none: see overState).
 func overAccFunc(fn string) string {
-	if fn == FuncLag || fn == FuncNthValue {
+	if fn == FuncLag || fn == FuncNthValue || fn == FuncExpAvg {
 		return exec.AggFirstValue
 	}
 	return fn

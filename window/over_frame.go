@@ -117,6 +117,11 @@ func (s *overState) emit(d *overData, out []overEntry, floor int64, mem memory.A
 	if s.incr {
 		vals, valid = make([]int64, len(out)), make([]bool, len(out))
 	}
+	var avgs []float64
+	expAvg := s.spec.Func == FuncExpAvg
+	if expAvg {
+		avgs, valid = make([]float64, len(out)), make([]bool, len(out))
+	}
 	for i := 0; i < len(out); {
 		j := i + 1
 		for j < len(out) && out[j].ts == out[i].ts {
@@ -134,6 +139,10 @@ func (s *overState) emit(d *overData, out []overEntry, floor int64, mem memory.A
 				vals[k], valid[k] = s.sum(d, out[k])
 				continue
 			}
+			if expAvg {
+				avgs[k], valid[k] = s.expAvg(d, out[k])
+				continue
+			}
 			if err := s.frame(d, acc, out[k], uint32(k)); err != nil {
 				return nil, err
 			}
@@ -144,6 +153,12 @@ func (s *overState) emit(d *overData, out []overEntry, floor int64, mem memory.A
 		b := array.NewInt64Builder(mem)
 		defer b.Release()
 		b.AppendValues(vals, valid)
+		return b.NewArray(), nil
+	}
+	if expAvg {
+		b := array.NewFloat64Builder(mem)
+		defer b.Release()
+		b.AppendValues(avgs, valid)
 		return b.NewArray(), nil
 	}
 	ids := make([]uint32, len(out))
@@ -276,7 +291,11 @@ func (s *overState) frame(d *overData, acc exec.Accumulator, e overEntry, slot u
 	p, start, end := s.bounds(dq, e)
 	switch s.spec.Func {
 	case FuncLag:
-		if k := p - s.spec.N; k >= start {
+		k := p - s.spec.N
+		if s.spec.IgnoreNulls {
+			k = s.nonNull(d, dq, p-1, start, -1, s.spec.N)
+		}
+		if k >= start {
 			return s.fold(d, acc, dq[k:k+1], slot)
 		}
 		if def := c.defaults[s.idx]; def != nil {
@@ -286,12 +305,53 @@ func (s *overState) frame(d *overData, acc exec.Accumulator, e overEntry, slot u
 		}
 		return nil
 	case FuncNthValue:
-		if k := start + s.spec.N - 1; k < end {
+		k := start + s.spec.N - 1
+		if s.spec.IgnoreNulls {
+			k = s.nonNull(d, dq, start, end-1, 1, s.spec.N)
+		}
+		if k >= start && k < end {
 			return s.fold(d, acc, dq[k:k+1], slot)
 		}
 		return nil
 	}
 	return s.fold(d, acc, dq[start:end], slot)
+}
+
+// nonNull returns the index of the nth row of dq, counting from `from`
+// towards `to` (both included) by step ±1, whose argument is not NULL; -1
+// when there are fewer.
+func (s *overState) nonNull(d *overData, dq []overEntry, from, to, step, n int) int {
+	for k := from; (step > 0 && k <= to) || (step < 0 && k >= to); k += step {
+		if arg := d.chunks[dq[k].chunk].args[s.idx]; arg != nil && arg.IsNull(int(dq[k].row)) {
+			continue
+		}
+		if n--; n == 0 {
+			return k
+		}
+	}
+	return -1
+}
+
+// expAvg returns EXP_AVG over e's frame: its non-NULL values weighted by
+// 2^(−age/half-life), age being how much older than e the row is.
+func (s *overState) expAvg(d *overData, e overEntry) (float64, bool) {
+	dq := s.deques[d.chunks[e.chunk].pids[s.idx][e.row]]
+	_, start, end := s.bounds(dq, e)
+	half := float64(ms(s.spec.HalfLife))
+	var num, den float64
+	for _, x := range dq[start:end] {
+		a := d.chunks[x.chunk].args[s.idx].(*array.Float64)
+		if a.IsNull(int(x.row)) {
+			continue
+		}
+		w := math.Exp2(-float64(e.ts-x.ts) / half)
+		num += w * a.Value(int(x.row))
+		den += w
+	}
+	if den == 0 {
+		return 0, false
+	}
+	return num / den, true
 }
 
 // fold folds the frame rows into slot, a run of rows of one chunk at a

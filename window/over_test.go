@@ -384,3 +384,78 @@ func TestOverRejectsBadDefault(t *testing.T) {
 		})
 	}
 }
+
+func TestOverNullsAndExpAvg(t *testing.T) {
+	t.Parallel()
+	k := []exec.Expr{col{0, arrow.BinaryTypes.String, "k"}}
+	v := col{1, arrow.PrimitiveTypes.Int64, "v"}
+	batches := []string{
+		`[{"k":"a","v":1,"ROWTIME":0},{"k":"a","v":null,"ROWTIME":1000}]`,
+		`[{"k":"a","v":4,"ROWTIME":2000},{"k":"a","v":null,"ROWTIME":3000},{"k":"a","v":8,"ROWTIME":4000}]`,
+	}
+	cases := []struct {
+		name string
+		spec window.OverSpec
+		want []string
+	}{
+		{"lag respects nulls by default", window.OverSpec{Func: "LAG", Arg: v, Partition: k, Rows: true, Preceding: 4}, []string{"null", "1", "null", "4", "null"}},
+		{"lag ignore nulls skips them", window.OverSpec{Func: "LAG", Arg: v, IgnoreNulls: true, Partition: k, Rows: true, Preceding: 4}, []string{"null", "1", "1", "4", "4"}},
+		{"lag 2 ignore nulls counts values only", window.OverSpec{Func: "LAG", Arg: v, N: 2, IgnoreNulls: true, Partition: k, Rows: true, Preceding: 4}, []string{"null", "null", "null", "1", "1"}},
+		{"lag ignore nulls stays in the frame", window.OverSpec{Func: "LAG", Arg: v, IgnoreNulls: true, Partition: k, Rows: true, Preceding: 1}, []string{"null", "1", "null", "4", "null"}},
+		{"nth value ignore nulls", window.OverSpec{Func: "NTH_VALUE", Arg: v, N: 2, IgnoreNulls: true, Partition: k, Range: time.Minute}, []string{"null", "null", "4", "4", "4"}},
+		{"first value ignore nulls", window.OverSpec{Func: "FIRST_VALUE", Arg: v, IgnoreNulls: true, Partition: k, Rows: true, Preceding: 1}, []string{"1", "1", "4", "4", "8"}},
+		{"exp avg halves per half-life", window.OverSpec{Func: "EXP_AVG", Arg: v, HalfLife: time.Second, Partition: k, Range: 2 * time.Second}, []string{"1", "1", "3.4", "4", "7.2"}},
+		{"exp avg over rows", window.OverSpec{Func: "EXP_AVG", Arg: v, HalfLife: 2 * time.Second, Partition: k, Rows: true, Preceding: 0}, []string{"1", "null", "4", "null", "8"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			tc.spec.Name = "x"
+			src := &jsonSource{mem: mem, schema: bidSchema, batches: batches}
+			op, err := window.NewOver(src, window.OverConfig{Specs: []window.OverSpec{tc.spec}, Alloc: mem})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer op.Close()
+			var got []string
+			for _, r := range flat(drain(t, op)) {
+				var k, v, rt, x string
+				fmt.Sscanf(replaceBars(r), "%s %s %s %s", &k, &v, &rt, &x)
+				got = append(got, x)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOverSpecRefusals(t *testing.T) {
+	t.Parallel()
+	v := col{1, arrow.PrimitiveTypes.Int64, "v"}
+	s := col{0, arrow.BinaryTypes.String, "k"}
+	cases := []struct {
+		name string
+		spec window.OverSpec
+	}{
+		{"exp avg needs a half-life", window.OverSpec{Func: "EXP_AVG", Arg: v, Range: time.Second}},
+		{"exp avg needs a number", window.OverSpec{Func: "EXP_AVG", Arg: s, HalfLife: time.Second, Range: time.Second}},
+		{"ignore nulls on sum", window.OverSpec{Func: "SUM", Arg: v, IgnoreNulls: true, Range: time.Second}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			tc.spec.Name = "x"
+			src := &jsonSource{mem: mem, schema: bidSchema}
+			op, err := window.NewOver(src, window.OverConfig{Specs: []window.OverSpec{tc.spec}, Alloc: mem})
+			if err == nil {
+				op.Close()
+				t.Fatal("NewOver accepted the spec")
+			}
+		})
+	}
+}
