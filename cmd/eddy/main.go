@@ -47,6 +47,15 @@ usage:
                                      run a Nexmark query on the built-in generator or a bids file
   eddy gen nexmark --events N [--table bid|auction|person] [--seed S] [-o FILE]
                                      write Nexmark events as JSON lines
+  eddy serve --data DIR [--listen 127.0.0.1:8080] [--config FILE] [--token-file FILE]
+                                     host applications as a service: the Kinesis Data Analytics
+                                     API, Eddy's API, /metrics (eddy serve --help: all flags)
+  eddy submit FILE.sql... [--name NAME] [--input NAME=URI]... [--output NAME=URI]... [--start POS]
+                                     create (--replace: replace) and start an application on a server
+  eddy apps | eddy stop NAME | eddy logs NAME [--rows N]
+                                     list, stop a served application, or show its error stream
+                                     (all take --server URL, default $EDDY_SERVER or
+                                     http://127.0.0.1:8080, and --token-file FILE or $EDDY_TOKEN)
   eddy connectors                    list source and destination connectors
   eddy help                          this text
 
@@ -85,6 +94,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdGen(args[1:], stdout, stderr)
 	case "report":
 		return cmdReport(args[1:], stdout, stderr)
+	case "serve":
+		return cmdServe(args[1:], stdout, stderr)
+	case "submit":
+		return cmdSubmit(args[1:], stdout, stderr)
+	case "apps", "stop", "logs":
+		return cmdClient(args[0], args[1:], stdout, stderr)
 	case "connectors":
 		fmt.Fprintln(stdout, connectorNames())
 		return 0
