@@ -206,3 +206,22 @@ func tempDir(t *testing.T) string {
 }
 
 var _ = os.Getenv
+
+// httpGet sends a GET with an optional bearer token and returns the
+// status.
+func httpGet(u, token string) (int, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return 0, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
