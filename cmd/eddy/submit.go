@@ -228,9 +228,13 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		var apps []serve.AppInfo
 		if err = c.call(http.MethodGet, "/v1/applications", nil, &apps); err == nil {
 			tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSTATUS\tVERSION\tLAST ERROR")
+			fmt.Fprintln(tw, "NAME\tSTATUS\tVERSION\tLAST ERROR OR WARNING")
 			for _, a := range apps {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", a.Name, a.Status, a.Version, a.LastError)
+				problem := a.LastError
+				if problem == "" {
+					problem = a.Warning
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", a.Name, a.Status, a.Version, problem)
 			}
 			tw.Flush()
 		}

@@ -30,12 +30,15 @@ type Submission struct {
 // AppInfo is an application as Eddy's API describes it; secret option
 // values show as planner.Redacted.
 type AppInfo struct {
-	Name       string                       `json:"name"`
-	ARN        string                       `json:"arn"`
-	Status     string                       `json:"status"`
-	Version    int64                        `json:"version"`
-	Running    bool                         `json:"running"`
-	LastError  string                       `json:"last_error,omitempty"`
+	Name      string `json:"name"`
+	ARN       string `json:"arn"`
+	Status    string `json:"status"`
+	Version   int64  `json:"version"`
+	Running   bool   `json:"running"`
+	LastError string `json:"last_error,omitempty"`
+	// Warning is the last checkpoint failure of the current run (a
+	// destination that cannot deliver), while the job goes on.
+	Warning    string                       `json:"warning,omitempty"`
 	Code       string                       `json:"code,omitempty"`
 	Inputs     map[string]map[string]string `json:"inputs,omitempty"`
 	Outputs    map[string]map[string]string `json:"outputs,omitempty"`
@@ -78,8 +81,7 @@ func (a *api) serveEddy(w http.ResponseWriter, r *http.Request, body []byte) {
 	case name == "" && r.Method == http.MethodGet:
 		list := []AppInfo{}
 		for _, app := range a.m.apps() {
-			c, status := app.snapshot()
-			list = append(list, infoOf(c, status, false))
+			list = append(list, app.info(false))
 		}
 		out = list
 	case name == "" && r.Method == http.MethodPost:
@@ -135,8 +137,7 @@ func (a *api) info(name string) (AppInfo, error) {
 	if err != nil {
 		return AppInfo{}, err
 	}
-	c, status := app.snapshot()
-	return infoOf(c, status, true), nil
+	return app.info(true), nil
 }
 
 // submit creates (or replaces) and starts an application.

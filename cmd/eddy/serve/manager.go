@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +74,9 @@ type application struct {
 	cfg    *AppConfig
 	status string
 	run    *runState // nil when no job runs
+	// warning is the last checkpoint failure of the current run: a
+	// destination that cannot deliver shows here while the job goes on.
+	warning string
 }
 
 // runState is one run of an application's job.
@@ -420,7 +424,7 @@ func (a *application) start(position string, resume bool) error {
 	case cfg.Generation == 0:
 		cfg.Generation, cfg.Position = 1, PositionNow
 	}
-	cfg.Running, cfg.LastError = true, ""
+	cfg.Running, cfg.LastError, a.warning = true, "", ""
 	if err := m.store.save(cfg); err != nil {
 		a.mu.Unlock()
 		return err
@@ -478,7 +482,18 @@ func (a *application) session(ctx context.Context, c *AppConfig, redact *planner
 		Connectors: conns, Alloc: memory.NewGoAllocator(), Clock: m.opts.Clock, StateDir: dir,
 		DefaultOutput: map[string]string{"connector": "discard"},
 		Log: func(msg string) {
-			m.log.Info(redact.Text(msg), "application", name)
+			msg = redact.Text(planner.RedactSQL(msg))
+			rec := exec.ErrorRecord{Time: m.opts.Clock(), Level: "INFO", Name: "NOTICE", Message: msg}
+			if strings.HasPrefix(msg, "checkpoint abandoned") {
+				rec.Level, rec.Name = "WARNING", "CHECKPOINT"
+				a.mu.Lock()
+				a.warning = msg
+				a.mu.Unlock()
+				m.log.Warn(msg, "application", name)
+			} else {
+				m.log.Info(msg, "application", name)
+			}
+			a.rows.add(rec, nil)
 		},
 	})
 	if err := p.load(ctx, s, c.Code); err != nil {
@@ -603,4 +618,14 @@ func (m *Manager) waitReady(a *application) {
 	if run != nil {
 		<-run.done
 	}
+}
+
+// info describes the application for Eddy's API; full adds the code and
+// the bindings (secrets redacted).
+func (a *application) info(full bool) AppInfo {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	info := infoOf(a.cfg, a.status, full)
+	info.Warning = a.warning
+	return info
 }
