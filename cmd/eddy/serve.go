@@ -168,6 +168,7 @@ func startServer(args []string, stderr io.Writer) (s *server, usage bool, err er
 		http: &http.Server{
 			Handler:           serve.Handler(mgr, serve.HandlerOptions{Token: token, MaxBody: maxBody, Logger: log}),
 			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 		},
 	}
 	go func() { s.errc <- s.http.Serve(ln) }()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -204,8 +203,6 @@ func tempDir(t *testing.T) string {
 	}
 	return d
 }
-
-var _ = os.Getenv
 
 // httpGet sends a GET with an optional bearer token and returns the
 // status.
