@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesisanalytics"
@@ -137,6 +138,15 @@ func TestServeKDALifecycle(t *testing.T) {
 	}
 	if v, ok := metric(t, s.url, `^eddy_records_total\{application="tickers",flow="output",id="2\.1",stream="DESTINATION_SQL_STREAM"\}`); !ok || v != "10" {
 		t.Errorf("output records metric %q (found %v), want 10", v, ok)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, stateOK := metric(t, s.url, `^eddy_state_bytes\{application="tickers"\}`)
+		if v, ok := metric(t, s.url, `^eddy_checkpoints_total\{application="tickers",result="taken"\}`); ok && v != "0" && stateOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint metrics")
+		}
 	}
 	if _, ok := metric(t, s.url, `^eddy_millis_behind_latest\{application="tickers",id="1\.1",partition="shardId-`); !ok {
 		t.Errorf("no MillisBehindLatest per shard")

@@ -66,6 +66,7 @@ type Manager struct {
 
 // application is one hosted application.
 type application struct {
+	name    string // never changes
 	mgr     *Manager
 	metrics *appMetrics
 	rows    *rowLog
@@ -87,6 +88,7 @@ type runState struct {
 	stopping bool   // Stop or Delete asked for the end
 	shutdown bool   // the server is stopping: the application resumes at the next start
 	then     func() // runs after the job ended (a restart after an update)
+	stateDir string // its checkpoints
 }
 
 // NewManager loads the applications under opts.Dir. Call Resume to start
@@ -129,7 +131,7 @@ func NewManager(opts Options) (*Manager, error) {
 }
 
 func (m *Manager) newApplication(c *AppConfig) *application {
-	return &application{mgr: m, metrics: newAppMetrics(), rows: newRowLog(m.opts.LogRows), cfg: c, status: StatusReady}
+	return &application{name: c.Name, mgr: m, metrics: newAppMetrics(), rows: newRowLog(m.opts.LogRows), cfg: c, status: StatusReady}
 }
 
 // Resume starts every application that was running when the server
@@ -142,9 +144,9 @@ func (m *Manager) Resume() {
 		if !running {
 			continue
 		}
-		m.log.Info("resuming application", "application", a.cfg.Name)
+		m.log.Info("resuming application", "application", a.name)
 		if err := a.start(PositionLastStoppedPoint, true); err != nil {
-			m.log.Error("application did not resume", "application", a.cfg.Name, "error", err.Error())
+			m.log.Error("application did not resume", "application", a.name, "error", err.Error())
 		}
 	}
 	m.ready.Store(true)
@@ -186,7 +188,7 @@ func (m *Manager) apps() []*application {
 	for _, a := range m.byName {
 		out = append(out, a)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].cfg.Name < out[j].cfg.Name })
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
 
@@ -434,7 +436,7 @@ func (a *application) start(position string, resume bool) error {
 	}
 	snapshot := cfg.clone()
 	ctx, cancel := context.WithCancel(context.Background())
-	run := &runState{cancel: cancel, done: make(chan struct{})}
+	run := &runState{cancel: cancel, done: make(chan struct{}), stateDir: m.store.stateDir(cfg.Name, cfg.Generation)}
 	a.run = run
 	a.status = StatusStarting
 	a.mu.Unlock()
@@ -486,6 +488,7 @@ func (a *application) session(ctx context.Context, c *AppConfig, redact *planner
 			rec := exec.ErrorRecord{Time: m.opts.Clock(), Level: "INFO", Name: "NOTICE", Message: msg}
 			if strings.HasPrefix(msg, "checkpoint abandoned") {
 				rec.Level, rec.Name = "WARNING", "CHECKPOINT"
+				a.metrics.abandoned.Add(1)
 				a.mu.Lock()
 				a.warning = msg
 				a.mu.Unlock()
@@ -504,7 +507,7 @@ func (a *application) session(ctx context.Context, c *AppConfig, redact *planner
 
 // runJob builds and runs the job until it ends, then settles the status.
 func (a *application) runJob(ctx context.Context, run *runState, s *planner.Session, redact *planner.Redactor) {
-	name := a.cfg.Name
+	name := a.name
 	job, err := s.Build(ctx, func(r exec.ErrorRecord) {
 		a.metrics.countError(r.Name)
 		a.rows.add(r, redact)
@@ -576,14 +579,14 @@ func (a *application) nameStatus() (string, string) {
 	return a.cfg.Name, a.status
 }
 
-// currentJob returns the job that runs, or nil.
-func (a *application) currentJob() *planner.Job {
+// runningStateDir returns the checkpoint directory of the job that runs.
+func (a *application) runningStateDir() (string, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.run == nil {
-		return nil
+	if a.run == nil || a.run.job.Load() == nil {
+		return "", false
 	}
-	return a.run.job.Load()
+	return a.run.stateDir, true
 }
 
 // snapshot returns a copy of the configuration and the status.

@@ -1,9 +1,15 @@
 package serve
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -24,6 +30,8 @@ type appMetrics struct {
 	flows  map[string]*flowCounters    // by flow + "/" + stream
 	lag    map[string]map[string]int64 // stream → partition → MillisBehindLatest
 	errors map[string]int64            // error stream rows by ERROR_NAME
+	// abandoned counts the checkpoints given up (the planner's notices).
+	abandoned atomic.Int64
 }
 
 func newAppMetrics() *appMetrics {
@@ -79,7 +87,7 @@ func newCollector(m *Manager) *collector {
 		behind:      prometheus.NewDesc("eddy_millis_behind_latest", "How far a partition of an input is behind its newest record, in milliseconds (KDA's MillisBehindLatest).", []string{"application", "id", "stream", "partition"}, nil),
 		errorRows:   prometheus.NewDesc("eddy_error_stream_rows_total", "Rows sent to the error stream by ERROR_NAME (LATE, DECODE, DELIVERY, …).", []string{"application", "reason"}, nil),
 		status:      prometheus.NewDesc("eddy_application_status", "1 for the application's current status.", []string{"application", "status"}, nil),
-		checkpoints: prometheus.NewDesc("eddy_checkpoints_total", "Checkpoints of the current run, by result (taken, abandoned).", []string{"application", "result"}, nil),
+		checkpoints: prometheus.NewDesc("eddy_checkpoints_total", "Checkpoints of the running application's state (since its start position), by result (taken, abandoned).", []string{"application", "result"}, nil),
 		ckptSeconds: prometheus.NewDesc("eddy_checkpoint_duration_seconds", "How long the last checkpoint took.", []string{"application"}, nil),
 		state:       prometheus.NewDesc("eddy_state_bytes", "Bytes of state the last checkpoint held (its size).", []string{"application"}, nil),
 	}
@@ -125,14 +133,62 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 				ch <- prometheus.MustNewConstMetric(c.success, prometheus.GaugeValue, float64(s), labels...)
 			}
 		}
-		if job := a.currentJob(); job != nil {
-			taken, failed, bytes, took := job.Checkpoints()
-			ch <- prometheus.MustNewConstMetric(c.checkpoints, prometheus.CounterValue, float64(taken), name, "taken")
-			ch <- prometheus.MustNewConstMetric(c.checkpoints, prometheus.CounterValue, float64(failed), name, "abandoned")
-			if taken > 0 {
-				ch <- prometheus.MustNewConstMetric(c.ckptSeconds, prometheus.GaugeValue, took.Seconds(), name)
-				ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, float64(bytes), name)
+		if dir, ok := a.runningStateDir(); ok {
+			// planner.Job.Checkpoints may be read only after Run: the
+			// newest complete checkpoint on disk says the same while it runs.
+			st, ok := newestCheckpoint(dir)
+			ch <- prometheus.MustNewConstMetric(c.checkpoints, prometheus.CounterValue, float64(st.id), name, "taken")
+			ch <- prometheus.MustNewConstMetric(c.checkpoints, prometheus.CounterValue, float64(m.abandoned.Load()), name, "abandoned")
+			if ok {
+				ch <- prometheus.MustNewConstMetric(c.ckptSeconds, prometheus.GaugeValue, st.took.Seconds(), name)
+				ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, float64(st.bytes), name)
 			}
 		}
 	}
+}
+
+// checkpointStat describes the newest complete checkpoint of a state
+// directory.
+type checkpointStat struct {
+	id    int64         // its number: how many were taken in this state
+	bytes int64         // the operator state it holds
+	took  time.Duration // from its start to its publication
+}
+
+// newestCheckpoint reads the newest complete checkpoint under dir (the
+// planner's layout: checkpoints/chk-N/manifest.json and state files).
+func newestCheckpoint(dir string) (checkpointStat, bool) {
+	root := filepath.Join(dir, "checkpoints")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return checkpointStat{}, false
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		name := entries[i].Name()
+		id, err := strconv.ParseInt(strings.TrimPrefix(name, "chk-"), 10, 64)
+		if !strings.HasPrefix(name, "chk-") || err != nil {
+			continue
+		}
+		path := filepath.Join(root, name)
+		data, err := os.ReadFile(filepath.Join(path, "manifest.json"))
+		if err != nil {
+			continue // pruned meanwhile
+		}
+		var m struct {
+			Time   time.Time
+			States []struct{ Bytes int64 }
+		}
+		if json.Unmarshal(data, &m) != nil {
+			continue
+		}
+		st := checkpointStat{id: id}
+		for _, s := range m.States {
+			st.bytes += s.Bytes
+		}
+		if fi, err := os.Stat(path); err == nil && !m.Time.IsZero() {
+			st.took = max(fi.ModTime().Sub(m.Time), 0)
+		}
+		return st, true
+	}
+	return checkpointStat{}, false
 }
