@@ -63,6 +63,16 @@ examples:
   eddy gen nexmark --events 1000 | head -3
   eddy gen nexmark --events 5434784 -o /tmp/bids.jsonl   # 5,000,000 bids
 `},
+	{"serve", "host applications as a service: the Kinesis Data Analytics API, Eddy's API, /metrics", serveUsage + `examples:
+  eddy serve --data /tmp/eddy-apps
+  aws kinesisanalytics --endpoint-url http://127.0.0.1:8080 list-applications
+`},
+	{"submit", "create and start an application on a server", submitUsage + `example (with eddy serve running):
+  eddy submit cmd/eddy/examples/ticker_alerts.sql --name ticker_alerts
+`},
+	{"apps", "list the applications of a server", "usage: eddy apps [--server URL] [--token-file FILE]\n" + clientFlagsHelp + "example:\n  eddy apps\n"},
+	{"stop", "stop an application of a server", "usage: eddy stop NAME [--server URL] [--token-file FILE]\n" + clientFlagsHelp + "example:\n  eddy stop ticker_alerts\n"},
+	{"logs", "show an application's error stream and notices", "usage: eddy logs NAME [--rows N] [--server URL] [--token-file FILE]\n  --rows N            how many of the last rows (default 100)\n" + clientFlagsHelp + "example:\n  eddy logs ticker_alerts --rows 50\n"},
 	{"connectors", "list source and destination connectors", `usage: eddy connectors
 Lists every source and destination connector with one line each. The
 history connector (source and destination) keeps and replays retained
@@ -174,3 +184,8 @@ func plural(n int64, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// clientFlagsHelp describes the flags eddy apps, stop and logs share.
+const clientFlagsHelp = `  --server URL        the server (default $EDDY_SERVER or http://127.0.0.1:8080)
+  --token-file FILE   the API token (default $EDDY_TOKEN)
+`

@@ -71,6 +71,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdGen(rest, stdout, stderr)
 	case "report":
 		return cmdReport(rest, stdout, stderr)
+	case "serve":
+		return cmdServe(rest, stdout, stderr)
+	case "submit":
+		return cmdSubmit(rest, stdout, stderr)
+	case "apps", "stop", "logs":
+		return cmdClient(name, rest, stdout, stderr)
 	case "connectors":
 		if len(rest) > 0 {
 			fmt.Fprintf(stderr, "eddy connectors: takes no arguments (%q)\n", rest[0])

@@ -1,0 +1,20 @@
+// Package serve is eddy serve: a server hosting any number of
+// applications in one process, each with its own planner session, job and
+// checkpoint directory, managed through the Kinesis Data Analytics API
+// (kinesisanalytics, 2015-08-14, JSON protocol) and through Eddy's own
+// small REST API, with Prometheus metrics per application, input and
+// output.
+//
+// Applications and their configuration persist under the data directory
+// (one JSON file per application, written atomically with mode 0600);
+// after a restart every application that was running resumes from its last
+// checkpoint.
+//
+// The package reaches connectors only through planner.Connectors, which
+// its host (cmd/eddy) passes in; it wraps them to count records and bytes,
+// to confine file paths and to refuse connectors that run programs.
+//
+// Not yet: InputParallelism above 1, Kinesis Data Firehose as an input,
+// input preprocessing with Lambda (AddApplicationInputProcessingConfiguration
+// is accepted and recorded but not applied), CloudWatch logging options.
+package serve
