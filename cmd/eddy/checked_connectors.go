@@ -144,3 +144,15 @@ type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
+
+var _ planner.Versioner = (*checkedConnectors)(nil)
+
+// SourceVersion forwards to the wrapped connectors when they can tell a
+// source's version (planner.Versioner: reference tables reload when it
+// changes); "" when they cannot.
+func (c *checkedConnectors) SourceVersion(ctx context.Context, options map[string]string) (string, error) {
+	if v, ok := c.Connectors.(planner.Versioner); ok {
+		return v.SourceVersion(ctx, options)
+	}
+	return "", nil
+}

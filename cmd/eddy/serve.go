@@ -43,22 +43,11 @@ APIs: the Kinesis Data Analytics API (aws kinesisanalytics --endpoint-url URL â€
 under /v1/applications (eddy submit, apps, stop, logs), /metrics, /healthz, /readyz.
 `
 
-// serveConnectors are the connectors of one served application: the
-// registries', secrets remembered by the application's redactor.
-type serveConnectors struct {
-	*checkedConnectors
-	reg *registryConnectors
-}
-
-// SourceVersion forwards to the registry connectors (planner.Versioner),
-// which the checked wrapper hides.
-func (c *serveConnectors) SourceVersion(ctx context.Context, options map[string]string) (string, error) {
-	return c.reg.SourceVersion(ctx, options)
-}
-
+// newServeConnectors returns the connectors of one served application:
+// the registries', secrets remembered by the application's redactor.
 func newServeConnectors(r *planner.Redactor) planner.Connectors {
 	reg := &registryConnectors{alloc: memory.NewGoAllocator(), clock: time.Now, stdout: stdoutTarget{w: io.Discard}, defaults: map[string]string{}}
-	return &serveConnectors{checkedConnectors: &checkedConnectors{Connectors: reg, redact: r, sinks: &sinkTracker{clock: time.Now}}, reg: reg}
+	return &checkedConnectors{Connectors: reg, redact: r, sinks: &sinkTracker{clock: time.Now}}
 }
 
 // server is a running eddy serve.
