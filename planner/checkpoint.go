@@ -134,6 +134,8 @@ type coordinator struct {
 	nextID   int64
 	log      func(string)
 	// Taken counts completed checkpoints; Failed counts abandoned ones.
+	// statsMu guards them: Job.Checkpoints reads them while Run goes on.
+	statsMu       sync.Mutex
 	taken, failed int64
 	lastBytes     int
 	lastDuration  time.Duration
@@ -243,7 +245,9 @@ func (c *coordinator) run(ctx context.Context) {
 			return
 		case <-t.C:
 			if err := c.take(ctx, false); err != nil && ctx.Err() == nil {
+				c.statsMu.Lock()
 				c.failed++
+				c.statsMu.Unlock()
 				c.log(fmt.Sprintf("checkpoint abandoned: %v", err))
 			}
 		}
@@ -324,8 +328,10 @@ func (c *coordinator) take(ctx context.Context, final bool) error {
 			}
 		}
 	}
+	c.statsMu.Lock()
 	c.taken++
 	c.lastBytes, c.lastDuration = total, time.Since(start)
+	c.statsMu.Unlock()
 	return errors.Join(errs...)
 }
 

@@ -401,10 +401,14 @@ func (j *Job) closeSinks(ctx context.Context) error {
 }
 
 // Checkpoints returns how many checkpoints Run completed and abandoned,
-// and the state bytes and duration of the last one.
+// and the state bytes and duration of the last one. It is safe to call
+// while Run goes on.
 func (j *Job) Checkpoints() (taken, failed int64, lastBytes int, last time.Duration) {
 	if j.coord == nil {
 		return 0, 0, 0, 0
 	}
-	return j.coord.taken, j.coord.failed, j.coord.lastBytes, j.coord.lastDuration
+	c := j.coord
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	return c.taken, c.failed, c.lastBytes, c.lastDuration
 }
