@@ -1,6 +1,11 @@
 package sources
 
-import "math"
+import (
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
 
 // Origin identifies the partition a batch came from (a Kafka partition, a
 // Kinesis shard, a file of a glob). It must be stable across restarts: the
@@ -46,4 +51,20 @@ const NoWatermark = math.MinInt64
 type Partitioned interface {
 	Origin() Origin
 	Partitions() []Partition
+}
+
+// NewestRowtime returns the larger of newest and the largest ROWTIME of
+// rec (ROWTIME is a source batch's last column; NULLs are skipped): how a
+// source keeps a partition's MaxTime.
+func NewestRowtime(rec arrow.RecordBatch, newest int64) int64 {
+	if rec == nil || rec.NumRows() == 0 {
+		return newest
+	}
+	col := rec.Column(int(rec.NumCols()) - 1).(*array.Timestamp)
+	for i, v := range col.Values() {
+		if int64(v) > newest && col.IsValid(i) {
+			newest = int64(v)
+		}
+	}
+	return newest
 }

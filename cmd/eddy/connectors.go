@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
@@ -71,7 +70,7 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 		src.Close()
 		return nil, fmt.Errorf("source schema of %s has no ROWTIME column", stream)
 	}
-	op := &sourceOp{Source: src, idle: opts.Duration("idle_timeout"), clock: c.clock, rowtime: rt[0], maxTime: math.MinInt64}
+	op := &sourceOp{Source: src, idle: opts.Duration("idle_timeout"), clock: c.clock, maxTime: math.MinInt64}
 	op.parted, _ = src.(sources.Partitioned)
 	return &planner.OpenedSource{Op: op, Raw: src}, nil
 }
@@ -82,10 +81,9 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 // idle_timeout. Window operators downstream derive watermarks from them.
 type sourceOp struct {
 	sources.Source
-	parted  sources.Partitioned
-	idle    time.Duration
-	clock   func() time.Time
-	rowtime int
+	parted sources.Partitioned
+	idle   time.Duration
+	clock  func() time.Time
 
 	last    time.Time // clock time of the last row, or of the first Next
 	maxTime int64
@@ -102,12 +100,7 @@ func (s *sourceOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	b, err := s.Source.Next(ctx)
 	if err == nil && b.NumRows() > 0 && s.parted == nil {
 		s.last = s.clock()
-		col := b.Column(s.rowtime)
-		for i, v := range col.(*array.Timestamp).Values() {
-			if col.IsValid(i) {
-				s.maxTime = max(s.maxTime, int64(v))
-			}
-		}
+		s.maxTime = sources.NewestRowtime(b, s.maxTime)
 	}
 	return b, err
 }

@@ -269,10 +269,7 @@ func (s *source) fill(ctx context.Context, p *part) (arrow.RecordBatch, error) {
 func (s *source) flush(p *part) arrow.RecordBatch {
 	b := p.in.Flush()
 	if b.NumRows() > 0 {
-		rt := b.Column(int(b.NumCols()) - 1).(*array.Timestamp)
-		for _, v := range rt.TimestampValues() {
-			p.maxTime = max(p.maxTime, int64(v))
-		}
+		p.maxTime = sources.NewestRowtime(b, p.maxTime)
 		p.lastRow = s.clock()
 	}
 	p.offset = p.read - int64(p.in.Framer().Pending())

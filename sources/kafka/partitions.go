@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // part is one partition the source reads. Its fetcher goroutine fills buf
@@ -143,9 +142,7 @@ func (s *source) observe(pt *part, rec arrow.RecordBatch) {
 	if rec.NumRows() == 0 {
 		return
 	}
-	for _, t := range rec.Column(int(rec.NumCols()) - 1).(*array.Timestamp).Values() {
-		pt.maxTime = max(pt.maxTime, int64(t))
-	}
+	pt.maxTime = sources.NewestRowtime(rec, pt.maxTime)
 	pt.last = s.clock()
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 )
@@ -149,9 +148,7 @@ func (s *source) observe(sh *shard, rec arrow.RecordBatch) {
 	if rec.NumRows() == 0 {
 		return
 	}
-	for _, t := range rec.Column(int(rec.NumCols()) - 1).(*array.Timestamp).Values() {
-		sh.maxTime = max(sh.maxTime, int64(t))
-	}
+	sh.maxTime = sources.NewestRowtime(rec, sh.maxTime)
 	sh.last = s.clock()
 }
 
