@@ -3,6 +3,7 @@ package window
 import (
 	"container/heap"
 	"math"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -11,12 +12,13 @@ import (
 )
 
 // keyedState keeps per-key windows opened by rows: sessions (merged when
-// they overlap) and KDA stagger windows. Keys get ids from a group table;
-// each window has a slot in the accumulators. A heap orders the open
-// windows by end, so firing costs only the windows that fire; fired windows
-// whose state is kept (the retention floor has not passed them) wait in a
-// second heap to be freed. A row folded into a fired window makes it dirty:
-// it is emitted again, in full, after the batch.
+// they overlap) and KDA stagger windows (see stagger.go: their rows wait
+// as pending rows until the start of their window is certain). Keys get
+// ids from a group table; each window has a slot in the accumulators. A
+// heap orders the open windows by end, so firing costs only the windows
+// that fire; fired windows whose state is kept (the retention floor has not
+// passed them) wait in a second heap to be freed. A row folded into a fired
+// window makes it dirty: it is emitted again, in full, after the batch.
 type keyedState struct {
 	a    assignerSpec
 	mem  memory.Allocator
@@ -33,16 +35,26 @@ type keyedState struct {
 	slotEmitted []bool // emitted at least once: another emission is an update
 	slotDirty   []bool // fired, then updated: emitted again after the batch
 	free        []uint32
-	nlive       int
+	nlive       int // window slots (pending rows' slots are not counted)
 	ends        endHeap  // open windows by end
 	retain      endHeap  // fired windows by end
 	dirty       []uint32 // slots marked dirty, in marking order
 	emitWM      int64    // the emission watermark of the last close
 
+	// Stagger only: the pending rows (see stagger.go).
+	pend    [][]pendRow // per key id, by (event time, arrival)
+	pendq   pendHeap    // keys with pending rows by their first row's time
+	pendGen []uint32    // per key id: generation of its valid pendq entry
+	seq     uint64      // arrival number of the last pending row
+	npend   int         // pending rows held
+	pendCap int         // sum of the capacities of the pend lists
+
 	ids, slots []uint32
-	pendRows   []int32
-	pendSlots  []uint32
+	foldRows   []int32
+	foldSlots  []uint32
 	closing    []uint32
+	mergeSrc   []uint32
+	mergeDst   []uint32
 }
 
 type keyedWindow struct {
@@ -66,8 +78,18 @@ func newKeyedState(a assignerSpec, keyTypes []arrow.DataType, specs []exec.AggSp
 	return s, nil
 }
 
+// newSlot returns a free slot for a window of key ending at end, queued to
+// fire.
 func (s *keyedState) newSlot(key uint32, end int64) uint32 {
 	s.nlive++
+	id := s.allocSlot(key)
+	s.slotEnd[id] = end
+	heap.Push(&s.ends, endEntry{end: end, slot: id, gen: s.slotGen[id]})
+	return id
+}
+
+// allocSlot returns a free slot of key, empty and queued nowhere.
+func (s *keyedState) allocSlot(key uint32) uint32 {
 	var id uint32
 	if n := len(s.free); n > 0 {
 		id = s.free[n-1]
@@ -88,10 +110,9 @@ func (s *keyedState) newSlot(key uint32, end int64) uint32 {
 	}
 	s.slotKey[id] = key
 	s.slotOK[id] = true
-	s.slotEnd[id] = end
+	s.slotEnd[id] = 0
 	s.slotMax[id] = math.MinInt64
 	s.slotGen[id]++
-	heap.Push(&s.ends, endEntry{end: end, slot: id, gen: s.slotGen[id]})
 	return id
 }
 
@@ -100,10 +121,8 @@ func (s *keyedState) add(keys, args []arrow.Array, ts []int64, n int, rows []int
 	if s.ids, err = s.keys.Groups(keys, n, rows, s.ids); err != nil {
 		return err
 	}
-	if len(s.windows) < s.keys.Cap() {
-		s.windows = append(s.windows, make([][]keyedWindow, s.keys.Cap()-len(s.windows))...)
-	}
-	s.pendRows, s.pendSlots = s.pendRows[:0], s.pendSlots[:0]
+	s.growKeys()
+	s.foldRows, s.foldSlots = s.foldRows[:0], s.foldSlots[:0]
 	for i, k := range s.ids {
 		r := int32(i)
 		if rows != nil {
@@ -112,7 +131,11 @@ func (s *keyedState) add(keys, args []arrow.Array, ts []int64, n int, rows []int
 		t := ts[r]
 		var slot uint32
 		if s.a.kind == kindStagger {
-			slot = s.staggerSlot(k, t)
+			var ok bool
+			if slot, ok = s.staggerSlot(k, t); !ok {
+				// In no window yet: the row waits in a slot of its own.
+				slot = s.addPending(k, t)
+			}
 		} else if slot, err = s.sessionSlot(k, t, args); err != nil {
 			return err
 		}
@@ -120,23 +143,35 @@ func (s *keyedState) add(keys, args []arrow.Array, ts []int64, n int, rows []int
 		if s.slotFired[slot] {
 			s.markDirty(slot)
 		}
-		s.pendRows = append(s.pendRows, r)
-		s.pendSlots = append(s.pendSlots, slot)
+		s.foldRows = append(s.foldRows, r)
+		s.foldSlots = append(s.foldSlots, slot)
 	}
 	return s.flush(args)
 }
 
-// flush folds the pending rows into their slots.
+// growKeys makes the per-key lists as long as the key table's ids.
+func (s *keyedState) growKeys() {
+	n := s.keys.Cap()
+	if len(s.windows) < n {
+		s.windows = append(s.windows, make([][]keyedWindow, n-len(s.windows))...)
+	}
+	if s.a.kind == kindStagger && len(s.pend) < n {
+		s.pend = append(s.pend, make([][]pendRow, n-len(s.pend))...)
+		s.pendGen = append(s.pendGen, make([]uint32, n-len(s.pendGen))...)
+	}
+}
+
+// flush folds the rows gathered by add into their slots.
 func (s *keyedState) flush(args []arrow.Array) error {
-	if len(s.pendRows) == 0 {
+	if len(s.foldRows) == 0 {
 		return nil
 	}
 	for i, acc := range s.accs {
-		if err := acc.Update(args[i], s.pendRows, s.pendSlots); err != nil {
+		if err := acc.Update(args[i], s.foldRows, s.foldSlots); err != nil {
 			return err
 		}
 	}
-	s.pendRows, s.pendSlots = s.pendRows[:0], s.pendSlots[:0]
+	s.foldRows, s.foldSlots = s.foldRows[:0], s.foldSlots[:0]
 	return nil
 }
 
@@ -163,35 +198,6 @@ func (s *keyedState) requeue(slot uint32, end int64) {
 	}
 	s.slotFired[slot], s.slotDirty[slot] = false, false
 	heap.Push(&s.ends, e)
-}
-
-// staggerSlot returns the slot of key's window holding t. A row before
-// the start of the key's next open window moves that window's start back
-// to t (its end to t+range) when the window's rows stay inside it, so rows
-// out of order within the lateness share one window; otherwise the row
-// opens [t, t+range).
-func (s *keyedState) staggerSlot(k uint32, t int64) uint32 {
-	ws := s.windows[k]
-	for _, w := range ws {
-		if w.start <= t && t < w.end {
-			return w.slot
-		}
-	}
-	for i, w := range ws {
-		if w.start <= t {
-			continue
-		}
-		if !s.slotFired[w.slot] && t+s.a.size > s.slotMax[w.slot] {
-			ws[i].start, ws[i].end = t, t+s.a.size
-			s.requeue(w.slot, ws[i].end)
-			return w.slot
-		}
-		break
-	}
-	w := keyedWindow{start: t, end: t + s.a.size}
-	w.slot = s.newSlot(k, w.end)
-	s.windows[k] = insertWindow(ws, w)
-	return w.slot
 }
 
 // sessionSlot returns the slot of key's session holding t, extending or
@@ -281,6 +287,18 @@ func (s *keyedState) freeSlot(slot uint32) {
 	s.nlive--
 }
 
+// freeSlots frees slots that hold no window (pending rows' slots).
+func (s *keyedState) freeSlots(slots []uint32) {
+	for _, acc := range s.accs {
+		acc.Reset(slots)
+	}
+	for _, slot := range slots {
+		s.slotOK[slot] = false
+		s.slotGen[slot]++
+	}
+	s.free = append(s.free, slots...)
+}
+
 // close emits the fired windows that rows updated (again, in full), then
 // fires every open window whose end-1 is at or below emit, then frees the
 // fired windows whose end-1 is at or below floor. final fires and frees
@@ -291,6 +309,9 @@ func (s *keyedState) close(emit, floor int64, final bool, e *emitter) error {
 	}
 	s.emitWM = max(s.emitWM, emit)
 	if err := s.emitDirty(e); err != nil {
+		return err
+	}
+	if err := s.openPending(emit); err != nil {
 		return err
 	}
 	s.closing = s.closing[:0]
@@ -348,7 +369,7 @@ func (s *keyedState) freeWindow(slot uint32, gone []uint32) []uint32 {
 	_, i := s.window(slot)
 	s.windows[k] = append(s.windows[k][:i], s.windows[k][i+1:]...)
 	s.freeSlot(slot)
-	if len(s.windows[k]) == 0 {
+	if len(s.windows[k]) == 0 && (s.pend == nil || len(s.pend[k]) == 0) {
 		gone = append(gone, k)
 		s.windows[k] = nil
 	}
@@ -449,6 +470,15 @@ func (s *keyedState) partial(e *emitter) error {
 			ends = append(ends, w.end)
 		}
 	}
+	tmp, err := s.pendingWindows(&slots, &starts, &ends)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// In reverse, so the free list is as it was.
+		slices.Reverse(tmp)
+		s.freeSlots(tmp)
+	}()
 	if len(slots) == 0 {
 		return nil
 	}
@@ -458,15 +488,16 @@ func (s *keyedState) partial(e *emitter) error {
 func (s *keyedState) live() int { return s.nlive }
 
 // bytes counts the key table, the accumulators, the end heap and the slot
-// arrays at their capacity, and the window lists: a slice header per key
-// and an allocation per key that has windows (24 bytes a window).
+// arrays at their capacity, the window lists (a slice header per key and an
+// allocation per key that has windows, 24 bytes a window) and the pending
+// rows (each also holds a slot, counted with the slots).
 func (s *keyedState) bytes() int {
 	n := s.keys.SizeBytes() + 16*(cap(s.ends)+cap(s.retain)) + 4*(cap(s.slotKey)+cap(s.slotGen)+cap(s.free)+cap(s.dirty)) +
 		8*(cap(s.slotEnd)+cap(s.slotMax)) + cap(s.slotOK) + cap(s.slotFired) + cap(s.slotEmitted) + cap(s.slotDirty)
 	for _, acc := range s.accs {
 		n += acc.SizeBytes()
 	}
-	return n + 24*cap(s.windows) + 32*s.nlive
+	return n + 24*cap(s.windows) + 32*s.nlive + s.pendingBytes()
 }
 
 // endEntry is a window end in the heap; gen invalidates entries of windows

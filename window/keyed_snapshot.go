@@ -1,8 +1,10 @@
 package window
 
 import (
+	"cmp"
 	"container/heap"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,15 +17,25 @@ import (
 // state), the free slots, the windows (key id, start, end, slot, by key id
 // then start), the end heap of open windows and the heap of fired windows
 // kept for the retention floor (end, slot, generation, in heap order), and
-// the dirty slots. Ids are kept as they were, so windows close and are
+// the dirty slots, then, when Pending > 0, the pending stagger rows (key id,
+// event time, arrival number, slot, by key id then time; their values are
+// in their slots). Ids are kept as they were, so windows close and are
 // reported in the same order after a restore. EmitWM is the emission
-// watermark of the last close.
+// watermark of the last close, Seq the arrival number of the last pending
+// row.
 type keyedHeader struct {
 	Keys, KeyFree   int
 	Slots, SlotFree int
 	Windows, Heap   int
 	Retain, Dirty   int
 	EmitWM          int64
+	Pending         int    `json:",omitempty"`
+	Seq             uint64 `json:",omitempty"`
+}
+
+var keyedPendTypes = []arrow.DataType{
+	arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Int64,
+	arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Uint32,
 }
 
 var keyedSlotTypes = []arrow.DataType{
@@ -52,6 +64,7 @@ func (s *keyedState) snapshotHeader(h *groupByHeader) {
 		Slots: len(s.slotKey), SlotFree: len(s.free),
 		Windows: nw, Heap: len(s.ends),
 		Retain: len(s.retain), Dirty: len(s.dirty), EmitWM: s.emitWM,
+		Pending: s.npend, Seq: s.seq,
 	}
 }
 
@@ -98,7 +111,28 @@ func (s *keyedState) writeState(w *snapWriter) error {
 	if err := s.writeHeap(w, s.retain); err != nil {
 		return err
 	}
-	return w.uint32s(s.dirty)
+	if err := w.uint32s(s.dirty); err != nil {
+		return err
+	}
+	if s.npend == 0 {
+		return nil
+	}
+	pk := make([]uint32, 0, s.npend)
+	pslot := make([]uint32, 0, s.npend)
+	pts := make([]int64, 0, s.npend)
+	pseq := make([]int64, 0, s.npend)
+	for k, p := range s.pend {
+		for _, r := range p {
+			pk = append(pk, uint32(k))
+			pts = append(pts, r.ts)
+			pseq = append(pseq, int64(r.seq))
+			pslot = append(pslot, r.slot)
+		}
+	}
+	cols = []arrow.Array{uint32Array(s.mem, pk), int64Array(s.mem, pts), int64Array(s.mem, pseq), uint32Array(s.mem, pslot)}
+	err = w.record(cols, len(pk))
+	release(cols)
+	return err
 }
 
 func (s *keyedState) writeHeap(w *snapWriter, h endHeap) error {
@@ -146,8 +180,11 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 	if kh == nil || h.Panes != nil {
 		return fmt.Errorf("%w: not a session or stagger window snapshot", ErrSnapshot)
 	}
-	if kh.Keys < 0 || kh.KeyFree < 0 || kh.Slots < 0 || kh.SlotFree < 0 || kh.Windows < 0 || kh.Heap < 0 || kh.Retain < 0 || kh.Dirty < 0 {
+	if kh.Keys < 0 || kh.KeyFree < 0 || kh.Slots < 0 || kh.SlotFree < 0 || kh.Windows < 0 || kh.Heap < 0 || kh.Retain < 0 || kh.Dirty < 0 || kh.Pending < 0 {
 		return fmt.Errorf("%w: negative count", ErrSnapshot)
+	}
+	if kh.Pending > 0 && s.a.kind != kindStagger {
+		return fmt.Errorf("%w: pending rows in a session window snapshot", ErrSnapshot)
 	}
 	keyFree, err := r.uint32s(kh.KeyFree)
 	if err != nil {
@@ -182,19 +219,14 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 		}
 		isFree[slot] = true
 	}
-	if len(s.free)+s.nlive != len(s.slotKey) {
-		return fmt.Errorf("%w: %d free and %d open slots of %d", ErrSnapshot, len(s.free), s.nlive, len(s.slotKey))
-	}
-	if err := s.loadWindows(r, kh.Windows, liveKey); err != nil {
+	used, err := s.loadWindows(r, kh.Windows, liveKey)
+	if err != nil {
 		return err
 	}
 	if s.ends, err = s.loadHeap(r, kh.Heap); err != nil {
 		return err
 	}
 	if s.retain, err = s.loadHeap(r, kh.Retain); err != nil {
-		return err
-	}
-	if err := s.checkQueued(); err != nil {
 		return err
 	}
 	if s.dirty, err = r.uint32s(kh.Dirty); err != nil {
@@ -205,7 +237,77 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 			return fmt.Errorf("%w: dirty mark of unknown slot %d", ErrSnapshot, slot)
 		}
 	}
+	pendSlot := make([]bool, len(s.slotKey))
+	if kh.Pending > 0 {
+		if err := s.loadPending(r, kh.Pending, liveKey, used, pendSlot); err != nil {
+			return err
+		}
+	}
+	s.seq = max(s.seq, kh.Seq)
+	// The pending rows' slots are open but hold no window.
+	s.nlive -= s.npend
+	if len(s.free)+s.nlive+s.npend != len(s.slotKey) {
+		return fmt.Errorf("%w: %d free, %d open and %d pending slots of %d", ErrSnapshot, len(s.free), s.nlive, s.npend, len(s.slotKey))
+	}
+	if kh.Windows != s.nlive {
+		return fmt.Errorf("%w: %d windows for %d open slots", ErrSnapshot, kh.Windows, s.nlive)
+	}
+	for k, live := range liveKey {
+		if live && len(s.windows[k]) == 0 && (s.pend == nil || len(s.pend[k]) == 0) {
+			return fmt.Errorf("%w: key %d has no window", ErrSnapshot, k)
+		}
+	}
+	if err := s.checkQueued(pendSlot); err != nil {
+		return err
+	}
 	s.emitWM = kh.EmitWM
+	s.growKeys()
+	return nil
+}
+
+// loadPending reads n pending rows; used marks the slots of windows, and
+// the pending rows' slots are marked in used and pendSlot.
+func (s *keyedState) loadPending(r *snapReader, n int, liveKey, used, pendSlot []bool) error {
+	rec, err := r.record(keyedPendTypes, n)
+	if err != nil {
+		return err
+	}
+	defer rec.Release()
+	keys := rec.Column(0).(*array.Uint32).Uint32Values()
+	ts := rec.Column(1).(*array.Int64).Int64Values()
+	seqs := rec.Column(2).(*array.Int64).Int64Values()
+	slots := rec.Column(3).(*array.Uint32).Uint32Values()
+	s.pend = make([][]pendRow, s.keys.Cap())
+	s.pendGen = make([]uint32, s.keys.Cap())
+	for i := range n {
+		k, slot := keys[i], slots[i]
+		if int(k) >= len(s.pend) || int(k) >= len(liveKey) || !liveKey[k] {
+			return fmt.Errorf("%w: pending row of unknown key %d", ErrSnapshot, k)
+		}
+		if int(slot) >= len(used) || used[slot] || !s.slotOK[slot] || s.slotKey[slot] != k || s.slotFired[slot] {
+			return fmt.Errorf("%w: pending row %d does not match its slot %d", ErrSnapshot, i, slot)
+		}
+		if seqs[i] < 0 {
+			return fmt.Errorf("%w: pending row %d has a negative arrival number", ErrSnapshot, i)
+		}
+		used[slot], pendSlot[slot] = true, true
+		s.pend[k] = append(s.pend[k], pendRow{ts: ts[i], seq: uint64(seqs[i]), slot: slot})
+		s.seq = max(s.seq, uint64(seqs[i]))
+	}
+	s.npend = n
+	for k, p := range s.pend {
+		if len(p) == 0 {
+			continue
+		}
+		slices.SortFunc(p, func(a, b pendRow) int {
+			if a.ts != b.ts {
+				return cmp.Compare(a.ts, b.ts)
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
+		s.pendCap += cap(p)
+		s.queuePending(uint32(k))
+	}
 	return nil
 }
 
@@ -255,10 +357,11 @@ func (s *keyedState) loadSlots(r *snapReader, n int, liveKey []bool) error {
 	return nil
 }
 
-func (s *keyedState) loadWindows(r *snapReader, n int, liveKey []bool) error {
+// loadWindows reads n windows and returns which slots they hold.
+func (s *keyedState) loadWindows(r *snapReader, n int, liveKey []bool) ([]bool, error) {
 	rec, err := r.record(keyedWindowTypes, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rec.Release()
 	keys := rec.Column(0).(*array.Uint32).Uint32Values()
@@ -270,26 +373,18 @@ func (s *keyedState) loadWindows(r *snapReader, n int, liveKey []bool) error {
 	for i := range n {
 		k, slot := keys[i], slots[i]
 		if int(k) >= len(liveKey) || !liveKey[k] {
-			return fmt.Errorf("%w: window of unknown key %d", ErrSnapshot, k)
+			return nil, fmt.Errorf("%w: window of unknown key %d", ErrSnapshot, k)
 		}
 		if int(slot) >= len(used) || used[slot] || !s.slotOK[slot] || s.slotKey[slot] != k || s.slotEnd[slot] != ends[i] {
-			return fmt.Errorf("%w: window %d does not match its slot %d", ErrSnapshot, i, slot)
+			return nil, fmt.Errorf("%w: window %d does not match its slot %d", ErrSnapshot, i, slot)
 		}
 		if starts[i] > ends[i] {
-			return fmt.Errorf("%w: window %d ends before it starts", ErrSnapshot, i)
+			return nil, fmt.Errorf("%w: window %d ends before it starts", ErrSnapshot, i)
 		}
 		used[slot] = true
 		s.windows[k] = append(s.windows[k], keyedWindow{start: starts[i], end: ends[i], slot: slot})
 	}
-	if n != s.nlive {
-		return fmt.Errorf("%w: %d windows for %d open slots", ErrSnapshot, n, s.nlive)
-	}
-	for k, live := range liveKey {
-		if live && len(s.windows[k]) == 0 {
-			return fmt.Errorf("%w: key %d has no window", ErrSnapshot, k)
-		}
-	}
-	return nil
+	return used, nil
 }
 
 func (s *keyedState) loadHeap(r *snapReader, n int) (endHeap, error) {
@@ -314,8 +409,9 @@ func (s *keyedState) loadHeap(r *snapReader, n int) (endHeap, error) {
 }
 
 // checkQueued checks that every window waits in the right heap: an open
-// one to fire, a fired one to be freed.
-func (s *keyedState) checkQueued() error {
+// one to fire, a fired one to be freed. pendSlot marks the slots of
+// pending rows, which are queued with their key instead.
+func (s *keyedState) checkQueued(pendSlot []bool) error {
 	queued := make([]bool, len(s.slotKey))
 	mark := func(h endHeap, fired bool) {
 		for _, e := range h {
@@ -327,7 +423,7 @@ func (s *keyedState) checkQueued() error {
 	mark(s.ends, false)
 	mark(s.retain, true)
 	for slot, ok := range s.slotOK {
-		if ok && !queued[slot] {
+		if ok && !queued[slot] && !pendSlot[slot] {
 			return fmt.Errorf("%w: open slot %d is not queued to close", ErrSnapshot, slot)
 		}
 	}
