@@ -35,7 +35,7 @@ type keyedState struct {
 	slotEmitted []bool // emitted at least once: another emission is an update
 	slotDirty   []bool // fired, then updated: emitted again after the batch
 	free        []uint32
-	nlive       int // window slots (pending rows' slots are not counted)
+	nlive       int      // window slots (pending rows' slots are not counted)
 	ends        endHeap  // open windows by end
 	retain      endHeap  // fired windows by end
 	dirty       []uint32 // slots marked dirty, in marking order
