@@ -35,26 +35,33 @@ type keyedState struct {
 	slotEmitted []bool // emitted at least once: another emission is an update
 	slotDirty   []bool // fired, then updated: emitted again after the batch
 	free        []uint32
-	nlive       int      // window slots (pending rows' slots are not counted)
+	nlive       int
 	ends        endHeap  // open windows by end
 	retain      endHeap  // fired windows by end
 	dirty       []uint32 // slots marked dirty, in marking order
 	emitWM      int64    // the emission watermark of the last close
 
 	// Stagger only: the pending rows (see stagger.go).
-	pend    [][]pendRow // per key id, by (event time, arrival)
-	pendq   pendHeap    // keys with pending rows by their first row's time
-	pendGen []uint32    // per key id: generation of its valid pendq entry
-	seq     uint64      // arrival number of the last pending row
-	npend   int         // pending rows held
-	pendCap int         // sum of the capacities of the pend lists
+	pend       [][]pendRow // per key id, by (event time, arrival)
+	pendq      pendHeap    // keys with pending rows by their first row's time
+	pendGen    []uint32    // per key id: generation of its valid pendq entry
+	seq        uint64      // arrival number of the last pending row
+	npend      int         // pending rows held
+	pendCap    int         // sum of the capacities of the pend lists
+	chunks     []pendChunk // by id; free ids in chunkFree
+	chunkFree  []uint32
+	chunkBytes int              // argument buffers the chunks retain
+	curChunk   int32            // chunk of the batch being added, -1 before its first pending row
+	chunkRank  uint64           // rank of the last chunk made
+	folds      []pendFold       // scratch of openPending
+	chunkPos   []int            // scratch of foldPending, per chunk id; all 0 between calls
+	chunkIDs   []uint32         // scratch of foldPending
+	argTypes   []arrow.DataType // per aggregate, nil for COUNT(*)
 
 	ids, slots []uint32
 	foldRows   []int32
 	foldSlots  []uint32
 	closing    []uint32
-	mergeSrc   []uint32
-	mergeDst   []uint32
 }
 
 type keyedWindow struct {
@@ -74,6 +81,7 @@ func newKeyedState(a assignerSpec, keyTypes []arrow.DataType, specs []exec.AggSp
 			return nil, err
 		}
 		s.accs = append(s.accs, acc)
+		s.argTypes = append(s.argTypes, sp.ArgType())
 	}
 	return s, nil
 }
@@ -123,6 +131,7 @@ func (s *keyedState) add(keys, args []arrow.Array, ts []int64, n int, rows []int
 	}
 	s.growKeys()
 	s.foldRows, s.foldSlots = s.foldRows[:0], s.foldSlots[:0]
+	s.curChunk = -1
 	for i, k := range s.ids {
 		r := int32(i)
 		if rows != nil {
@@ -133,8 +142,9 @@ func (s *keyedState) add(keys, args []arrow.Array, ts []int64, n int, rows []int
 		if s.a.kind == kindStagger {
 			var ok bool
 			if slot, ok = s.staggerSlot(k, t); !ok {
-				// In no window yet: the row waits in a slot of its own.
-				slot = s.addPending(k, t)
+				// In no window yet: the row waits.
+				s.addPending(k, t, r, args)
+				continue
 			}
 		} else if slot, err = s.sessionSlot(k, t, args); err != nil {
 			return err

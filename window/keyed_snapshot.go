@@ -3,11 +3,13 @@ package window
 import (
 	"cmp"
 	"container/heap"
+	"context"
 	"fmt"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 )
 
 // keyedHeader gives the row counts of a session/stagger snapshot's
@@ -17,9 +19,9 @@ import (
 // state), the free slots, the windows (key id, start, end, slot, by key id
 // then start), the end heap of open windows and the heap of fired windows
 // kept for the retention floor (end, slot, generation, in heap order), and
-// the dirty slots, then, when Pending > 0, the pending stagger rows (key id,
-// event time, arrival number, slot, by key id then time; their values are
-// in their slots). Ids are kept as they were, so windows close and are
+// the dirty slots, then, when Pending > 0, the pending stagger rows in
+// arrival order (key id, event time, arrival number, then the argument of
+// each aggregate that has one). Ids are kept as they were, so windows close and are
 // reported in the same order after a restore. EmitWM is the emission
 // watermark of the last close, Seq the arrival number of the last pending
 // row.
@@ -34,8 +36,7 @@ type keyedHeader struct {
 }
 
 var keyedPendTypes = []arrow.DataType{
-	arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Int64,
-	arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Uint32,
+	arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64,
 }
 
 var keyedSlotTypes = []arrow.DataType{
@@ -117,22 +118,73 @@ func (s *keyedState) writeState(w *snapWriter) error {
 	if s.npend == 0 {
 		return nil
 	}
-	pk := make([]uint32, 0, s.npend)
-	pslot := make([]uint32, 0, s.npend)
-	pts := make([]int64, 0, s.npend)
-	pseq := make([]int64, 0, s.npend)
+	return s.writePending(w)
+}
+
+// writePending writes the pending rows in arrival order: key id, event
+// time, arrival number, then the argument of each aggregate that has one.
+func (s *keyedState) writePending(w *snapWriter) error {
+	type keyed struct {
+		k uint32
+		r pendRow
+	}
+	all := make([]keyed, 0, s.npend)
 	for k, p := range s.pend {
 		for _, r := range p {
-			pk = append(pk, uint32(k))
-			pts = append(pts, r.ts)
-			pseq = append(pseq, int64(r.seq))
-			pslot = append(pslot, r.slot)
+			all = append(all, keyed{uint32(k), r})
 		}
 	}
-	cols = []arrow.Array{uint32Array(s.mem, pk), int64Array(s.mem, pts), int64Array(s.mem, pseq), uint32Array(s.mem, pslot)}
-	err = w.record(cols, len(pk))
-	release(cols)
-	return err
+	slices.SortFunc(all, func(a, b keyed) int { return cmp.Compare(a.r.seq, b.r.seq) })
+	pk := make([]uint32, len(all))
+	pts := make([]int64, len(all))
+	pseq := make([]int64, len(all))
+	rows := make([]pendRow, len(all))
+	for i, x := range all {
+		pk[i], pts[i], pseq[i], rows[i] = x.k, x.r.ts, int64(x.r.seq), x.r
+	}
+	cols := []arrow.Array{uint32Array(s.mem, pk), int64Array(s.mem, pts), int64Array(s.mem, pseq)}
+	defer func() { release(cols) }()
+	for a, t := range s.argTypes {
+		if t == nil {
+			continue
+		}
+		col, err := s.takePending(rows, a)
+		if err != nil {
+			return err
+		}
+		cols = append(cols, col)
+	}
+	return w.record(cols, len(all))
+}
+
+// takePending returns the values of aggregate a's argument at rows, a
+// run of rows of one chunk at a time; the caller releases it.
+func (s *keyedState) takePending(rows []pendRow, a int) (arrow.Array, error) {
+	ctx := compute.WithAllocator(context.Background(), s.mem)
+	var parts []arrow.Array
+	defer func() { release(parts) }()
+	for i := 0; i < len(rows); {
+		c := rows[i].chunk
+		b := array.NewInt32Builder(s.mem)
+		j := i
+		for ; j < len(rows) && rows[j].chunk == c; j++ {
+			b.Append(rows[j].row)
+		}
+		idx := b.NewArray()
+		b.Release()
+		part, err := compute.TakeArray(ctx, s.chunks[c].args[a], idx)
+		idx.Release()
+		if err != nil {
+			return nil, fmt.Errorf("pending rows: %w", err)
+		}
+		parts = append(parts, part)
+		i = j
+	}
+	if len(parts) == 1 {
+		parts[0].Retain()
+		return parts[0], nil
+	}
+	return array.Concatenate(parts, s.mem)
 }
 
 func (s *keyedState) writeHeap(w *snapWriter, h endHeap) error {
@@ -219,8 +271,7 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 		}
 		isFree[slot] = true
 	}
-	used, err := s.loadWindows(r, kh.Windows, liveKey)
-	if err != nil {
+	if err := s.loadWindows(r, kh.Windows, liveKey); err != nil {
 		return err
 	}
 	if s.ends, err = s.loadHeap(r, kh.Heap); err != nil {
@@ -237,17 +288,14 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 			return fmt.Errorf("%w: dirty mark of unknown slot %d", ErrSnapshot, slot)
 		}
 	}
-	pendSlot := make([]bool, len(s.slotKey))
 	if kh.Pending > 0 {
-		if err := s.loadPending(r, kh.Pending, liveKey, used, pendSlot); err != nil {
+		if err := s.loadPending(r, kh.Pending, liveKey); err != nil {
 			return err
 		}
 	}
 	s.seq = max(s.seq, kh.Seq)
-	// The pending rows' slots are open but hold no window.
-	s.nlive -= s.npend
-	if len(s.free)+s.nlive+s.npend != len(s.slotKey) {
-		return fmt.Errorf("%w: %d free, %d open and %d pending slots of %d", ErrSnapshot, len(s.free), s.nlive, s.npend, len(s.slotKey))
+	if len(s.free)+s.nlive != len(s.slotKey) {
+		return fmt.Errorf("%w: %d free and %d open slots of %d", ErrSnapshot, len(s.free), s.nlive, len(s.slotKey))
 	}
 	if kh.Windows != s.nlive {
 		return fmt.Errorf("%w: %d windows for %d open slots", ErrSnapshot, kh.Windows, s.nlive)
@@ -257,7 +305,7 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 			return fmt.Errorf("%w: key %d has no window", ErrSnapshot, k)
 		}
 	}
-	if err := s.checkQueued(pendSlot); err != nil {
+	if err := s.checkQueued(); err != nil {
 		return err
 	}
 	s.emitWM = kh.EmitWM
@@ -265,10 +313,16 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 	return nil
 }
 
-// loadPending reads n pending rows; used marks the slots of windows, and
-// the pending rows' slots are marked in used and pendSlot.
-func (s *keyedState) loadPending(r *snapReader, n int, liveKey, used, pendSlot []bool) error {
-	rec, err := r.record(keyedPendTypes, n)
+// loadPending reads n pending rows into one chunk (its arguments copied to
+// the operator's allocator).
+func (s *keyedState) loadPending(r *snapReader, n int, liveKey []bool) error {
+	types := slices.Clone(keyedPendTypes)
+	for _, t := range s.argTypes {
+		if t != nil {
+			types = append(types, t)
+		}
+	}
+	rec, err := r.record(types, n)
 	if err != nil {
 		return err
 	}
@@ -276,24 +330,35 @@ func (s *keyedState) loadPending(r *snapReader, n int, liveKey, used, pendSlot [
 	keys := rec.Column(0).(*array.Uint32).Uint32Values()
 	ts := rec.Column(1).(*array.Int64).Int64Values()
 	seqs := rec.Column(2).(*array.Int64).Int64Values()
-	slots := rec.Column(3).(*array.Uint32).Uint32Values()
 	s.pend = make([][]pendRow, s.keys.Cap())
 	s.pendGen = make([]uint32, s.keys.Cap())
 	for i := range n {
-		k, slot := keys[i], slots[i]
+		k := keys[i]
 		if int(k) >= len(s.pend) || int(k) >= len(liveKey) || !liveKey[k] {
 			return fmt.Errorf("%w: pending row of unknown key %d", ErrSnapshot, k)
-		}
-		if int(slot) >= len(used) || used[slot] || !s.slotOK[slot] || s.slotKey[slot] != k || s.slotFired[slot] {
-			return fmt.Errorf("%w: pending row %d does not match its slot %d", ErrSnapshot, i, slot)
 		}
 		if seqs[i] < 0 {
 			return fmt.Errorf("%w: pending row %d has a negative arrival number", ErrSnapshot, i)
 		}
-		used[slot], pendSlot[slot] = true, true
-		s.pend[k] = append(s.pend[k], pendRow{ts: ts[i], seq: uint64(seqs[i]), slot: slot})
+		s.pend[k] = append(s.pend[k], pendRow{ts: ts[i], seq: uint64(seqs[i]), chunk: 0, row: int32(i)})
 		s.seq = max(s.seq, uint64(seqs[i]))
 	}
+	c := pendChunk{args: make([]arrow.Array, len(s.argTypes)), refs: n}
+	col := len(keyedPendTypes)
+	for a, t := range s.argTypes {
+		if t == nil {
+			continue
+		}
+		// A copy in the operator's allocator, so the snapshot's buffers are
+		// not kept alive.
+		if c.args[a], err = array.Concatenate([]arrow.Array{rec.Column(col)}, s.mem); err != nil {
+			release(c.args)
+			return fmt.Errorf("%w: pending rows: %v", ErrSnapshot, err)
+		}
+		c.bytes += arrayBytes(c.args[a].Data())
+		col++
+	}
+	s.chunks, s.chunkBytes = []pendChunk{c}, c.bytes
 	s.npend = n
 	for k, p := range s.pend {
 		if len(p) == 0 {
@@ -357,11 +422,10 @@ func (s *keyedState) loadSlots(r *snapReader, n int, liveKey []bool) error {
 	return nil
 }
 
-// loadWindows reads n windows and returns which slots they hold.
-func (s *keyedState) loadWindows(r *snapReader, n int, liveKey []bool) ([]bool, error) {
+func (s *keyedState) loadWindows(r *snapReader, n int, liveKey []bool) error {
 	rec, err := r.record(keyedWindowTypes, n)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rec.Release()
 	keys := rec.Column(0).(*array.Uint32).Uint32Values()
@@ -373,18 +437,18 @@ func (s *keyedState) loadWindows(r *snapReader, n int, liveKey []bool) ([]bool, 
 	for i := range n {
 		k, slot := keys[i], slots[i]
 		if int(k) >= len(liveKey) || !liveKey[k] {
-			return nil, fmt.Errorf("%w: window of unknown key %d", ErrSnapshot, k)
+			return fmt.Errorf("%w: window of unknown key %d", ErrSnapshot, k)
 		}
 		if int(slot) >= len(used) || used[slot] || !s.slotOK[slot] || s.slotKey[slot] != k || s.slotEnd[slot] != ends[i] {
-			return nil, fmt.Errorf("%w: window %d does not match its slot %d", ErrSnapshot, i, slot)
+			return fmt.Errorf("%w: window %d does not match its slot %d", ErrSnapshot, i, slot)
 		}
 		if starts[i] > ends[i] {
-			return nil, fmt.Errorf("%w: window %d ends before it starts", ErrSnapshot, i)
+			return fmt.Errorf("%w: window %d ends before it starts", ErrSnapshot, i)
 		}
 		used[slot] = true
 		s.windows[k] = append(s.windows[k], keyedWindow{start: starts[i], end: ends[i], slot: slot})
 	}
-	return used, nil
+	return nil
 }
 
 func (s *keyedState) loadHeap(r *snapReader, n int) (endHeap, error) {
@@ -409,9 +473,8 @@ func (s *keyedState) loadHeap(r *snapReader, n int) (endHeap, error) {
 }
 
 // checkQueued checks that every window waits in the right heap: an open
-// one to fire, a fired one to be freed. pendSlot marks the slots of
-// pending rows, which are queued with their key instead.
-func (s *keyedState) checkQueued(pendSlot []bool) error {
+// one to fire, a fired one to be freed.
+func (s *keyedState) checkQueued() error {
 	queued := make([]bool, len(s.slotKey))
 	mark := func(h endHeap, fired bool) {
 		for _, e := range h {
@@ -423,7 +486,7 @@ func (s *keyedState) checkQueued(pendSlot []bool) error {
 	mark(s.ends, false)
 	mark(s.retain, true)
 	for slot, ok := range s.slotOK {
-		if ok && !queued[slot] && !pendSlot[slot] {
+		if ok && !queued[slot] {
 			return fmt.Errorf("%w: open slot %d is not queued to close", ErrSnapshot, slot)
 		}
 	}
