@@ -1,7 +1,6 @@
 package window
 
 import (
-	"container/heap"
 	"math"
 	"slices"
 
@@ -92,7 +91,7 @@ func (s *keyedState) newSlot(key uint32, end int64) uint32 {
 	s.nlive++
 	id := s.allocSlot(key)
 	s.slotEnd[id] = end
-	heap.Push(&s.ends, endEntry{end: end, slot: id, gen: s.slotGen[id]})
+	s.ends.push(endEntry{end: end, slot: id, gen: s.slotGen[id]})
 	return id
 }
 
@@ -202,12 +201,12 @@ func (s *keyedState) requeue(slot uint32, end int64) {
 	s.slotGen[slot]++
 	e := endEntry{end: end, slot: slot, gen: s.slotGen[slot]}
 	if s.slotFired[slot] && end-1 <= s.emitWM {
-		heap.Push(&s.retain, e)
+		s.retain.push(e)
 		s.markDirty(slot)
 		return
 	}
 	s.slotFired[slot], s.slotDirty[slot] = false, false
-	heap.Push(&s.ends, e)
+	s.ends.push(e)
 }
 
 // sessionSlot returns the slot of key's session holding t, extending or
@@ -327,22 +326,22 @@ func (s *keyedState) close(emit, floor int64, final bool, e *emitter) error {
 	s.closing = s.closing[:0]
 	var starts, ends []int64
 	updates := 0
-	for s.ends.Len() > 0 {
+	for len(s.ends) > 0 {
 		top := s.ends[0]
 		if !s.slotOK[top.slot] || s.slotGen[top.slot] != top.gen || s.slotFired[top.slot] {
-			heap.Pop(&s.ends)
+			s.ends.pop()
 			continue
 		}
 		if cur := s.slotEnd[top.slot]; cur != top.end {
 			// The session grew since it was queued: re-queue at its end.
 			s.ends[0].end = cur
-			heap.Fix(&s.ends, 0)
+			siftDown(s.ends, 0, endEntry.less)
 			continue
 		}
 		if top.end-1 > emit {
 			break
 		}
-		heap.Pop(&s.ends)
+		s.ends.pop()
 		w, _ := s.window(top.slot)
 		starts = append(starts, w.start)
 		ends = append(ends, w.end)
@@ -365,7 +364,7 @@ func (s *keyedState) close(emit, floor int64, final bool, e *emitter) error {
 			}
 			s.slotFired[slot], s.slotEmitted[slot] = true, true
 			s.slotGen[slot]++
-			heap.Push(&s.retain, endEntry{end: s.slotEnd[slot], slot: slot, gen: s.slotGen[slot]})
+			s.retain.push(endEntry{end: s.slotEnd[slot], slot: slot, gen: s.slotGen[slot]})
 		}
 		s.keys.Delete(gone)
 	}
@@ -424,16 +423,16 @@ func (s *keyedState) emitDirty(e *emitter) error {
 // freeFired frees the fired windows whose end-1 is at or below floor.
 func (s *keyedState) freeFired(floor int64) error {
 	var gone []uint32
-	for s.retain.Len() > 0 {
+	for len(s.retain) > 0 {
 		top := s.retain[0]
 		if !s.slotOK[top.slot] || s.slotGen[top.slot] != top.gen || !s.slotFired[top.slot] {
-			heap.Pop(&s.retain)
+			s.retain.pop()
 			continue
 		}
 		if top.end-1 > floor {
 			break
 		}
-		heap.Pop(&s.retain)
+		s.retain.pop()
 		gone = s.freeWindow(top.slot, gone)
 	}
 	if len(gone) > 0 {
@@ -517,17 +516,64 @@ type endEntry struct {
 	slot, gen uint32
 }
 
+func (a endEntry) less(b endEntry) bool {
+	return a.end < b.end || (a.end == b.end && a.slot < b.slot)
+}
+
+// endHeap is a binary min-heap of window ends (typed: container/heap's
+// interface boxes every entry it pushes).
 type endHeap []endEntry
 
-func (h endHeap) Len() int { return len(h) }
-func (h endHeap) Less(i, j int) bool {
-	return h[i].end < h[j].end || (h[i].end == h[j].end && h[i].slot < h[j].slot)
+func (h *endHeap) push(e endEntry) {
+	*h = append(*h, e)
+	siftUp(*h, len(*h)-1, endEntry.less)
 }
-func (h endHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *endHeap) Push(x any)   { *h = append(*h, x.(endEntry)) }
-func (h *endHeap) Pop() any {
+
+func (h *endHeap) pop() endEntry {
 	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	top := old[0]
+	n := len(old) - 1
+	old[0] = old[n]
+	*h = old[:n]
+	siftDown(*h, 0, endEntry.less)
+	return top
+}
+
+// init orders h as a heap.
+func (h endHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		siftDown(h, i, endEntry.less)
+	}
+}
+
+// siftUp moves h[i] up to its place in the min-heap h ordered by less.
+func siftUp[T any](h []T, i int, less func(a, b T) bool) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(h[i], h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+// siftDown moves h[i] down to its place in the min-heap h ordered by less.
+func siftDown[T any](h []T, i int, less func(a, b T) bool) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && less(h[r], h[l]) {
+			m = r
+		}
+		if !less(h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }

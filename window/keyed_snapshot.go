@@ -2,7 +2,6 @@ package window
 
 import (
 	"cmp"
-	"container/heap"
 	"context"
 	"fmt"
 	"slices"
@@ -468,7 +467,7 @@ func (s *keyedState) loadHeap(r *snapReader, n int) (endHeap, error) {
 		h[i] = endEntry{end: ends[i], slot: slots[i], gen: gens[i]}
 	}
 	// A no-op on the heap Snapshot wrote; it repairs the order otherwise.
-	heap.Init(&h)
+	h.init()
 	return h, nil
 }
 

@@ -2,7 +2,6 @@ package window
 
 import (
 	"cmp"
-	"container/heap"
 	"math"
 	"slices"
 
@@ -73,19 +72,26 @@ type pendEntry struct {
 	key, gen uint32
 }
 
+func (a pendEntry) less(b pendEntry) bool {
+	return a.ts < b.ts || (a.ts == b.ts && a.key < b.key)
+}
+
+// pendHeap is a binary min-heap of keys by their first pending row.
 type pendHeap []pendEntry
 
-func (h pendHeap) Len() int { return len(h) }
-func (h pendHeap) Less(i, j int) bool {
-	return h[i].ts < h[j].ts || (h[i].ts == h[j].ts && h[i].key < h[j].key)
+func (h *pendHeap) push(e pendEntry) {
+	*h = append(*h, e)
+	siftUp(*h, len(*h)-1, pendEntry.less)
 }
-func (h pendHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *pendHeap) Push(x any)   { *h = append(*h, x.(pendEntry)) }
-func (h *pendHeap) Pop() any {
+
+func (h *pendHeap) pop() pendEntry {
 	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	top := old[0]
+	n := len(old) - 1
+	old[0] = old[n]
+	*h = old[:n]
+	siftDown(*h, 0, pendEntry.less)
+	return top
 }
 
 // staggerSlot returns the slot of the first window (by start) of key k
@@ -238,7 +244,7 @@ func (s *keyedState) foldPending(fs []pendFold, consume bool) error {
 // one's time.
 func (s *keyedState) queuePending(k uint32) {
 	s.pendGen[k]++
-	heap.Push(&s.pendq, pendEntry{ts: s.pend[k][0].ts, key: k, gen: s.pendGen[k]})
+	s.pendq.push(pendEntry{ts: s.pend[k][0].ts, key: k, gen: s.pendGen[k]})
 }
 
 // windowEnd is t0+range, saturated.
@@ -276,13 +282,13 @@ func (s *keyedState) openPending(emit int64) error {
 		top := s.pendq[0]
 		k := top.key
 		if top.gen != s.pendGen[k] || len(s.pend[k]) == 0 {
-			heap.Pop(&s.pendq)
+			s.pendq.pop()
 			continue
 		}
 		if top.ts > emit {
 			break
 		}
-		heap.Pop(&s.pendq)
+		s.pendq.pop()
 		p := s.pend[k]
 		t0 := p[0].ts
 		end := s.windowEnd(t0)
