@@ -346,9 +346,9 @@ func (s *keyedState) pendingWindows(slots *[]uint32, starts, ends *[]int64) ([]u
 }
 
 // pendingBytes counts the pending rows' lists (a slice header per key, 24
-// bytes a row at capacity), the key queue, the generations and the chunks
-// with the buffers of the arguments they retain.
+// bytes a row at capacity), the key queue, the generations, the folding
+// scratch and the chunks with the buffers of the arguments they retain.
 func (s *keyedState) pendingBytes() int {
-	return 24*(cap(s.pend)+s.pendCap) + 16*cap(s.pendq) + 4*cap(s.pendGen) +
+	return 24*(cap(s.pend)+s.pendCap) + 16*cap(s.pendq) + 4*(cap(s.pendGen)+cap(s.foldRows)+cap(s.foldSlots)) +
 		56*cap(s.chunks) + 4*(cap(s.chunkFree)+cap(s.chunkIDs)) + 8*cap(s.chunkPos) + 24*cap(s.folds) + s.chunkBytes
 }
