@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -17,11 +18,11 @@ import (
 // open, largest event time, fired, emitted, dirty, then the accumulators'
 // state), the free slots, the windows (key id, start, end, slot, by key id
 // then start), the end heap of open windows and the heap of fired windows
-// kept for the retention floor (end, slot, generation, in heap order), and
-// the dirty slots, then, when Pending > 0, the pending stagger rows in
-// arrival order (key id, event time, arrival number, then the argument of
-// each aggregate that has one). Ids are kept as they were, so windows close and are
-// reported in the same order after a restore. EmitWM is the emission
+// kept for the retention floor (end, slot, generation, in heap order), the
+// dirty slots, then, when Pending > 0, the pending stagger rows in arrival
+// order (key id, event time, arrival number, then the argument of each
+// aggregate that has one). Ids are kept as they were, so windows close and
+// are reported in the same order after a restore. EmitWM is the emission
 // watermark of the last close, Seq the arrival number of the last pending
 // row.
 type keyedHeader struct {
@@ -236,6 +237,9 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 	}
 	if kh.Pending > 0 && s.a.kind != kindStagger {
 		return fmt.Errorf("%w: pending rows in a session window snapshot", ErrSnapshot)
+	}
+	if kh.Pending > math.MaxInt32 {
+		return fmt.Errorf("%w: %d pending rows", ErrSnapshot, kh.Pending)
 	}
 	keyFree, err := r.uint32s(kh.KeyFree)
 	if err != nil {

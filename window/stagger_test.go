@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -368,5 +369,52 @@ func TestStaggerDrainEmitsPendingRows(t *testing.T) {
 				t.Errorf("Next after the drain = %v, want ErrStopped", err)
 			}
 		})
+	}
+}
+
+// A snapshot whose pending rows do not match its header is refused cleanly
+// and leaves the operator as it was.
+func TestStaggerRestoreRejectsBadPendingRows(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	cfg := window.Config{Assigner: assigners(t)["stagger"], Lateness: time.Hour, Alloc: mem}
+	_, op, err := runGroupBy(t, &partSource{mem: mem, end: exec.ErrStopped, batches: []pbatch{
+		{origin: 1, rows: rowsJSON("a", 5, 12, 1), parts: []exec.Partition{live(1)}},
+	}}, cfg)
+	if !errors.Is(err, exec.ErrStopped) {
+		t.Fatalf("run ended with %v, want ErrStopped", err)
+	}
+	var snap bytes.Buffer
+	if err := op.(exec.Snapshotter).Snapshot(&snap); err != nil {
+		t.Fatal(err)
+	}
+	op.Close()
+	// The payload's first section is the JSON header.
+	payload := snap.Bytes()[frameSize:]
+	n := binary.LittleEndian.Uint64(payload)
+	header, rest := string(payload[8:8+n]), payload[8+n:]
+	if !strings.Contains(header, `"Pending":3`) {
+		t.Fatalf("header %s does not hold the 3 pending rows", header)
+	}
+	for _, pending := range []string{`"Pending":2`, `"Pending":4`, `"Pending":-1`} {
+		h := strings.Replace(header, `"Pending":3`, pending, 1)
+		bad := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+		bad = append(append(bad, h...), rest...)
+		op2, err := window.NewGroupBy(&partSource{mem: mem}, window.Config{
+			Keys: []exec.Expr{col{0, arrow.BinaryTypes.String, "k"}}, KeyNames: []string{"k"},
+			Aggs: []exec.AggSpec{{Func: "COUNT", Name: "n"}}, Assigner: cfg.Assigner, Lateness: cfg.Lateness, Alloc: mem,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = op2.(exec.Snapshotter).Restore(bytes.NewReader(reframe(1, bad)))
+		if !errors.Is(err, window.ErrSnapshot) || errors.Is(err, window.ErrRestorePanic) {
+			t.Errorf("%s: Restore = %v, want a clean ErrSnapshot", pending, err)
+		}
+		if n := window.PendingRows(op2); n != 0 {
+			t.Errorf("%s: %d pending rows after a failed restore", pending, n)
+		}
+		op2.Close()
 	}
 }
