@@ -98,12 +98,12 @@ func Session(gap time.Duration) (Assigner, error) {
 	return assignerSpec{kind: kindSession, size: g}, nil
 }
 
-// Stagger returns KDA stagger windows: a window per key, opened by that
-// key's first row at ts and closing at ts+rng; the key's next row at or
-// after the close opens the next window. A row of the key before the start
-// of its open window (out of order, within the allowed lateness) moves the
-// window back to start at the row, ending rng later, when the window's rows
-// still fit; otherwise it opens a window of its own.
+// Stagger returns KDA stagger windows, per key over the key's on-time rows
+// in event-time order: a window starts at the first row's ts and holds the
+// rows before ts+rng; the first row at or after ts+rng starts the next. The
+// windows so depend only on the rows, not on the order they arrive in (see
+// stagger.go for how rows wait until their window's start is certain, and
+// the one exception when the watermark ran ahead of the data).
 func Stagger(rng time.Duration) (Assigner, error) {
 	r := ms(rng)
 	if r <= 0 {

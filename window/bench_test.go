@@ -75,6 +75,12 @@ func (s *bidSource) release() {
 }
 
 func benchGroupBy(b *testing.B, a window.Assigner, aggs []exec.AggSpec, size, keys int) {
+	benchGroupByCfg(b, window.Config{Assigner: a, Aggs: aggs}, size, keys)
+}
+
+// benchGroupByCfg runs cfg (its keys and allocator are set here) over the
+// bid source.
+func benchGroupByCfg(b *testing.B, cfg window.Config, size, keys int) {
 	mem := memory.NewGoAllocator()
 	// Event time must keep advancing across replays, so generate enough
 	// distinct batches for the run.
@@ -87,9 +93,9 @@ func benchGroupBy(b *testing.B, a window.Assigner, aggs []exec.AggSpec, size, ke
 	for range b.N {
 		b.StopTimer()
 		src.i, src.n = 0, len(src.batches)
-		op, err := window.NewGroupBy(src, window.Config{
-			Keys: []exec.Expr{col{0, arrow.PrimitiveTypes.Int64, "auction"}}, Aggs: aggs, Assigner: a, Alloc: mem,
-		})
+		c := cfg
+		c.Keys, c.Alloc = []exec.Expr{col{0, arrow.PrimitiveTypes.Int64, "auction"}}, mem
+		op, err := window.NewGroupBy(src, c)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -29,13 +29,16 @@
 //     with the same keys, window_start, window_end and ROWTIME — a later row
 //     for the same (keys, window) replaces the earlier one, as with KDA's
 //     two-window pattern (a session that such a row merges is emitted with
-//     its merged bounds). Stagger windows open at a key's first on-time row
-//     and move their start back for earlier rows on time, as long as the
-//     window still covers its rows. Early partial results every interval of
-//     event or processing time. Bounded input emits every open window at
-//     io.EOF; an input that stops (exec.ErrStopped, the job is stopping)
-//     leaves them open for the checkpoint, unless Config.Drain. The output is
-//     one exec.Partition whose watermark is the emission watermark.
+//     its merged bounds). Stagger windows are those of each key's on-time
+//     rows sorted by event time, whatever their arrival order: rows wait
+//     (as pending rows, holding their batch's aggregate arguments) until the
+//     emission watermark makes their window's start certain. Early partial
+//     results every interval of event or processing time (stagger: pending
+//     rows count as the windows they would form). Bounded input emits every
+//     open window at io.EOF; an input that stops (exec.ErrStopped, the job
+//     is stopping) leaves them open for the checkpoint, unless
+//     Config.Drain. The output is one exec.Partition whose watermark is the
+//     emission watermark.
 //
 //   - NewWatermark: max event time − lateness, advanced with processing time
 //     once the input has been idle for the idle timeout. Kept for inputs
@@ -63,8 +66,8 @@
 //     and update counts, emit progress, window bounds, fired and dirty
 //     windows) and Arrow IPC record batches of the columnar state: group
 //     keys, each accumulator's state (exec.Accumulator.State),
-//     session/stagger slots, windows and heaps, OVER frame rows with their
-//     argument values. Group and slot ids are kept, so a restored operator
+//     session/stagger slots, windows and heaps, pending stagger rows and
+//     OVER frame rows with their argument values. Group and slot ids are kept, so a restored operator
 //     emits exactly what the snapshotted one would have. Restore rejects
 //     other versions, operators or configurations and corrupt bytes with
 //     errors wrapping ErrSnapshot. StateBytes is O(1) per window pane or

@@ -459,6 +459,7 @@ func (o *groupBy) Close() error {
 	}
 	o.closed = true
 	o.emit.release()
+	releaseState(o.state)
 	return o.input.Close()
 }
 

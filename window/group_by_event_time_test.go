@@ -395,7 +395,7 @@ func TestGroupByStaggerOutOfOrder(t *testing.T) {
 		want []string
 	}{
 		{name: "out of order rows share one window", ts: []int64{5, 3, 4}, want: []string{"a|3|13|3|13"}},
-		{name: "the window moves back only as far as its rows allow", ts: []int64{5, 14, 3, 4}, want: []string{"a|3|13|2|13", "a|5|15|2|15"}},
+		{name: "a later row does not hold an earlier window open", ts: []int64{5, 14, 3, 4}, want: []string{"a|3|13|3|13", "a|14|24|1|24"}},
 		{name: "rows after the end open the next window", ts: []int64{5, 3, 13, 14}, want: []string{"a|3|13|2|13", "a|13|23|2|23"}},
 	}
 	for _, tc := range cases {

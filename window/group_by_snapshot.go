@@ -96,13 +96,16 @@ func (o *groupBy) Restore(r io.Reader) error {
 			return err
 		}
 		if err := st.loadState(sr, &h); err != nil {
+			releaseState(st)
 			return err
 		}
 		if err := sr.done(); err != nil {
+			releaseState(st)
 			return err
 		}
 		tr := NewTracker(o.cfg.Lateness, o.cfg.Retention, o.clock)
 		tr.load(h.Tracker)
+		releaseState(o.state)
 		o.state, o.tracker = st, tr
 		o.wm, o.floor, o.lateRows, o.eof, o.stopped = h.WM, h.Floor, h.LateRows, h.EOF, false
 		o.emit.updates, o.emit.maxEnd = h.Updates, h.MaxOut

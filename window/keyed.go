@@ -1,8 +1,8 @@
 package window
 
 import (
-	"container/heap"
 	"math"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -11,12 +11,13 @@ import (
 )
 
 // keyedState keeps per-key windows opened by rows: sessions (merged when
-// they overlap) and KDA stagger windows. Keys get ids from a group table;
-// each window has a slot in the accumulators. A heap orders the open
-// windows by end, so firing costs only the windows that fire; fired windows
-// whose state is kept (the retention floor has not passed them) wait in a
-// second heap to be freed. A row folded into a fired window makes it dirty:
-// it is emitted again, in full, after the batch.
+// they overlap) and KDA stagger windows (see stagger.go: their rows wait
+// as pending rows until the start of their window is certain). Keys get
+// ids from a group table; each window has a slot in the accumulators. A
+// heap orders the open windows by end, so firing costs only the windows
+// that fire; fired windows whose state is kept (the retention floor has not
+// passed them) wait in a second heap to be freed. A row folded into a fired
+// window makes it dirty: it is emitted again, in full, after the batch.
 type keyedState struct {
 	a    assignerSpec
 	mem  memory.Allocator
@@ -39,9 +40,26 @@ type keyedState struct {
 	dirty       []uint32 // slots marked dirty, in marking order
 	emitWM      int64    // the emission watermark of the last close
 
+	// Stagger only: the pending rows (see stagger.go).
+	pend       [][]pendRow // per key id, by (event time, arrival)
+	pendq      pendHeap    // keys with pending rows by their first row's time
+	pendGen    []uint32    // per key id: generation of its valid pendq entry
+	seq        uint64      // arrival number of the last pending row
+	npend      int         // pending rows held
+	pendCap    int         // sum of the capacities of the pend lists
+	chunks     []pendChunk // by id; free ids in chunkFree
+	chunkFree  []uint32
+	chunkBytes int              // argument buffers the chunks retain
+	curChunk   int32            // chunk of the batch being added, -1 before its first pending row
+	chunkRank  uint64           // rank of the last chunk made
+	folds      []pendFold       // scratch of openPending
+	chunkPos   []int            // scratch of foldPending, per chunk id; all 0 between calls
+	chunkIDs   []uint32         // scratch of foldPending
+	argTypes   []arrow.DataType // per aggregate, nil for COUNT(*)
+
 	ids, slots []uint32
-	pendRows   []int32
-	pendSlots  []uint32
+	foldRows   []int32
+	foldSlots  []uint32
 	closing    []uint32
 }
 
@@ -62,12 +80,23 @@ func newKeyedState(a assignerSpec, keyTypes []arrow.DataType, specs []exec.AggSp
 			return nil, err
 		}
 		s.accs = append(s.accs, acc)
+		s.argTypes = append(s.argTypes, sp.ArgType())
 	}
 	return s, nil
 }
 
+// newSlot returns a free slot for a window of key ending at end, queued to
+// fire.
 func (s *keyedState) newSlot(key uint32, end int64) uint32 {
 	s.nlive++
+	id := s.allocSlot(key)
+	s.slotEnd[id] = end
+	s.ends.push(endEntry{end: end, slot: id, gen: s.slotGen[id]})
+	return id
+}
+
+// allocSlot returns a free slot of key, empty and queued nowhere.
+func (s *keyedState) allocSlot(key uint32) uint32 {
 	var id uint32
 	if n := len(s.free); n > 0 {
 		id = s.free[n-1]
@@ -88,10 +117,9 @@ func (s *keyedState) newSlot(key uint32, end int64) uint32 {
 	}
 	s.slotKey[id] = key
 	s.slotOK[id] = true
-	s.slotEnd[id] = end
+	s.slotEnd[id] = 0
 	s.slotMax[id] = math.MinInt64
 	s.slotGen[id]++
-	heap.Push(&s.ends, endEntry{end: end, slot: id, gen: s.slotGen[id]})
 	return id
 }
 
@@ -100,10 +128,9 @@ func (s *keyedState) add(keys, args []arrow.Array, ts []int64, n int, rows []int
 	if s.ids, err = s.keys.Groups(keys, n, rows, s.ids); err != nil {
 		return err
 	}
-	if len(s.windows) < s.keys.Cap() {
-		s.windows = append(s.windows, make([][]keyedWindow, s.keys.Cap()-len(s.windows))...)
-	}
-	s.pendRows, s.pendSlots = s.pendRows[:0], s.pendSlots[:0]
+	s.growKeys()
+	s.foldRows, s.foldSlots = s.foldRows[:0], s.foldSlots[:0]
+	s.curChunk = -1
 	for i, k := range s.ids {
 		r := int32(i)
 		if rows != nil {
@@ -112,7 +139,12 @@ func (s *keyedState) add(keys, args []arrow.Array, ts []int64, n int, rows []int
 		t := ts[r]
 		var slot uint32
 		if s.a.kind == kindStagger {
-			slot = s.staggerSlot(k, t)
+			var ok bool
+			if slot, ok = s.staggerSlot(k, t); !ok {
+				// In no window yet: the row waits.
+				s.addPending(k, t, r, args)
+				continue
+			}
 		} else if slot, err = s.sessionSlot(k, t, args); err != nil {
 			return err
 		}
@@ -120,23 +152,35 @@ func (s *keyedState) add(keys, args []arrow.Array, ts []int64, n int, rows []int
 		if s.slotFired[slot] {
 			s.markDirty(slot)
 		}
-		s.pendRows = append(s.pendRows, r)
-		s.pendSlots = append(s.pendSlots, slot)
+		s.foldRows = append(s.foldRows, r)
+		s.foldSlots = append(s.foldSlots, slot)
 	}
 	return s.flush(args)
 }
 
-// flush folds the pending rows into their slots.
+// growKeys makes the per-key lists as long as the key table's ids.
+func (s *keyedState) growKeys() {
+	n := s.keys.Cap()
+	if len(s.windows) < n {
+		s.windows = append(s.windows, make([][]keyedWindow, n-len(s.windows))...)
+	}
+	if s.a.kind == kindStagger && len(s.pend) < n {
+		s.pend = append(s.pend, make([][]pendRow, n-len(s.pend))...)
+		s.pendGen = append(s.pendGen, make([]uint32, n-len(s.pendGen))...)
+	}
+}
+
+// flush folds the rows gathered by add into their slots.
 func (s *keyedState) flush(args []arrow.Array) error {
-	if len(s.pendRows) == 0 {
+	if len(s.foldRows) == 0 {
 		return nil
 	}
 	for i, acc := range s.accs {
-		if err := acc.Update(args[i], s.pendRows, s.pendSlots); err != nil {
+		if err := acc.Update(args[i], s.foldRows, s.foldSlots); err != nil {
 			return err
 		}
 	}
-	s.pendRows, s.pendSlots = s.pendRows[:0], s.pendSlots[:0]
+	s.foldRows, s.foldSlots = s.foldRows[:0], s.foldSlots[:0]
 	return nil
 }
 
@@ -157,41 +201,12 @@ func (s *keyedState) requeue(slot uint32, end int64) {
 	s.slotGen[slot]++
 	e := endEntry{end: end, slot: slot, gen: s.slotGen[slot]}
 	if s.slotFired[slot] && end-1 <= s.emitWM {
-		heap.Push(&s.retain, e)
+		s.retain.push(e)
 		s.markDirty(slot)
 		return
 	}
 	s.slotFired[slot], s.slotDirty[slot] = false, false
-	heap.Push(&s.ends, e)
-}
-
-// staggerSlot returns the slot of key's window holding t. A row before
-// the start of the key's next open window moves that window's start back
-// to t (its end to t+range) when the window's rows stay inside it, so rows
-// out of order within the lateness share one window; otherwise the row
-// opens [t, t+range).
-func (s *keyedState) staggerSlot(k uint32, t int64) uint32 {
-	ws := s.windows[k]
-	for _, w := range ws {
-		if w.start <= t && t < w.end {
-			return w.slot
-		}
-	}
-	for i, w := range ws {
-		if w.start <= t {
-			continue
-		}
-		if !s.slotFired[w.slot] && t+s.a.size > s.slotMax[w.slot] {
-			ws[i].start, ws[i].end = t, t+s.a.size
-			s.requeue(w.slot, ws[i].end)
-			return w.slot
-		}
-		break
-	}
-	w := keyedWindow{start: t, end: t + s.a.size}
-	w.slot = s.newSlot(k, w.end)
-	s.windows[k] = insertWindow(ws, w)
-	return w.slot
+	s.ends.push(e)
 }
 
 // sessionSlot returns the slot of key's session holding t, extending or
@@ -281,6 +296,18 @@ func (s *keyedState) freeSlot(slot uint32) {
 	s.nlive--
 }
 
+// freeSlots frees slots that hold no window (pending rows' slots).
+func (s *keyedState) freeSlots(slots []uint32) {
+	for _, acc := range s.accs {
+		acc.Reset(slots)
+	}
+	for _, slot := range slots {
+		s.slotOK[slot] = false
+		s.slotGen[slot]++
+	}
+	s.free = append(s.free, slots...)
+}
+
 // close emits the fired windows that rows updated (again, in full), then
 // fires every open window whose end-1 is at or below emit, then frees the
 // fired windows whose end-1 is at or below floor. final fires and frees
@@ -293,25 +320,28 @@ func (s *keyedState) close(emit, floor int64, final bool, e *emitter) error {
 	if err := s.emitDirty(e); err != nil {
 		return err
 	}
+	if err := s.openPending(emit); err != nil {
+		return err
+	}
 	s.closing = s.closing[:0]
 	var starts, ends []int64
 	updates := 0
-	for s.ends.Len() > 0 {
+	for len(s.ends) > 0 {
 		top := s.ends[0]
 		if !s.slotOK[top.slot] || s.slotGen[top.slot] != top.gen || s.slotFired[top.slot] {
-			heap.Pop(&s.ends)
+			s.ends.pop()
 			continue
 		}
 		if cur := s.slotEnd[top.slot]; cur != top.end {
 			// The session grew since it was queued: re-queue at its end.
 			s.ends[0].end = cur
-			heap.Fix(&s.ends, 0)
+			siftDown(s.ends, 0, endEntry.less)
 			continue
 		}
 		if top.end-1 > emit {
 			break
 		}
-		heap.Pop(&s.ends)
+		s.ends.pop()
 		w, _ := s.window(top.slot)
 		starts = append(starts, w.start)
 		ends = append(ends, w.end)
@@ -334,7 +364,7 @@ func (s *keyedState) close(emit, floor int64, final bool, e *emitter) error {
 			}
 			s.slotFired[slot], s.slotEmitted[slot] = true, true
 			s.slotGen[slot]++
-			heap.Push(&s.retain, endEntry{end: s.slotEnd[slot], slot: slot, gen: s.slotGen[slot]})
+			s.retain.push(endEntry{end: s.slotEnd[slot], slot: slot, gen: s.slotGen[slot]})
 		}
 		s.keys.Delete(gone)
 	}
@@ -348,7 +378,7 @@ func (s *keyedState) freeWindow(slot uint32, gone []uint32) []uint32 {
 	_, i := s.window(slot)
 	s.windows[k] = append(s.windows[k][:i], s.windows[k][i+1:]...)
 	s.freeSlot(slot)
-	if len(s.windows[k]) == 0 {
+	if len(s.windows[k]) == 0 && (s.pend == nil || len(s.pend[k]) == 0) {
 		gone = append(gone, k)
 		s.windows[k] = nil
 	}
@@ -393,16 +423,16 @@ func (s *keyedState) emitDirty(e *emitter) error {
 // freeFired frees the fired windows whose end-1 is at or below floor.
 func (s *keyedState) freeFired(floor int64) error {
 	var gone []uint32
-	for s.retain.Len() > 0 {
+	for len(s.retain) > 0 {
 		top := s.retain[0]
 		if !s.slotOK[top.slot] || s.slotGen[top.slot] != top.gen || !s.slotFired[top.slot] {
-			heap.Pop(&s.retain)
+			s.retain.pop()
 			continue
 		}
 		if top.end-1 > floor {
 			break
 		}
-		heap.Pop(&s.retain)
+		s.retain.pop()
 		gone = s.freeWindow(top.slot, gone)
 	}
 	if len(gone) > 0 {
@@ -449,6 +479,15 @@ func (s *keyedState) partial(e *emitter) error {
 			ends = append(ends, w.end)
 		}
 	}
+	tmp, err := s.pendingWindows(&slots, &starts, &ends)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// In reverse, so the free list is as it was.
+		slices.Reverse(tmp)
+		s.freeSlots(tmp)
+	}()
 	if len(slots) == 0 {
 		return nil
 	}
@@ -458,15 +497,16 @@ func (s *keyedState) partial(e *emitter) error {
 func (s *keyedState) live() int { return s.nlive }
 
 // bytes counts the key table, the accumulators, the end heap and the slot
-// arrays at their capacity, and the window lists: a slice header per key
-// and an allocation per key that has windows (24 bytes a window).
+// arrays at their capacity, the window lists (a slice header per key and an
+// allocation per key that has windows, 24 bytes a window) and the pending
+// rows (each also holds a slot, counted with the slots).
 func (s *keyedState) bytes() int {
 	n := s.keys.SizeBytes() + 16*(cap(s.ends)+cap(s.retain)) + 4*(cap(s.slotKey)+cap(s.slotGen)+cap(s.free)+cap(s.dirty)) +
 		8*(cap(s.slotEnd)+cap(s.slotMax)) + cap(s.slotOK) + cap(s.slotFired) + cap(s.slotEmitted) + cap(s.slotDirty)
 	for _, acc := range s.accs {
 		n += acc.SizeBytes()
 	}
-	return n + 24*cap(s.windows) + 32*s.nlive
+	return n + 24*cap(s.windows) + 32*s.nlive + s.pendingBytes()
 }
 
 // endEntry is a window end in the heap; gen invalidates entries of windows
@@ -476,17 +516,64 @@ type endEntry struct {
 	slot, gen uint32
 }
 
+func (a endEntry) less(b endEntry) bool {
+	return a.end < b.end || (a.end == b.end && a.slot < b.slot)
+}
+
+// endHeap is a binary min-heap of window ends (typed: container/heap's
+// interface boxes every entry it pushes).
 type endHeap []endEntry
 
-func (h endHeap) Len() int { return len(h) }
-func (h endHeap) Less(i, j int) bool {
-	return h[i].end < h[j].end || (h[i].end == h[j].end && h[i].slot < h[j].slot)
+func (h *endHeap) push(e endEntry) {
+	*h = append(*h, e)
+	siftUp(*h, len(*h)-1, endEntry.less)
 }
-func (h endHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *endHeap) Push(x any)   { *h = append(*h, x.(endEntry)) }
-func (h *endHeap) Pop() any {
+
+func (h *endHeap) pop() endEntry {
 	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	top := old[0]
+	n := len(old) - 1
+	old[0] = old[n]
+	*h = old[:n]
+	siftDown(*h, 0, endEntry.less)
+	return top
+}
+
+// init orders h as a heap.
+func (h endHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		siftDown(h, i, endEntry.less)
+	}
+}
+
+// siftUp moves h[i] up to its place in the min-heap h ordered by less.
+func siftUp[T any](h []T, i int, less func(a, b T) bool) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(h[i], h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+// siftDown moves h[i] down to its place in the min-heap h ordered by less.
+func siftDown[T any](h []T, i int, less func(a, b T) bool) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && less(h[r], h[l]) {
+			m = r
+		}
+		if !less(h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }

@@ -1,11 +1,15 @@
 package window
 
 import (
-	"container/heap"
+	"cmp"
+	"context"
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 )
 
 // keyedHeader gives the row counts of a session/stagger snapshot's
@@ -14,16 +18,25 @@ import (
 // open, largest event time, fired, emitted, dirty, then the accumulators'
 // state), the free slots, the windows (key id, start, end, slot, by key id
 // then start), the end heap of open windows and the heap of fired windows
-// kept for the retention floor (end, slot, generation, in heap order), and
-// the dirty slots. Ids are kept as they were, so windows close and are
-// reported in the same order after a restore. EmitWM is the emission
-// watermark of the last close.
+// kept for the retention floor (end, slot, generation, in heap order), the
+// dirty slots, then, when Pending > 0, the pending stagger rows in arrival
+// order (key id, event time, arrival number, then the argument of each
+// aggregate that has one). Ids are kept as they were, so windows close and
+// are reported in the same order after a restore. EmitWM is the emission
+// watermark of the last close, Seq the arrival number of the last pending
+// row.
 type keyedHeader struct {
 	Keys, KeyFree   int
 	Slots, SlotFree int
 	Windows, Heap   int
 	Retain, Dirty   int
 	EmitWM          int64
+	Pending         int    `json:",omitempty"`
+	Seq             uint64 `json:",omitempty"`
+}
+
+var keyedPendTypes = []arrow.DataType{
+	arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64,
 }
 
 var keyedSlotTypes = []arrow.DataType{
@@ -52,6 +65,7 @@ func (s *keyedState) snapshotHeader(h *groupByHeader) {
 		Slots: len(s.slotKey), SlotFree: len(s.free),
 		Windows: nw, Heap: len(s.ends),
 		Retain: len(s.retain), Dirty: len(s.dirty), EmitWM: s.emitWM,
+		Pending: s.npend, Seq: s.seq,
 	}
 }
 
@@ -98,7 +112,79 @@ func (s *keyedState) writeState(w *snapWriter) error {
 	if err := s.writeHeap(w, s.retain); err != nil {
 		return err
 	}
-	return w.uint32s(s.dirty)
+	if err := w.uint32s(s.dirty); err != nil {
+		return err
+	}
+	if s.npend == 0 {
+		return nil
+	}
+	return s.writePending(w)
+}
+
+// writePending writes the pending rows in arrival order: key id, event
+// time, arrival number, then the argument of each aggregate that has one.
+func (s *keyedState) writePending(w *snapWriter) error {
+	type keyed struct {
+		k uint32
+		r pendRow
+	}
+	all := make([]keyed, 0, s.npend)
+	for k, p := range s.pend {
+		for _, r := range p {
+			all = append(all, keyed{uint32(k), r})
+		}
+	}
+	slices.SortFunc(all, func(a, b keyed) int { return cmp.Compare(a.r.seq, b.r.seq) })
+	pk := make([]uint32, len(all))
+	pts := make([]int64, len(all))
+	pseq := make([]int64, len(all))
+	rows := make([]pendRow, len(all))
+	for i, x := range all {
+		pk[i], pts[i], pseq[i], rows[i] = x.k, x.r.ts, int64(x.r.seq), x.r
+	}
+	cols := []arrow.Array{uint32Array(s.mem, pk), int64Array(s.mem, pts), int64Array(s.mem, pseq)}
+	defer func() { release(cols) }()
+	for a, t := range s.argTypes {
+		if t == nil {
+			continue
+		}
+		col, err := s.takePending(rows, a)
+		if err != nil {
+			return err
+		}
+		cols = append(cols, col)
+	}
+	return w.record(cols, len(all))
+}
+
+// takePending returns the values of aggregate a's argument at rows, a
+// run of rows of one chunk at a time; the caller releases it.
+func (s *keyedState) takePending(rows []pendRow, a int) (arrow.Array, error) {
+	ctx := compute.WithAllocator(context.Background(), s.mem)
+	var parts []arrow.Array
+	defer func() { release(parts) }()
+	for i := 0; i < len(rows); {
+		c := rows[i].chunk
+		b := array.NewInt32Builder(s.mem)
+		j := i
+		for ; j < len(rows) && rows[j].chunk == c; j++ {
+			b.Append(rows[j].row)
+		}
+		idx := b.NewArray()
+		b.Release()
+		part, err := compute.TakeArray(ctx, s.chunks[c].args[a], idx)
+		idx.Release()
+		if err != nil {
+			return nil, fmt.Errorf("pending rows: %w", err)
+		}
+		parts = append(parts, part)
+		i = j
+	}
+	if len(parts) == 1 {
+		parts[0].Retain()
+		return parts[0], nil
+	}
+	return array.Concatenate(parts, s.mem)
 }
 
 func (s *keyedState) writeHeap(w *snapWriter, h endHeap) error {
@@ -146,8 +232,14 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 	if kh == nil || h.Panes != nil {
 		return fmt.Errorf("%w: not a session or stagger window snapshot", ErrSnapshot)
 	}
-	if kh.Keys < 0 || kh.KeyFree < 0 || kh.Slots < 0 || kh.SlotFree < 0 || kh.Windows < 0 || kh.Heap < 0 || kh.Retain < 0 || kh.Dirty < 0 {
+	if kh.Keys < 0 || kh.KeyFree < 0 || kh.Slots < 0 || kh.SlotFree < 0 || kh.Windows < 0 || kh.Heap < 0 || kh.Retain < 0 || kh.Dirty < 0 || kh.Pending < 0 {
 		return fmt.Errorf("%w: negative count", ErrSnapshot)
+	}
+	if kh.Pending > 0 && s.a.kind != kindStagger {
+		return fmt.Errorf("%w: pending rows in a session window snapshot", ErrSnapshot)
+	}
+	if kh.Pending > math.MaxInt32 {
+		return fmt.Errorf("%w: %d pending rows", ErrSnapshot, kh.Pending)
 	}
 	keyFree, err := r.uint32s(kh.KeyFree)
 	if err != nil {
@@ -182,9 +274,6 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 		}
 		isFree[slot] = true
 	}
-	if len(s.free)+s.nlive != len(s.slotKey) {
-		return fmt.Errorf("%w: %d free and %d open slots of %d", ErrSnapshot, len(s.free), s.nlive, len(s.slotKey))
-	}
 	if err := s.loadWindows(r, kh.Windows, liveKey); err != nil {
 		return err
 	}
@@ -192,9 +281,6 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 		return err
 	}
 	if s.retain, err = s.loadHeap(r, kh.Retain); err != nil {
-		return err
-	}
-	if err := s.checkQueued(); err != nil {
 		return err
 	}
 	if s.dirty, err = r.uint32s(kh.Dirty); err != nil {
@@ -205,7 +291,91 @@ func (s *keyedState) loadState(r *snapReader, h *groupByHeader) error {
 			return fmt.Errorf("%w: dirty mark of unknown slot %d", ErrSnapshot, slot)
 		}
 	}
+	if kh.Pending > 0 {
+		if err := s.loadPending(r, kh.Pending, liveKey); err != nil {
+			return err
+		}
+	}
+	s.seq = max(s.seq, kh.Seq)
+	if len(s.free)+s.nlive != len(s.slotKey) {
+		return fmt.Errorf("%w: %d free and %d open slots of %d", ErrSnapshot, len(s.free), s.nlive, len(s.slotKey))
+	}
+	if kh.Windows != s.nlive {
+		return fmt.Errorf("%w: %d windows for %d open slots", ErrSnapshot, kh.Windows, s.nlive)
+	}
+	for k, live := range liveKey {
+		if live && len(s.windows[k]) == 0 && (s.pend == nil || len(s.pend[k]) == 0) {
+			return fmt.Errorf("%w: key %d has no window", ErrSnapshot, k)
+		}
+	}
+	if err := s.checkQueued(); err != nil {
+		return err
+	}
 	s.emitWM = kh.EmitWM
+	s.growKeys()
+	return nil
+}
+
+// loadPending reads n pending rows into one chunk (its arguments copied to
+// the operator's allocator).
+func (s *keyedState) loadPending(r *snapReader, n int, liveKey []bool) error {
+	types := slices.Clone(keyedPendTypes)
+	for _, t := range s.argTypes {
+		if t != nil {
+			types = append(types, t)
+		}
+	}
+	rec, err := r.record(types, n)
+	if err != nil {
+		return err
+	}
+	defer rec.Release()
+	keys := rec.Column(0).(*array.Uint32).Uint32Values()
+	ts := rec.Column(1).(*array.Int64).Int64Values()
+	seqs := rec.Column(2).(*array.Int64).Int64Values()
+	s.pend = make([][]pendRow, s.keys.Cap())
+	s.pendGen = make([]uint32, s.keys.Cap())
+	for i := range n {
+		k := keys[i]
+		if int(k) >= len(s.pend) || int(k) >= len(liveKey) || !liveKey[k] {
+			return fmt.Errorf("%w: pending row of unknown key %d", ErrSnapshot, k)
+		}
+		if seqs[i] < 0 {
+			return fmt.Errorf("%w: pending row %d has a negative arrival number", ErrSnapshot, i)
+		}
+		s.pend[k] = append(s.pend[k], pendRow{ts: ts[i], seq: uint64(seqs[i]), chunk: 0, row: int32(i)})
+		s.seq = max(s.seq, uint64(seqs[i]))
+	}
+	c := pendChunk{args: make([]arrow.Array, len(s.argTypes)), refs: n}
+	col := len(keyedPendTypes)
+	for a, t := range s.argTypes {
+		if t == nil {
+			continue
+		}
+		// A copy in the operator's allocator, so the snapshot's buffers are
+		// not kept alive.
+		if c.args[a], err = array.Concatenate([]arrow.Array{rec.Column(col)}, s.mem); err != nil {
+			release(c.args)
+			return fmt.Errorf("%w: pending rows: %v", ErrSnapshot, err)
+		}
+		c.bytes += arrayBytes(c.args[a].Data())
+		col++
+	}
+	s.chunks, s.chunkBytes = []pendChunk{c}, c.bytes
+	s.npend = n
+	for k, p := range s.pend {
+		if len(p) == 0 {
+			continue
+		}
+		slices.SortFunc(p, func(a, b pendRow) int {
+			if a.ts != b.ts {
+				return cmp.Compare(a.ts, b.ts)
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
+		s.pendCap += cap(p)
+		s.queuePending(uint32(k))
+	}
 	return nil
 }
 
@@ -281,14 +451,6 @@ func (s *keyedState) loadWindows(r *snapReader, n int, liveKey []bool) error {
 		used[slot] = true
 		s.windows[k] = append(s.windows[k], keyedWindow{start: starts[i], end: ends[i], slot: slot})
 	}
-	if n != s.nlive {
-		return fmt.Errorf("%w: %d windows for %d open slots", ErrSnapshot, n, s.nlive)
-	}
-	for k, live := range liveKey {
-		if live && len(s.windows[k]) == 0 {
-			return fmt.Errorf("%w: key %d has no window", ErrSnapshot, k)
-		}
-	}
 	return nil
 }
 
@@ -309,7 +471,7 @@ func (s *keyedState) loadHeap(r *snapReader, n int) (endHeap, error) {
 		h[i] = endEntry{end: ends[i], slot: slots[i], gen: gens[i]}
 	}
 	// A no-op on the heap Snapshot wrote; it repairs the order otherwise.
-	heap.Init(&h)
+	h.init()
 	return h, nil
 }
 

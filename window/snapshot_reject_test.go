@@ -29,7 +29,7 @@ func reframe(kind byte, payload []byte) []byte {
 }
 
 // snapKinds builds one operator of each snapshot kind (1 group by, 2 over,
-// 3 watermark), tumbling and session for the group by.
+// 3 watermark), tumbling, session and (last) stagger for the group by.
 var snapKinds = []struct {
 	name string
 	kind byte
@@ -47,6 +47,7 @@ var snapKinds = []struct {
 		}
 		return op, []exec.Snapshotter{op.(exec.Snapshotter)}
 	}},
+	{"stagger", 1, groupByPipe(func() (window.Assigner, error) { return window.Stagger(300 * time.Millisecond) }, []exec.Expr{sK}, window.EmitPolicy{}, false)},
 }
 
 // validSnapshot runs the operator of kind i over 20 batches and snapshots

@@ -258,6 +258,7 @@ func TestSnapshotRestoreSameFutureOutput(t *testing.T) {
 		{"session many keys with early results", 300, groupByPipe(session, keyK, window.EmitPolicy{Every: 500 * time.Millisecond}, false)},
 		{"session no keys", 1, groupByPipe(session, nil, window.EmitPolicy{}, false)},
 		{"stagger composite key", 5, groupByPipe(stagger, []exec.Expr{sK, sN}, window.EmitPolicy{}, false)},
+		{"stagger many keys with early results", 200, groupByPipe(stagger, keyK, window.EmitPolicy{Every: 700 * time.Millisecond}, false)},
 		{"tumbling over watermark operator", 5, groupByPipe(tumble, keyK, window.EmitPolicy{}, true)},
 		{"session over watermark operator", 5, groupByPipe(session, keyK, window.EmitPolicy{}, true)},
 		{"over rows", 6, overPipe(
