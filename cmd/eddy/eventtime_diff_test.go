@@ -704,6 +704,16 @@ func TestEventTimeRegressions(t *testing.T) {
 		{"d_stagger_three_rows_out_of_order_within_lateness", etCase{form: etFormNamed(t, "stagger"), late: watermark, batch: 1,
 			in: etInput{Parts: [][]etRow{{{"k", etBase + 3000, 3}, {"k", etBase + 1000, 1}, {"k", etBase + 2000, 2}}}, Writer: []int{0},
 				Desc: "3 rows of one key at +3 s, +1 s, +2 s"}}},
+		// Found by the harness: with four partitions and 1 minute of
+		// lateness, a later stagger window of a key opened before the rows
+		// of an earlier one arrived, and those rows opened a window of
+		// their own inside the earlier one.
+		{"stagger_windows_do_not_depend_on_partition_interleaving", etCase{form: etFormNamed(t, "stagger"), late: etLatenesses[2], batch: 7,
+			in: etGenerate(23, etGenOpts{Lateness: etLatenesses[2].L, Rows: 300})}},
+		// Found by the harness: HOP windows whose size is not a multiple of
+		// the slide started off the slide's multiples.
+		{"hop_windows_start_at_multiples_of_the_slide", etCase{form: etFormNamed(t, "hop_tvf"), late: watermark, batch: 1,
+			in: etGenerate(1, etGenOpts{Lateness: watermark.L, Rows: 300})}},
 		{"e_two_file_glob_split_by_key", etCase{form: etFormNamed(t, "tumble_tvf"), late: with5s,
 			in: etInput{Parts: [][]etRow{etOrdered(10_000, etBase, 60, "a"), etOrdered(10_000, etBase, 60, "b")},
 				Writer: []int{0, 0}, Desc: "2 in-order files of 10,000 rows, one key each, same time span"}}},
