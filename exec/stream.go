@@ -219,8 +219,9 @@ type streamReader struct {
 	builtFor  int
 	origin    Origin
 	watermark int64
-	// holding is set while the batch Next last returned is being
-	// processed: the next call to Next (or Close) finishes it.
+	// holding is set while the batch (or the end: io.EOF, ErrStopped)
+	// Next last returned is being processed: the next call to Next (or
+	// Close) finishes it.
 	holding bool
 }
 
@@ -234,21 +235,16 @@ func (r *streamReader) Schema() *arrow.Schema { return r.stream.schema }
 
 // Next returns the next batch published to the stream (the caller releases
 // it), or io.EOF once every writer has closed (ErrStopped when one of them
-// stopped).
+// stopped). With a Tracker, what Next returned, the end included, counts
+// as in flight until the next Next or Close: the caller is processing it.
 func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if r.holding {
 		r.holding = false
 		r.stream.tracker.add(-1)
 	}
 	for {
-		r.stream.mu.Lock()
-		writers := r.stream.writers
-		r.stream.mu.Unlock()
-		if r.eofs >= writers && (writers > 0 || !r.stream.awaitWriters) {
-			if r.stopped {
-				return nil, ErrStopped
-			}
-			return nil, io.EOF
+		if err := r.end(); err != nil {
+			return nil, err
 		}
 		select {
 		case <-ctx.Done():
@@ -276,15 +272,40 @@ func (r *streamReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 				// placeholder, which holds the watermark back.
 				r.parts[m.writer] = m.parts
 			}
+			r.stream.mu.Lock()
+			writers := r.stream.writers
+			r.stream.mu.Unlock()
 			r.watermark = r.minMark(writers)
 			if m.batch != nil {
 				r.origin = m.origin
 				r.holding = true
 				return m.batch, nil
 			}
+			if err := r.end(); err != nil {
+				// The consumer finishes (final windows, their output)
+				// on this end as on a batch: it stays in flight until
+				// the next Next or Close.
+				r.holding = true
+				return nil, err
+			}
 			r.stream.tracker.add(-1)
 		}
 	}
+}
+
+// end returns what Next returns once every writer has ended: io.EOF, or
+// ErrStopped when one of them stopped; nil while the stream goes on.
+func (r *streamReader) end() error {
+	r.stream.mu.Lock()
+	writers := r.stream.writers
+	r.stream.mu.Unlock()
+	switch {
+	case r.eofs < writers || writers == 0 && r.stream.awaitWriters:
+		return nil
+	case r.stopped:
+		return ErrStopped
+	}
+	return io.EOF
 }
 
 // minMark is the minimum explicit watermark over the writers' partitions

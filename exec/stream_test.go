@@ -196,13 +196,76 @@ func TestTrackerCountsWorkUntilTheReaderAsksForMore(t *testing.T) {
 		t.Fatalf("Next = %v, want io.EOF", err)
 	}
 	r2.Close() // drops its two queued batches and the EOF
+	if n := tr.InFlight(); n != 1 {
+		t.Fatalf("in flight while r1's reader finishes on the end = %d, want 1", n)
+	}
+	r1.Close()
 	if n := tr.InFlight(); n != 0 {
 		t.Fatalf("in flight after everything was read or dropped = %d, want 0", n)
 	}
 	if err := tr.WaitIdle(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r1.Close()
+}
+
+// TestTrackerCountsTheEndUntilTheReaderIsDone checks that the end of a
+// stream (io.EOF, or ErrStopped when the job stops) counts as in flight
+// until its reader asks again or closes, as a batch does: its consumer
+// does work on it (a window operator emits its final windows, a
+// destination writes them), and a checkpoint must not cut through that
+// work. The end of one writer of several is no work: it is done at once.
+func TestTrackerCountsTheEndUntilTheReaderIsDone(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		stop    bool // the last writer stops rather than closes
+		again   bool // the reader asks again instead of closing
+		wantErr error
+	}{
+		{"eof_then_close", false, false, io.EOF},
+		{"eof_then_next", false, true, io.EOF},
+		{"stopped_then_close", true, false, ErrStopped},
+		{"stopped_then_next", true, true, ErrStopped},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			tr := NewTracker()
+			s := NewStream("S", abSchema, 4)
+			s.Track(tr)
+			r, _ := s.Subscribe()
+			w1, w2 := s.NewWriter(), s.NewWriter()
+			w1.Close(ctx)
+			if tc.stop {
+				w2.Stop(ctx)
+			} else {
+				w2.Close(ctx)
+			}
+			if n := tr.InFlight(); n != 2 {
+				t.Fatalf("in flight with two ends queued = %d, want 2", n)
+			}
+			if _, err := r.Next(ctx); !errors.Is(err, tc.wantErr) {
+				t.Fatalf("Next = %v, want %v", err, tc.wantErr)
+			}
+			if n := tr.InFlight(); n != 1 {
+				t.Fatalf("in flight while the reader's consumer finishes on the end = %d, want 1", n)
+			}
+			if tc.again {
+				if _, err := r.Next(ctx); !errors.Is(err, tc.wantErr) {
+					t.Fatalf("Next again = %v, want %v", err, tc.wantErr)
+				}
+			}
+			r.Close()
+			if n := tr.InFlight(); n != 0 {
+				t.Fatalf("in flight after the reader finished = %d, want 0", n)
+			}
+			r.Close()
+			if n := tr.InFlight(); n != 0 {
+				t.Fatalf("in flight after a second Close = %d, want 0", n)
+			}
+		})
+	}
 }
 
 func TestStreamLateSubscriber(t *testing.T) {

@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// Tracker counts the work in flight in a job: batches queued in its
-// streams or being processed by the reader that took them, and error
+// Tracker counts the work in flight in a job: batches (and the ends of
+// streams: io.EOF, ErrStopped) queued in its streams or being processed by
+// the reader that took them, until it asks for more or closes, and error
 // records not yet published. When the sources are paused and the count is
 // zero, every operator has fully processed everything it received: the
 // pipeline is quiescent, and its state and positions form one consistent

@@ -35,10 +35,17 @@ type (
 )
 
 // gate pauses source tasks between batches.
+//
+// A pause is one generation: parked counts the tasks parked in the current
+// one only. open resets it, because the tasks it wakes are no longer
+// parked even though they may not have run yet: counting them until they
+// do would let the next pause, right after (checkpoints back to back),
+// find them "parked" while they go on to read a batch, and the
+// checkpoint would record a source position before rows its state holds.
 type gate struct {
 	mu     sync.Mutex
 	resume chan struct{} // non-nil while paused; closed to resume
-	parked int
+	parked int           // tasks parked on resume
 	active int
 }
 
@@ -58,11 +65,15 @@ func (g *gate) wait(ctx context.Context) error {
 	}
 	g.parked++
 	g.mu.Unlock()
-	defer func() { g.mu.Lock(); g.parked--; g.mu.Unlock() }()
 	select {
-	case <-ch:
+	case <-ch: // open uncounted this task
 		return nil
 	case <-ctx.Done():
+		g.mu.Lock()
+		if g.resume == ch { // still the pause it parked in
+			g.parked--
+		}
+		g.mu.Unlock()
 		return ctx.Err()
 	}
 }
@@ -75,11 +86,14 @@ func (g *gate) pause() {
 	g.mu.Unlock()
 }
 
+// open ends the pause: the parked tasks go on, and no task counts as
+// parked until it parks again in a later pause.
 func (g *gate) open() {
 	g.mu.Lock()
 	if g.resume != nil {
 		close(g.resume)
 		g.resume = nil
+		g.parked = 0
 	}
 	g.mu.Unlock()
 }

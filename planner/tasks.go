@@ -192,6 +192,11 @@ func (b *jobBuilder) source(def *StreamDef) error {
 // runSource feeds a source's batches into its stream, parking at the
 // checkpoint gate (when there is one) between batches.
 // With close unset the caller closes op (after the final checkpoint).
+// When ctx is cancelled (the job stops) it stops w, as a source task's
+// caller does, but first, while still counted at the gate, waits for a
+// checkpoint being taken to end: the stop is work downstream (a window
+// operator may emit its open windows), which a checkpoint must see whole
+// or not at all, as it does a batch.
 func runSource(ctx context.Context, op exec.Operator, w *exec.StreamWriter, g *gate, close bool) (err error) {
 	if g == nil {
 		g = &gate{}
@@ -205,6 +210,13 @@ func runSource(ctx context.Context, op exec.Operator, w *exec.StreamWriter, g *g
 			}
 		}()
 	}
+	defer func() {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			done := context.WithoutCancel(ctx)
+			g.wait(done) // parks until the checkpoint, if any, ends
+			w.Stop(done) // cannot fail: done is never cancelled
+		}
+	}()
 	for {
 		if err := g.wait(ctx); err != nil {
 			return err
