@@ -180,9 +180,7 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	b.add(false, exec.Task{Name: "source " + def.Name, Run: func(ctx context.Context) error {
 		err := runSource(ctx, op, w, g, b.coord == nil)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			// Stopping: end the stream so everything downstream drains,
-			// without finishing its partitions (windows stay open).
-			return w.Stop(context.WithoutCancel(ctx))
+			return nil // stopping: runSource has stopped the stream
 		}
 		return err
 	}})
