@@ -29,6 +29,8 @@ func (st *stmtState) pass2() error {
 			err = st.extractStagger(i)
 		case toks[i].is("EMIT"):
 			err = st.extractEmit(i)
+		case toks[i].is("OVER") && i > 1 && toks[i-1].isIdent() && (toks[i-2].is("FROM") || toks[i-2].is("JOIN") || toks[i-2].isP(",")):
+			err = st.extractFromOver(i)
 		}
 		if err != nil {
 			return err
