@@ -121,6 +121,8 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		return b.stateful(env.Pump, op, err)
 	case *LookupJoin:
 		return b.lookupJoin(n, env)
+	case *StreamJoin:
+		return b.streamJoin(n, env)
 	case *Union:
 		b.unionSeq++
 		name := fmt.Sprintf("%s$union%d", env.Pump, b.unionSeq)
