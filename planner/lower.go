@@ -164,4 +164,3 @@ func physical(op exec.Operator) string {
 	}
 	return fmt.Sprintf("%T", op)
 }
-
