@@ -83,6 +83,7 @@ func fmtBound(d time.Duration) string {
 // a time condition between the two sides' time columns (Flink's interval
 // join, or an equality of window bounds: a window join), or state_ttl.
 func (q *queryPlanner) streamJoin(t *sql.Join) (Node, error) {
+	t = &sql.Join{Pos: t.Pos, Kind: t.Kind, Left: windowAlias(t.Left), Right: windowAlias(t.Right), On: t.On}
 	left, err := q.from(t.Left)
 	if err != nil {
 		return nil, err
@@ -224,6 +225,19 @@ func joinWhere(s *sql.Select) (sql.TableExpr, sql.Expr) {
 		return s.From, s.Where
 	}
 	return &sql.Join{Pos: j.Pos, Kind: sql.JoinInner, Left: j.Left, Right: j.Right, On: s.Where}, nil
+}
+
+// windowAlias gives a stream joined with a named window and no alias the
+// window's name as its alias, as KDA does (JOIN TradeStream OVER t … ON
+// o.orderId = t.orderId … WINDOW t AS (…)).
+func windowAlias(t sql.TableExpr) sql.TableExpr {
+	ref, ok := t.(*sql.TableRef)
+	if !ok || ref.Over == nil || ref.Over.Ref == "" || ref.Alias != "" {
+		return t
+	}
+	c := *ref
+	c.Alias = ref.Over.Ref
+	return &c
 }
 
 // joinWindow reads KDA's window on a joined stream: the RANGE of `s OVER

@@ -59,7 +59,10 @@ type kdaCase struct {
 	examples []string // example numbers, loaded in this order after the schema
 	// wrap, when set, is SQL of ours put in front of the (single) example's
 	// text in one file, for a snippet the guide says to paste into a pump.
-	wrap   string
+	wrap string
+	// block, when set, runs only that "-- [doc block N]" of the (single)
+	// example, for files whose blocks are separate snippets.
+	block  int
 	schema string // CREATE STREAM for the source stream(s)
 	inputs []kdaInput
 	// refs bind reference tables (--reference), as KDA's reference data
@@ -96,6 +99,16 @@ const (
 	kdaStaggerSchema = `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" (EVENT_TIME TIMESTAMP, TICKER_SYMBOL VARCHAR(4), INGESTED TIMESTAMP);`
 	kdaTickerSchema  = `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" (TICKER VARCHAR(4), PRICE REAL, INGESTED TIMESTAMP);`
 )
+
+// Example 13's streams, with the columns its guide page gives (tickers and
+// amounts once).
+const kda13Schema = `CREATE OR REPLACE STREAM OrderStream (orderId INTEGER, ticker VARCHAR(4), amount DOUBLE, INGESTED TIMESTAMP);
+CREATE OR REPLACE STREAM TradeStream (tradeId INTEGER, orderId INTEGER, ticker VARCHAR(4), amount DOUBLE, INGESTED TIMESTAMP);`
+
+var kda13Inputs = []kdaInput{
+	{stream: "ORDERSTREAM", file: "13_orders.jsonl"},
+	{stream: "TRADESTREAM", file: "13_trades.jsonl"},
+}
 
 func kdaDemoInput(file string) []kdaInput {
 	return []kdaInput{{stream: "SOURCE_SQL_STREAM_001", file: file}}
@@ -389,17 +402,48 @@ var kdaCases = []kdaCase{
 		}},
 	},
 	{
-		// Stream-to-stream joins with a window on one side are not
-		// supported; the first block fails where the windowed side starts.
-		name:     "13_windowed_join_unsupported",
+		// Block 2 as a pump: the trades of the minute before each order
+		// (trade 9 is 90 s before order 3, trade 11 after order 1; order 4
+		// has none). A match takes the later ROWTIME, the order's; the
+		// unaliased ROWTIME fills the first column of the destination.
+		name:     "13_window_on_one_side_pump",
 		examples: []string{"13"},
-		schema: `CREATE OR REPLACE STREAM OrderStream (orderId INTEGER, ticker VARCHAR(4), amount DOUBLE, INGESTED TIMESTAMP);
-CREATE OR REPLACE STREAM TradeStream (tradeId INTEGER, orderId INTEGER, ticker VARCHAR(4), amount DOUBLE, INGESTED TIMESTAMP);`,
-		inputs: []kdaInput{
-			{stream: "ORDERSTREAM", file: "13_orders.jsonl"},
-			{stream: "TRADESTREAM", file: "13_trades.jsonl"},
+		block:    2,
+		wrap: `CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (order_time TIMESTAMP, orderId INTEGER, ticker VARCHAR(4), orderAmount DOUBLE, tradeAmount DOUBLE);
+CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+`,
+		schema: kda13Schema,
+		inputs: kda13Inputs,
+		probe:  "DESTINATION_SQL_STREAM",
+		want: map[string][]string{"DESTINATION_SQL_STREAM": {
+			`{"ROWTIME":"2024-05-01T10:00:30.000Z","ORDER_TIME":"2024-05-01T10:00:30.000Z","ORDERID":1,"TICKER":"AMZN","ORDERAMOUNT":10,"TRADEAMOUNT":10.5}`,
+			`{"ROWTIME":"2024-05-01T10:01:00.000Z","ORDER_TIME":"2024-05-01T10:01:00.000Z","ORDERID":2,"TICKER":"MSFT","ORDERAMOUNT":20,"TRADEAMOUNT":20.25}`,
+			`{"ROWTIME":"2024-05-01T10:03:00.000Z","ORDER_TIME":"2024-05-01T10:03:00.000Z","ORDERID":3,"TICKER":"AMZN","ORDERAMOUNT":30,"TRADEAMOUNT":29.75}`,
+		}},
+	},
+	{
+		// Block 3, the same join with the window named in a WINDOW clause,
+		// run as the bare SELECT STREAM it is; the stream joined OVER t
+		// with no alias is t, as KDA reads it.
+		name:     "13_named_window_select",
+		examples: []string{"13"},
+		block:    3,
+		schema:   kda13Schema,
+		inputs:   kda13Inputs,
+		stdout: []string{
+			`{"ROWTIME":"2024-05-01T10:00:30.000Z","ORDERID":1,"TICKER":"AMZN","ORDERAMOUNT":10,"TRADEAMOUNT":10.5}`,
+			`{"ROWTIME":"2024-05-01T10:01:00.000Z","ORDERID":2,"TICKER":"MSFT","ORDERAMOUNT":20,"TRADEAMOUNT":20.25}`,
+			`{"ROWTIME":"2024-05-01T10:03:00.000Z","ORDERID":3,"TICKER":"AMZN","ORDERAMOUNT":30,"TRADEAMOUNT":29.75}`,
 		},
-		wantErr: &kdaError{example: "13", line: 13, col: 18, msg: `syntax error at or near "OVER"`, at: "OVER ("},
+	},
+	{
+		// Block 4 (OUTER JOIN) has a trailing comma before FROM.
+		name:     "13_outer_join_trailing_comma",
+		examples: []string{"13"},
+		block:    4,
+		schema:   kda13Schema,
+		inputs:   kda13Inputs,
+		wantErr:  &kdaError{example: "13", line: 5, col: 1, msg: `syntax error at or near "FROM"`, at: "FROM"},
 	},
 	{
 		// Unaliased MIN/MAX go into MIN_PRICE/MAX_PRICE by position.
@@ -878,10 +922,13 @@ func runKDAOnce(t *testing.T, dir string, tc kdaCase, batch int) kdaRun {
 	args := []string{"run", schema}
 	for _, n := range tc.examples {
 		path := kdaExample(t, dir, n)
-		if tc.wrap != "" {
+		if tc.wrap != "" || tc.block > 0 {
 			text, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.block > 0 {
+				text = kdaBlock(t, text, tc.block)
 			}
 			path = filepath.Join(tmp, filepath.Base(path))
 			if err := os.WriteFile(path, append([]byte(tc.wrap), text...), 0o644); err != nil {
@@ -939,6 +986,19 @@ func runKDAOnce(t *testing.T, dir string, tc kdaCase, batch int) kdaRun {
 		r.outputs[name] = kdaSplitLines(string(data))
 	}
 	return r
+}
+
+// kdaBlock returns the text of "-- [doc block n]" of an example, up to the
+// next block marker.
+func kdaBlock(t *testing.T, text []byte, n int) []byte {
+	t.Helper()
+	marker := fmt.Sprintf("-- [doc block %d]", n)
+	_, rest, ok := strings.Cut(string(text), marker)
+	if !ok {
+		t.Fatalf("example has no %q", marker)
+	}
+	rest, _, _ = strings.Cut(rest, "-- [doc block ")
+	return []byte(strings.TrimLeft(rest, "\n"))
 }
 
 func kdaSortedStreams(m map[string][]string) []string {
