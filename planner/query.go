@@ -113,7 +113,7 @@ func (q *queryPlanner) selectNode(s *sql.Select) (Node, error) {
 	for _, w := range s.Windows {
 		q.windows[w.Name] = w.Spec
 	}
-	from, where := joinWhere(s)
+	from, where := q.joinWhere(s)
 	in, tvf, err := q.fromWindowed(from)
 	if err != nil {
 		return nil, err

@@ -217,14 +217,26 @@ func (q *queryPlanner) streamJoin(t *sql.Join) (Node, error) {
 }
 
 // joinWhere returns the FROM and WHERE of s, with the WHERE of a comma
-// join of two streams (FROM a, b WHERE a.k = b.k AND …) moved into the
-// join as its ON condition.
-func joinWhere(s *sql.Select) (sql.TableExpr, sql.Expr) {
+// join (FROM a, b WHERE a.k = b.k AND …) moved into the join as its ON
+// condition, and the WHERE of an inner join of two streams added to its ON
+// (the same rows; a time condition in WHERE then bounds the join).
+func (q *queryPlanner) joinWhere(s *sql.Select) (sql.TableExpr, sql.Expr) {
 	j, ok := s.From.(*sql.Join)
-	if !ok || j.Kind != sql.JoinCross || j.On != nil || s.Where == nil {
+	switch {
+	case !ok || s.Where == nil:
 		return s.From, s.Where
+	case j.Kind == sql.JoinCross && j.On == nil:
+		return &sql.Join{Pos: j.Pos, Kind: sql.JoinInner, Left: j.Left, Right: j.Right, On: s.Where}, nil
+	case j.Kind == sql.JoinInner && j.On != nil:
+		if ref, isRef := j.Right.(*sql.TableRef); isRef {
+			if _, isTable, _ := q.s.resolveTable(ref.Name); isTable {
+				return s.From, s.Where
+			}
+		}
+		on := &sql.Binary{Pos: s.Where.ExprPos(), Op: "AND", L: j.On, R: s.Where}
+		return &sql.Join{Pos: j.Pos, Kind: sql.JoinInner, Left: j.Left, Right: j.Right, On: on}, nil
 	}
-	return &sql.Join{Pos: j.Pos, Kind: sql.JoinInner, Left: j.Left, Right: j.Right, On: s.Where}, nil
+	return s.From, s.Where
 }
 
 // windowAlias gives a stream joined with a named window and no alias the
