@@ -310,10 +310,10 @@ func (o *join) pairs(ctx context.Context, side int, b arrow.RecordBatch, mine, t
 		rt := make([]int64, len(run))
 		seqs := [2][]int64{make([]int64, len(run)), make([]int64, len(run))}
 		for k, p := range run {
-			ms, ts := slotOf[mine[p]], theirs[p]
-			rowsMine[k], rowsTheirs[k] = mine[p], other.row[ts]
-			rt[k] = max(s.ts[ms], other.ts[ts])
-			seqs[side][k], seqs[1-side][k] = s.seq[ms], other.seq[ts]
+			my, their := slotOf[mine[p]], theirs[p]
+			rowsMine[k], rowsTheirs[k] = mine[p], other.row[their]
+			rt[k] = max(s.ts[my], other.ts[their])
+			seqs[side][k], seqs[1-side][k] = s.seq[my], other.seq[their]
 		}
 		var cols [2][]arrow.Array
 		var err error
