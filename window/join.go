@@ -1,6 +1,7 @@
 package window
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -184,6 +185,13 @@ type join struct {
 	closed   bool
 	parts    [1]exec.Partition
 
+	// mu guards the state against Snapshot and Close from another
+	// goroutine (the checkpoint coordinator).
+	mu sync.Mutex
+	// closedSnap is the snapshot taken when the operator was closed with
+	// state held (the job stopping): a checkpoint after Close writes it.
+	closedSnap []byte
+
 	// the reading goroutines
 	started bool
 	cancel  context.CancelFunc
@@ -312,6 +320,8 @@ func (o *join) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if l.stopped || r.stopped {
 			return nil, exec.ErrStopped
 		}
+		o.mu.Lock()
+		defer o.mu.Unlock()
 		return o.finish()
 	}
 	// Take the side that is behind in event time when it is ready, so
@@ -344,19 +354,27 @@ func (o *join) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			side = 1
 		}
 	}
+	// The state changes under mu: an input's end is not a batch in flight,
+	// so a checkpoint may snapshot while it is being taken in.
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	s := o.sides[side]
 	switch {
 	case errors.Is(m.err, io.EOF):
+		// The end of one input is not a batch in flight, so a checkpoint
+		// may be taken while it is taken in: it changes no output here.
+		// The other input's next batch (or the end of both) settles what
+		// it frees.
 		s.ended, s.eof = true, true
 		s.tracker.Finish()
 		s.emit, s.floor = s.tracker.Emission(), s.tracker.Floor()
-		return o.settle()
+		return o.pend.empty(), nil
 	case errors.Is(m.err, exec.ErrStopped):
 		s.ended, s.stopped = true, true
 		if l.ended && r.ended {
 			return nil, exec.ErrStopped
 		}
-		return o.settle()
+		return o.pend.empty(), nil
 	case m.err != nil:
 		return nil, m.err
 	}
@@ -425,6 +443,14 @@ func (o *join) Close() error {
 		o.cancel()
 		close(o.quit)
 		o.wg.Wait()
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.eof && o.sides[0].live+o.sides[1].live+o.pend.rows > 0 {
+		var buf bytes.Buffer
+		if err := o.snapshot(&buf); err == nil {
+			o.closedSnap = buf.Bytes()
+		}
 	}
 	o.pend.reset()
 	var errs []error

@@ -44,6 +44,19 @@ type joinSideHeader struct {
 // output. It does not change the operator. The inputs' own state is not
 // included.
 func (o *join) Snapshot(w io.Writer) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closedSnap != nil {
+		if _, err := w.Write(o.closedSnap); err != nil {
+			return fmt.Errorf("window: join snapshot: %w", err)
+		}
+		return nil
+	}
+	return o.snapshot(w)
+}
+
+// snapshot writes the state; the caller holds mu.
+func (o *join) snapshot(w io.Writer) error {
 	h := joinHeader{Kind: o.cfg.Kind, Lower: o.lower, Upper: o.upper, Keys: o.nkeys,
 		WM: o.wm, MaxOut: o.maxOut, LateRows: o.lateRows, EOF: o.eof, Pending: o.pend.rows}
 	held := [2][]int32{}
@@ -161,6 +174,8 @@ func (s *joinSide) gather(ctx context.Context, o *join, slots []int32) ([]arrow.
 // wraps ErrSnapshot, the operator is unchanged. It must be called before
 // the first Next.
 func (o *join) Restore(r io.Reader) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	return restoring(func() error {
 		sr, err := openSnapshot(r, snapJoin, o.cfg.Alloc)
 		if err != nil {
