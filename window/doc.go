@@ -45,7 +45,13 @@
 //     one output row per input row, a different window per column, LAG,
 //     FIRST_VALUE, LAST_VALUE, NTH_VALUE and the exec aggregates.
 //
-//   - Checkpoints: the group-by, OVER and watermark operators implement
+//   - NewJoin: joins of two streams bounded in event time (KDA windows on
+//     a joined stream, Flink interval and window joins, state_ttl), INNER,
+//     LEFT, RIGHT and FULL, each side on its own Tracker, rows emitted in
+//     ROWTIME order at the smaller side's watermark, held rows kept in
+//     their Arrow batches and freed past the other side's floor.
+//
+//   - Checkpoints: the group-by, OVER, join and watermark operators implement
 //     exec.Snapshotter and exec.StateSizer. A snapshot is a small frame
 //     (magic "EDWS", format version SnapshotVersion, operator kind, payload
 //     length, CRC-32C) around a JSON header of scalars (the group-by's
@@ -60,7 +66,10 @@
 //     errors wrapping ErrSnapshot. StateBytes is O(1) per window pane or
 //     spec.
 //
-// What it does not do yet: updates of fired windows re-emit the whole
+// What it does not do yet: the join's ROWS windows (only RANGE bounds), its
+// drain on a stop (held rows stay for the checkpoint), and an alignment of
+// its two inputs (a side far ahead in event time holds its rows until the
+// other catches up); updates of fired windows re-emit the whole
 // window (for panes every key of it, not only the changed ones), and
 // downstream operators see them as ordinary rows (no retraction); OVER
 // windows recompute each row's frame (cost proportional to the frame size,
