@@ -43,14 +43,24 @@ type (
 // find them "parked" while they go on to read a batch, and the
 // checkpoint would record a source position before rows its state holds.
 type gate struct {
-	mu     sync.Mutex
-	resume chan struct{} // non-nil while paused; closed to resume
-	parked int           // tasks parked on resume
-	active int
+	mu      sync.Mutex
+	resume  chan struct{} // non-nil while paused; closed to resume
+	parked  int           // tasks parked on resume
+	active  int
+	entered int // source tasks that ever started
 }
 
 // enter registers a running source task.
-func (g *gate) enter() { g.mu.Lock(); g.active++; g.mu.Unlock() }
+func (g *gate) enter() { g.mu.Lock(); g.active++; g.entered++; g.mu.Unlock() }
+
+// finished tells whether every source task that started has ended: the
+// pipeline is draining, and operators flush on their inputs' ends, which
+// no batch in flight covers.
+func (g *gate) finished() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.entered > 0 && g.active == 0
+}
 
 // exit unregisters a finished source task.
 func (g *gate) exit() { g.mu.Lock(); g.active--; g.mu.Unlock() }
@@ -283,6 +293,11 @@ func (c *coordinator) take(ctx context.Context, final bool) error {
 	}
 	if err := c.tracker.WaitIdle(wait); err != nil {
 		return fmt.Errorf("pipeline did not drain: %w", err)
+	}
+	if !final && c.gate.finished() {
+		// Draining: only the final checkpoint, after everything has
+		// flushed, is a consistent cut.
+		return nil
 	}
 	id := c.nextID
 	m := &manifest{ID: id, Time: time.Now().UTC()}

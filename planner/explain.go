@@ -197,6 +197,8 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
 		b.WriteString(pad + n.Describe() + "\n")
 	case *LookupJoin:
 		b.WriteString(pad + s.lookupJoinPhysical(n) + "\n")
+	case *StreamJoin:
+		b.WriteString(pad + streamJoinPhysical(n) + "\n")
 	case *Union:
 		b.WriteString(pad + "StreamReader (union of the branches below, each a task writing one stream)\n")
 	}

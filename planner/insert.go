@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -20,6 +21,14 @@ func (q *queryPlanner) insertInto(n Node, target *StreamDef, ins *sql.Insert) (N
 	for i, f := range sc.fields {
 		if !f.Hidden && f.Name != exec.RowtimeColumn {
 			cols = append(cols, i)
+		}
+	}
+	if len(ins.Columns) == 0 && len(cols)+1 == len(target.Columns) {
+		// KDA: an unaliased ROWTIME in the select list is a column too
+		// (SELECT STREAM ROWTIME, a, b into a stream of three columns).
+		if i := selectedRowtime(n); i >= 0 {
+			cols = append(cols, i)
+			slices.Sort(cols)
 		}
 	}
 	// targetIdx[i] is the target column that query column cols[i] fills.
@@ -85,6 +94,22 @@ func (q *queryPlanner) insertInto(n Node, target *StreamDef, ins *sql.Insert) (N
 	exprs[len(exprs)-1] = exec.Column(rt, exec.RowtimeColumn, exec.TimestampType)
 	texts[len(texts)-1] = exec.RowtimeColumn
 	return &Project{Input: n, Exprs: exprs, Texts: texts, sc: out}, nil
+}
+
+// selectedRowtime returns the index of an unaliased ROWTIME item of a
+// select list, or -1.
+func selectedRowtime(n Node) int {
+	p, ok := n.(*Project)
+	if !ok {
+		return -1
+	}
+	for i, f := range p.sc.fields {
+		t := strings.ToUpper(p.Texts[i])
+		if f.Name == exec.RowtimeColumn && !f.Hidden && (t == exec.RowtimeColumn || strings.HasSuffix(t, "."+exec.RowtimeColumn)) {
+			return i
+		}
+	}
+	return -1
 }
 
 func columnIndex(def *StreamDef, name string) int {

@@ -86,7 +86,7 @@ func (q *queryPlanner) join(t *sql.Join) (Node, error) {
 		if ref != nil && ref.AsOf != nil {
 			return nil, q.errorf(ref.Pos, "FOR SYSTEM_TIME AS OF needs a reference table; %s is not one", quoteIdent(ref.Name))
 		}
-		return nil, q.errorf(t.Right.TablePos(), "joins of two streams are not supported yet; only a stream joined with a reference table (CREATE TABLE or --reference)")
+		return q.streamJoin(t)
 	}
 	switch t.Kind {
 	case sql.JoinRight, sql.JoinFull:

@@ -15,6 +15,9 @@ type queryPlanner struct {
 	s   *Session
 	b   *binder
 	src *sql.Source
+	// windows are the WINDOW clause of the SELECT being planned (KDA's
+	// join windows name them).
+	windows map[string]*sql.WindowSpec
 }
 
 func (q *queryPlanner) errorf(pos sql.Pos, format string, args ...any) error {
@@ -65,16 +68,21 @@ func (q *queryPlanner) selectNode(s *sql.Select) (Node, error) {
 	if s.From == nil {
 		return nil, q.errorf(s.Pos, "a streaming SELECT needs a FROM clause")
 	}
-	in, tvf, err := q.fromWindowed(s.From)
+	q.windows = map[string]*sql.WindowSpec{}
+	for _, w := range s.Windows {
+		q.windows[w.Name] = w.Spec
+	}
+	from, where := q.joinWhere(s)
+	in, tvf, err := q.fromWindowed(from)
 	if err != nil {
 		return nil, err
 	}
-	if s.Where != nil {
-		pred, err := q.b.expr(s.Where, in.Scope())
+	if where != nil {
+		pred, err := q.b.expr(where, in.Scope())
 		if err != nil {
 			return nil, err
 		}
-		in = &Filter{Input: in, Pred: pred, Text: sql.FormatExpr(s.Where)}
+		in = &Filter{Input: in, Pred: pred, Text: sql.FormatExpr(where)}
 	}
 	var n Node
 	switch _, grouped := needsAggregation(s); {

@@ -21,6 +21,11 @@ import (
 //	                     and operator state) before the job stops with
 //	                     ErrMemoryLimit; default 75% of the machine's memory
 //	                     or of the cgroup limit, whichever is smaller
+//	state_ttl            how far apart (in event time) the ROWTIMEs of two
+//	                     rows of a join of two streams without a window or
+//	                     a time condition may be and still match: what
+//	                     bounds such a join's state; no default (the join
+//	                     is refused)
 //	max_windows_per_row  the most windows one row may belong to (HOP
 //	                     size/slide, CUMULATE max/step); plans over it are
 //	                     refused; default DefaultMaxWindowsPerRow
@@ -53,7 +58,13 @@ func knownSettings() map[string]settingCheck {
 			}
 			return nil
 		},
-		SettingMaxState:       size,
+		SettingMaxState: size,
+		SettingStateTTL: func(k, v string) error {
+			if !positiveDuration(v) {
+				return fmt.Errorf("%s = '%s': want a positive duration such as 1h", k, v)
+			}
+			return nil
+		},
 		SettingMaxMemory:      size,
 		MaxTableMemorySetting: size,
 		SettingMaxWindowsPerRow: func(k, v string) error {

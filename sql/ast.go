@@ -311,6 +311,9 @@ type TableRef struct {
 	// AsOf is the time of Flink's FOR SYSTEM_TIME AS OF col (a column
 	// reference), nil when absent.
 	AsOf Expr
+	// Over is KDA's window on a joined stream, `s OVER (RANGE INTERVAL …
+	// PRECEDING) AS x` or `s OVER w` (Ref set), nil when absent.
+	Over *WindowSpec
 }
 
 // SubqueryRef is (query) [AS alias [(columns)]].

@@ -310,7 +310,7 @@ func (c *conv) tableName(n *ast.TableName, alias string) (TableExpr, error) {
 	if n.AsOf != nil || n.TableSample != nil || len(n.IndexHints) > 0 || len(n.PartitionNames) > 0 {
 		return nil, c.unsupported(p, "table option")
 	}
-	return &TableRef{Pos: p, Name: name, Alias: alias, AsOf: c.st.asOf[int(p)]}, nil
+	return &TableRef{Pos: p, Name: name, Alias: alias, AsOf: c.st.asOf[int(p)], Over: c.st.fromOver[int(p)]}, nil
 }
 
 // tableFunc converts an extracted table function.

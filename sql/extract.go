@@ -29,6 +29,9 @@ func (st *stmtState) pass2() error {
 			err = st.extractStagger(i)
 		case toks[i].is("EMIT"):
 			err = st.extractEmit(i)
+		case toks[i].is("OVER") && i > 1 && toks[i-1].isIdent() && (toks[i-2].is("FROM") || toks[i-2].is("JOIN") || toks[i-2].isP(",")) &&
+			!(toks[i-2].is("FROM") && i > 2 && toks[i-3].isP(")") && (toks[i-1].is("FIRST") || toks[i-1].is("LAST"))): // NTH_VALUE(…) FROM LAST OVER
+			err = st.extractFromOver(i)
 		}
 		if err != nil {
 			return err

@@ -266,6 +266,13 @@ func (p *printer) table(t TableExpr, nested bool) {
 			p.WriteString(" FOR SYSTEM_TIME AS OF ")
 			p.expr(t.AsOf, 0)
 		}
+		switch {
+		case t.Over != nil && t.Over.Frame == nil:
+			p.WriteString(" OVER " + quoteIdent(t.Over.Ref))
+		case t.Over != nil:
+			p.WriteString(" OVER ")
+			p.windowSpec(t.Over)
+		}
 		p.alias(t.Alias)
 	case *SubqueryRef:
 		p.WriteString("(")

@@ -22,14 +22,15 @@ type stmtState struct {
 	end   int   // end of the statement's last token
 	buf   []byte
 
-	exprs    map[int]Expr     // __E() placeholders: literals we parsed
-	ivEnd    map[int]int      // INTERVAL token offset → index of the token after the literal
-	frames   map[int]Interval // frame-bound placeholders (offset of INTERVAL)
-	units    map[int]string   // FLOOR/CEIL(x TO unit), by offset of the call
-	casts    map[int]Type     // CAST(x AS type), by offset of the call
-	similar  map[int]bool     // SIMILAR TO, by offset of the pattern
-	fullJoin map[int]bool     // FULL JOIN, by offset of the ON condition
-	asOf     map[int]Expr     // FOR SYSTEM_TIME AS OF col, by offset of the table name
+	exprs    map[int]Expr        // __E() placeholders: literals we parsed
+	ivEnd    map[int]int         // INTERVAL token offset → index of the token after the literal
+	frames   map[int]Interval    // frame-bound placeholders (offset of INTERVAL)
+	units    map[int]string      // FLOOR/CEIL(x TO unit), by offset of the call
+	casts    map[int]Type        // CAST(x AS type), by offset of the call
+	similar  map[int]bool        // SIMILAR TO, by offset of the pattern
+	fullJoin map[int]bool        // FULL JOIN, by offset of the ON condition
+	asOf     map[int]Expr        // FOR SYSTEM_TIME AS OF col, by offset of the table name
+	fromOver map[int]*WindowSpec // KDA's OVER window on a stream in FROM, by offset of its name
 	tvfs     map[int]*tvfEntry
 	sels     map[int]*selExtra // by offset of the SELECT keyword
 	// overlaps marks (a, b) OVERLAPS (c, d), by offset of the first '('.
@@ -84,7 +85,7 @@ func newStmtState(src *Source, toks []token, comments []span) *stmtState {
 		base: toks[0].pos, end: toks[len(toks)-1].end,
 		exprs: map[int]Expr{}, ivEnd: map[int]int{}, frames: map[int]Interval{},
 		units: map[int]string{}, casts: map[int]Type{}, similar: map[int]bool{},
-		fullJoin: map[int]bool{}, asOf: map[int]Expr{}, tvfs: map[int]*tvfEntry{}, sels: map[int]*selExtra{},
+		fullJoin: map[int]bool{}, asOf: map[int]Expr{}, fromOver: map[int]*WindowSpec{}, tvfs: map[int]*tvfEntry{}, sels: map[int]*selExtra{},
 		overlaps: map[int]bool{}, fieldsAt: map[int][]string{}, derived: map[int][]Ident{}, expAvg: map[int]*Literal{},
 	}
 	st.buf = []byte(src.Text[st.base:st.end])

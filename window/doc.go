@@ -58,7 +58,13 @@
 //     rows of a bucket are held until the emission watermark passes it,
 //     then come out sorted by the other keys (then ROWTIME, then arrival).
 //
-//   - Checkpoints: the group-by, OVER and watermark operators implement
+//   - NewJoin: joins of two streams bounded in event time (KDA windows on
+//     a joined stream, Flink interval and window joins, state_ttl), INNER,
+//     LEFT, RIGHT and FULL, each side on its own Tracker, rows emitted in
+//     ROWTIME order at the smaller side's watermark, held rows kept in
+//     their Arrow batches and freed past the other side's floor.
+//
+//   - Checkpoints: the group-by, OVER, join and watermark operators implement
 //     exec.Snapshotter and exec.StateSizer. A snapshot is a small frame
 //     (magic "EDWS", format version SnapshotVersion, operator kind, payload
 //     length, CRC-32C) around a JSON header of scalars (the group-by's
@@ -76,6 +82,9 @@
 // What it does not do yet: DISTINCT and ORDER BY keep no checkpoint (a
 // restart forgets the keys seen and the rows held); ORDER BY sorts a
 // bucket with a comparison sort when it closes (about a million rows/s);
+// the join's ROWS windows (only RANGE bounds), its drain on a stop (held
+// rows stay for the checkpoint), and an alignment of its two inputs (a side
+// far ahead in event time holds its rows until the other catches up);
 // updates of fired windows re-emit the whole
 // window (for panes every key of it, not only the changed ones), and
 // downstream operators see them as ordinary rows (no retraction); OVER

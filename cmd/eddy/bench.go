@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,10 +31,20 @@ type nexmarkQuery struct {
 	// procTime makes ROWTIME the arrival (processing) time instead of
 	// DATE_TIME.
 	procTime bool
+	// streams are the generator's tables the query reads (default: BID).
+	streams []string
+	// prelude is SQL run before the query (settings, tables).
+	prelude string
+	// sideInput makes the run write q13's side input file and declare it
+	// as the reference table SIDE_INPUT.
+	sideInput bool
 }
 
-// nexmarkQueries are the Nexmark queries over bids alone (no joins). The
-// window queries use event time DATE_TIME unless procTime is set.
+// nexmarkQueries are the Nexmark queries. The window queries use event time
+// DATE_TIME unless procTime is set. The regular joins (q3, q20) are bounded
+// by state_ttl: rows whose DATE_TIMEs are more than an hour apart do not
+// match, which over the benchmark's span of event time (10 000 events per
+// second) is every pair Flink's unbounded join would find.
 var nexmarkQueries = map[string]nexmarkQuery{
 	"q0": {doc: "pass-through projection", sql: `SELECT STREAM AUCTION, BIDDER, PRICE, DATE_TIME, EXTRA FROM BID`},
 	"q1": {doc: "currency conversion 0.908 * PRICE", sql: `SELECT STREAM AUCTION, BIDDER, 0.908 * PRICE AS PRICE, DATE_TIME, EXTRA FROM BID`},
@@ -51,6 +62,42 @@ FROM BID GROUP BY BIDDER, SESSION(DATE_TIME, INTERVAL '10' SECOND)`},
 	"q12": {doc: "bids per bidder per 10 s tumbling window of processing time", procTime: true, sql: `SELECT STREAM BIDDER, COUNT(*) AS BID_COUNT, window_start, window_end
 FROM TABLE(TUMBLE(TABLE BID, DESCRIPTOR(APPROXIMATE_ARRIVAL_TIME), INTERVAL '10' SECOND))
 GROUP BY BIDDER, window_start, window_end`},
+	"q3": {doc: "local item suggestion: auctions of category 10 joined with their sellers in OR, ID or CA", streams: []string{"AUCTION", "PERSON"},
+		prelude: `SET state_ttl = '1h'`, sql: `SELECT STREAM P.NAME, P.CITY, P.STATE, A.ID
+FROM AUCTION AS A JOIN PERSON AS P ON A.SELLER = P.ID
+WHERE A.CATEGORY = 10 AND (P.STATE = 'OR' OR P.STATE = 'ID' OR P.STATE = 'CA')`},
+	"q5": {doc: "hot items: auctions with the most bids per HOP window of 10 s sliding by 2 s (window join with the max per window)", sql: `SELECT STREAM AB.AUCTION, AB.NUM
+FROM (SELECT STREAM AUCTION, COUNT(*) AS NUM, window_start AS STARTTIME, window_end AS ENDTIME
+      FROM TABLE(HOP(TABLE BID, DESCRIPTOR(DATE_TIME), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+      GROUP BY AUCTION, window_start, window_end) AS AB
+JOIN (SELECT STREAM MAX(CB.NUM) AS MAXN, CB.STARTTIME, CB.ENDTIME
+      FROM (SELECT STREAM COUNT(*) AS NUM, window_start AS STARTTIME, window_end AS ENDTIME
+            FROM TABLE(HOP(TABLE BID, DESCRIPTOR(DATE_TIME), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+            GROUP BY AUCTION, window_start, window_end) AS CB
+      GROUP BY CB.STARTTIME, CB.ENDTIME, STEP(CB.ROWTIME BY INTERVAL '2' SECOND)) AS MB
+ON AB.STARTTIME = MB.STARTTIME AND AB.ENDTIME = MB.ENDTIME AND AB.NUM >= MB.MAXN`},
+	"q7": {doc: "highest bid: bids at the highest price of their 10 s tumbling window", sql: `SELECT STREAM B.AUCTION, B.PRICE, B.BIDDER, B.DATE_TIME, B.EXTRA
+FROM BID AS B
+JOIN (SELECT STREAM MAX(PRICE) AS MAXPRICE, window_end AS DATE_TIME
+      FROM TABLE(TUMBLE(TABLE BID, DESCRIPTOR(DATE_TIME), INTERVAL '10' SECOND))
+      GROUP BY window_start, window_end) AS B1
+ON B.PRICE = B1.MAXPRICE
+WHERE B.DATE_TIME BETWEEN B1.DATE_TIME - INTERVAL '10' SECOND AND B1.DATE_TIME`},
+	"q8": {doc: "new users: persons who created auctions in the same 10 s tumbling window (window join)", streams: []string{"PERSON", "AUCTION"}, sql: `SELECT STREAM P.ID, P.NAME, P.STARTTIME
+FROM (SELECT STREAM ID, NAME, window_start AS STARTTIME, window_end AS ENDTIME
+      FROM TABLE(TUMBLE(TABLE PERSON, DESCRIPTOR(DATE_TIME), INTERVAL '10' SECOND))
+      GROUP BY ID, NAME, window_start, window_end) AS P
+JOIN (SELECT STREAM SELLER, window_start AS STARTTIME, window_end AS ENDTIME
+      FROM TABLE(TUMBLE(TABLE AUCTION, DESCRIPTOR(DATE_TIME), INTERVAL '10' SECOND))
+      GROUP BY SELLER, window_start, window_end) AS A
+ON P.ID = A.SELLER AND P.STARTTIME = A.STARTTIME AND P.ENDTIME = A.ENDTIME`},
+	"q13": {doc: "bounded side input join: bids enriched from a reference table by MOD(AUCTION, 10000)", sideInput: true, sql: `SELECT STREAM B.AUCTION, B.BIDDER, B.PRICE, B.DATE_TIME, S."value"
+FROM BID AS B JOIN SIDE_INPUT AS S ON MOD(B.AUCTION, 10000) = S."key"`},
+	"q20": {doc: "expand bid with auction: bids joined with their auctions of category 10", streams: []string{"BID", "AUCTION"},
+		prelude: `SET state_ttl = '1h'`, sql: `SELECT STREAM B.AUCTION, B.BIDDER, B.PRICE, B.CHANNEL, B.URL, B.DATE_TIME AS BID_TIME,
+    A.ITEM_NAME, A.DESCRIPTION, A.INITIAL_BID, A.RESERVE, A.DATE_TIME AS AUCTION_TIME, A.EXPIRES, A.SELLER, A.CATEGORY
+FROM BID AS B JOIN AUCTION AS A ON B.AUCTION = A.ID
+WHERE A.CATEGORY = 10`},
 	"tumble": {doc: "COUNT, SUM and MAX of PRICE per auction per 10 s tumbling window", sql: `SELECT STREAM AUCTION, window_start, window_end, COUNT(*) AS NUM, SUM(PRICE) AS TOTAL, MAX(PRICE) AS MAXPRICE
 FROM TABLE(TUMBLE(TABLE BID, DESCRIPTOR(DATE_TIME), INTERVAL '10' SECOND))
 GROUP BY AUCTION, window_start, window_end`},
@@ -71,6 +118,34 @@ func nexmarkQueryNames() []string {
 const nexmarkBidColumns = `AUCTION BIGINT, BIDDER BIGINT, PRICE BIGINT, CHANNEL VARCHAR,
     URL VARCHAR, DATE_TIME TIMESTAMP, EXTRA VARCHAR`
 
+// nexmarkColumns declares the generator's tables.
+var nexmarkColumns = map[string]string{
+	"BID": nexmarkBidColumns,
+	"AUCTION": `ID BIGINT, ITEM_NAME VARCHAR, DESCRIPTION VARCHAR, INITIAL_BID BIGINT, RESERVE BIGINT,
+    DATE_TIME TIMESTAMP, EXPIRES TIMESTAMP, SELLER BIGINT, CATEGORY BIGINT, EXTRA VARCHAR`,
+	"PERSON": `ID BIGINT, NAME VARCHAR, EMAIL_ADDRESS VARCHAR, CREDIT_CARD VARCHAR, CITY VARCHAR, STATE VARCHAR,
+    DATE_TIME TIMESTAMP, EXTRA VARCHAR`,
+}
+
+// sideInputRows is the size of q13's side input: keys 0 … 9999.
+const sideInputRows = 10_000
+
+// sideInputValue is q13's side input value of key k.
+func sideInputValue(k int64) int64 { return k*7 + 3 }
+
+// writeSideInput writes q13's side input as JSON lines into dir.
+func writeSideInput(dir string) (string, error) {
+	path := dir + "/side_input.jsonl"
+	var b bytes.Buffer
+	for k := range int64(sideInputRows) {
+		fmt.Fprintf(&b, `{"key":%d,"value":%d}`+"\n", k, sideInputValue(k))
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return "", fmt.Errorf("bench: side input: %w", err)
+	}
+	return path, nil
+}
+
 // nexmarkRun is one run of a Nexmark query: its input and what sees its
 // output.
 type nexmarkRun struct {
@@ -88,6 +163,9 @@ type nexmarkRun struct {
 	// onBatch, when set, sees every output batch before the discard sink
 	// releases it; it must not keep or release it.
 	onBatch func(arrow.RecordBatch) error
+	// dir holds files a run writes (q13's side input); "" is a temporary
+	// directory.
+	dir string
 }
 
 // script returns the application: the BID stream and the query.
@@ -106,7 +184,7 @@ func (r nexmarkRun) script() (string, error) {
 		if r.events <= 0 {
 			return "", errors.New("bench: events must be positive")
 		}
-		opts = append(opts, "connector = 'generator'", "kind = 'nexmark'", "table = 'bid'", fmt.Sprintf("count = '%d'", r.events))
+		opts = append(opts, "connector = 'generator'", "kind = 'nexmark'", fmt.Sprintf("count = '%d'", r.events))
 		if q.procTime {
 			opts = append(opts, "rowtime = 'APPROXIMATE_ARRIVAL_TIME'")
 		}
@@ -114,7 +192,41 @@ func (r nexmarkRun) script() (string, error) {
 	if r.batchSize > 0 {
 		opts = append(opts, fmt.Sprintf("batch_size = '%d'", r.batchSize))
 	}
-	return fmt.Sprintf("CREATE STREAM BID (\n    %s\n) WITH (%s);\n%s;\n", nexmarkBidColumns, strings.Join(opts, ", "), q.sql), nil
+	streams := q.streams
+	if len(streams) == 0 {
+		streams = []string{"BID"}
+	}
+	if r.file != "" && (len(streams) != 1 || streams[0] != "BID") {
+		return "", fmt.Errorf("bench: %s reads %s; a file holds only bids", r.query, strings.Join(streams, " and "))
+	}
+	var b strings.Builder
+	for _, st := range streams {
+		o := slices.Clone(opts)
+		if r.file == "" {
+			o = append(o, "table = '"+strings.ToLower(st)+"'")
+		}
+		fmt.Fprintf(&b, "CREATE STREAM %s (\n    %s\n) WITH (%s);\n", st, nexmarkColumns[st], strings.Join(o, ", "))
+	}
+	if q.sideInput {
+		dir := r.dir
+		if dir == "" {
+			d, err := os.MkdirTemp("", "eddy-nexmark-")
+			if err != nil {
+				return "", err
+			}
+			dir = d
+		}
+		path, err := writeSideInput(dir)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "CREATE TABLE SIDE_INPUT (\"key\" BIGINT, \"value\" BIGINT) WITH (connector = 'file', path = %s, format = 'json');\n", sqlString(path))
+	}
+	if q.prelude != "" {
+		b.WriteString(q.prelude + ";\n")
+	}
+	b.WriteString(q.sql + ";\n")
+	return b.String(), nil
 }
 
 // sqlString quotes s as a SQL string literal.

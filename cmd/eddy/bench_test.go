@@ -30,7 +30,7 @@ var benchBatchSizes = []int{1024, 4096, 16384}
 func benchNexmark(b *testing.B, query string, events int64, file string) {
 	for _, bs := range benchBatchSizes {
 		b.Run(fmt.Sprintf("batch=%d", bs), func(b *testing.B) {
-			r := nexmarkRun{query: query, events: events, file: file, batchSize: bs}
+			r := nexmarkRun{query: query, events: events, file: file, batchSize: bs, dir: b.TempDir()}
 			if file != "" {
 				r.events = 0
 			}
@@ -92,6 +92,24 @@ func BenchmarkNexmarkHop(b *testing.B) { benchNexmark(b, "q5-hop", benchGenerato
 
 // BenchmarkNexmarkSession is q11: bids per bidder session, gap 10 s.
 func BenchmarkNexmarkSession(b *testing.B) { benchNexmark(b, "q11", benchGeneratorEvents, "") }
+
+// BenchmarkNexmarkQ3 is a regular join of auctions and persons (state_ttl).
+func BenchmarkNexmarkQ3(b *testing.B) { benchNexmark(b, "q3", benchGeneratorEvents, "") }
+
+// BenchmarkNexmarkQ5 is HOP counts joined with their window's maximum.
+func BenchmarkNexmarkQ5(b *testing.B) { benchNexmark(b, "q5", benchGeneratorEvents, "") }
+
+// BenchmarkNexmarkQ7 is bids joined with their tumbling window's maximum.
+func BenchmarkNexmarkQ7(b *testing.B) { benchNexmark(b, "q7", benchGeneratorEvents, "") }
+
+// BenchmarkNexmarkQ8 is a window join of two tumbling aggregates.
+func BenchmarkNexmarkQ8(b *testing.B) { benchNexmark(b, "q8", benchGeneratorEvents, "") }
+
+// BenchmarkNexmarkQ13 is a lookup join with a side input table.
+func BenchmarkNexmarkQ13(b *testing.B) { benchNexmark(b, "q13", benchGeneratorEvents, "") }
+
+// BenchmarkNexmarkQ20 is a regular join of bids and auctions (state_ttl).
+func BenchmarkNexmarkQ20(b *testing.B) { benchNexmark(b, "q20", benchGeneratorEvents, "") }
 
 // BenchmarkNexmarkJSONFileQ2 runs q2 over a JSON-lines file of bids: events
 // are bids here.

@@ -64,7 +64,10 @@ type kdaCase struct {
 	// line that starts with it: the statements before it run for real
 	// while the rest, which needs what Eddy lacks, is pinned by another
 	// case's positioned error.
-	cut    string
+	cut string
+	// block, when set, runs only that "-- [doc block N]" of the (single)
+	// example, for files whose blocks are separate snippets.
+	block  int
 	schema string // CREATE STREAM for the source stream(s)
 	inputs []kdaInput
 	// refs bind reference tables (--reference), as KDA's reference data
@@ -112,6 +115,16 @@ const (
 	kdaHeartRateSchema     = `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" ("heartRate" INTEGER, "rateType" VARCHAR(20), INGESTED TIMESTAMP);`
 	kdaBloodPressureSchema = `CREATE OR REPLACE STREAM "SOURCE_SQL_STREAM_001" ("Systolic" INTEGER, "Diastolic" INTEGER, "BloodPressureLevel" VARCHAR(20), INGESTED TIMESTAMP);`
 )
+
+// Example 13's streams, with the columns its guide page gives (tickers and
+// amounts once).
+const kda13Schema = `CREATE OR REPLACE STREAM OrderStream (orderId INTEGER, ticker VARCHAR(4), amount DOUBLE, INGESTED TIMESTAMP);
+CREATE OR REPLACE STREAM TradeStream (tradeId INTEGER, orderId INTEGER, ticker VARCHAR(4), amount DOUBLE, INGESTED TIMESTAMP);`
+
+var kda13Inputs = []kdaInput{
+	{stream: "ORDERSTREAM", file: "13_orders.jsonl"},
+	{stream: "TRADESTREAM", file: "13_trades.jsonl"},
+}
 
 func kdaDemoInput(file string) []kdaInput {
 	return []kdaInput{{stream: "SOURCE_SQL_STREAM_001", file: file}}
@@ -405,17 +418,48 @@ var kdaCases = []kdaCase{
 		}},
 	},
 	{
-		// Stream-to-stream joins with a window on one side are not
-		// supported; the first block fails where the windowed side starts.
-		name:     "13_windowed_join_unsupported",
+		// Block 2 as a pump: the trades of the minute before each order
+		// (trade 9 is 90 s before order 3, trade 11 after order 1; order 4
+		// has none). A match takes the later ROWTIME, the order's; the
+		// unaliased ROWTIME fills the first column of the destination.
+		name:     "13_window_on_one_side_pump",
 		examples: []string{"13"},
-		schema: `CREATE OR REPLACE STREAM OrderStream (orderId INTEGER, ticker VARCHAR(4), amount DOUBLE, INGESTED TIMESTAMP);
-CREATE OR REPLACE STREAM TradeStream (tradeId INTEGER, orderId INTEGER, ticker VARCHAR(4), amount DOUBLE, INGESTED TIMESTAMP);`,
-		inputs: []kdaInput{
-			{stream: "ORDERSTREAM", file: "13_orders.jsonl"},
-			{stream: "TRADESTREAM", file: "13_trades.jsonl"},
+		block:    2,
+		wrap: `CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (order_time TIMESTAMP, orderId INTEGER, ticker VARCHAR(4), orderAmount DOUBLE, tradeAmount DOUBLE);
+CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+`,
+		schema: kda13Schema,
+		inputs: kda13Inputs,
+		probe:  "DESTINATION_SQL_STREAM",
+		want: map[string][]string{"DESTINATION_SQL_STREAM": {
+			`{"ROWTIME":"2024-05-01T10:00:30.000Z","ORDER_TIME":"2024-05-01T10:00:30.000Z","ORDERID":1,"TICKER":"AMZN","ORDERAMOUNT":10,"TRADEAMOUNT":10.5}`,
+			`{"ROWTIME":"2024-05-01T10:01:00.000Z","ORDER_TIME":"2024-05-01T10:01:00.000Z","ORDERID":2,"TICKER":"MSFT","ORDERAMOUNT":20,"TRADEAMOUNT":20.25}`,
+			`{"ROWTIME":"2024-05-01T10:03:00.000Z","ORDER_TIME":"2024-05-01T10:03:00.000Z","ORDERID":3,"TICKER":"AMZN","ORDERAMOUNT":30,"TRADEAMOUNT":29.75}`,
+		}},
+	},
+	{
+		// Block 3, the same join with the window named in a WINDOW clause,
+		// run as the bare SELECT STREAM it is; the stream joined OVER t
+		// with no alias is t, as KDA reads it.
+		name:     "13_named_window_select",
+		examples: []string{"13"},
+		block:    3,
+		schema:   kda13Schema,
+		inputs:   kda13Inputs,
+		stdout: []string{
+			`{"ROWTIME":"2024-05-01T10:00:30.000Z","ORDERID":1,"TICKER":"AMZN","ORDERAMOUNT":10,"TRADEAMOUNT":10.5}`,
+			`{"ROWTIME":"2024-05-01T10:01:00.000Z","ORDERID":2,"TICKER":"MSFT","ORDERAMOUNT":20,"TRADEAMOUNT":20.25}`,
+			`{"ROWTIME":"2024-05-01T10:03:00.000Z","ORDERID":3,"TICKER":"AMZN","ORDERAMOUNT":30,"TRADEAMOUNT":29.75}`,
 		},
-		wantErr: &kdaError{example: "13", line: 13, col: 18, msg: `syntax error at or near "OVER"`, at: "OVER ("},
+	},
+	{
+		// Block 4 (OUTER JOIN) has a trailing comma before FROM.
+		name:     "13_outer_join_trailing_comma",
+		examples: []string{"13"},
+		block:    4,
+		schema:   kda13Schema,
+		inputs:   kda13Inputs,
+		wantErr:  &kdaError{example: "13", line: 5, col: 1, msg: `syntax error at or near "FROM"`, at: "FROM"},
 	},
 	{
 		// Unaliased MIN/MAX go into MIN_PRICE/MAX_PRICE by position.
@@ -964,7 +1008,7 @@ func runKDAOnce(t *testing.T, dir string, tc kdaCase, batch int) kdaRun {
 	args := []string{"run", schema}
 	for _, n := range tc.examples {
 		path := kdaExample(t, dir, n)
-		if tc.wrap != "" || tc.cut != "" {
+		if tc.wrap != "" || tc.cut != "" || tc.block > 0 {
 			text, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -975,6 +1019,9 @@ func runKDAOnce(t *testing.T, dir string, tc kdaCase, batch int) kdaRun {
 					t.Fatalf("example %s has no line starting with %q", n, tc.cut)
 				}
 				text = text[:at+1]
+			}
+			if tc.block > 0 {
+				text = kdaBlock(t, text, tc.block)
 			}
 			path = filepath.Join(tmp, filepath.Base(path))
 			if err := os.WriteFile(path, append([]byte(tc.wrap), text...), 0o644); err != nil {
@@ -1038,6 +1085,19 @@ func runKDAOnce(t *testing.T, dir string, tc kdaCase, batch int) kdaRun {
 		r.outputs[name] = kdaSplitLines(string(data))
 	}
 	return r
+}
+
+// kdaBlock returns the text of "-- [doc block n]" of an example, up to the
+// next block marker.
+func kdaBlock(t *testing.T, text []byte, n int) []byte {
+	t.Helper()
+	marker := fmt.Sprintf("-- [doc block %d]", n)
+	_, rest, ok := strings.Cut(string(text), marker)
+	if !ok {
+		t.Fatalf("example has no %q", marker)
+	}
+	rest, _, _ = strings.Cut(rest, "-- [doc block ")
+	return []byte(strings.TrimLeft(rest, "\n"))
 }
 
 func kdaSortedStreams(m map[string][]string) []string {
