@@ -340,13 +340,6 @@ func (s *countingSink) Close(ctx context.Context) error { return s.inner.Close(c
 
 const benchUsage = "usage: eddy bench nexmark [--query Q] [--events N | --file BIDS.jsonl]"
 
-// nexmarkPartial names the Nexmark queries Eddy runs only a part of, and
-// the --query that runs that part.
-var nexmarkPartial = map[string]string{
-	"q5": "q5-hop",
-	"q7": "q7-max",
-}
-
 // benchHelp is the help of eddy bench: flags, queries and examples.
 func benchHelp() string {
 	var b strings.Builder
@@ -360,9 +353,7 @@ queries:
 	for _, name := range nexmarkQueryNames() {
 		fmt.Fprintf(&b, "  %-7s %s\n", name, nexmarkQueries[name].doc)
 	}
-	b.WriteString(`q5 (hot items) and q7 (highest bid) join a windowed aggregate with its
-input, which Eddy cannot yet: q5-hop and q7-max run their inner aggregates.
-examples:
+	b.WriteString(`examples:
   eddy bench nexmark --query q1 --events 1000000
   eddy gen nexmark --events 1086957 -o /tmp/bids.jsonl && eddy bench nexmark --query q2 --file /tmp/bids.jsonl
 `)
@@ -371,10 +362,6 @@ examples:
 
 // unknownQuery explains a --query that names no query.
 func unknownQuery(q string) string {
-	if part, ok := nexmarkPartial[strings.ToLower(q)]; ok {
-		return fmt.Sprintf("nexmark %s as a whole is not supported yet (it joins a windowed aggregate with its input); --query %s runs its inner aggregate: %s",
-			q, part, nexmarkQueries[part].doc)
-	}
 	return fmt.Sprintf("unknown query %q (have %s)", q, strings.Join(nexmarkQueryNames(), ", "))
 }
 

@@ -137,7 +137,6 @@ func TestUsageErrors(t *testing.T) {
 		{name: "report without state", args: []string{"report", "app.sql"}},
 		{name: "discover without a source", args: []string{"discover"}},
 		{name: "discover unknown connector", args: []string{"discover", "kafak:ticks"}},
-		{name: "bench q5", args: []string{"bench", "nexmark", "--query", "q5"}},
 		{name: "bench unknown query", args: []string{"bench", "nexmark", "--query", "q9"}},
 		{name: "completion without shell", args: []string{"completion"}},
 		{name: "completion unknown shell", args: []string{"completion", "tcsh"}},

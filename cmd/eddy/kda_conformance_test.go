@@ -715,14 +715,17 @@ CREATE TABLE "CompanyName" ("Ticker" VARCHAR(4), "Company" VARCHAR(20));`,
 		}},
 	},
 	{
-		// The scoring pump runs; the sorting pump's ORDER BY on a stream
-		// is what Eddy lacks.
-		name:     "27_random_cut_forest_sorted_output_unsupported",
+		// The whole example: the scores, sorted within each second by the
+		// second pump's streaming ORDER BY (one row a second here, so the
+		// order is the input's).
+		name:     "27_random_cut_forest_sorted_output",
 		examples: []string{"27"},
 		schema:   kdaHeartRateSchema,
-		inputs:   kdaDemoInput("27_heart_rate.jsonl"),
-		wantErr: &kdaError{example: "27", line: 29, col: 16,
-			msg: `ORDER BY on a stream is not supported yet`, at: `FLOOR("TEMP_STREAM".ROWTIME TO SECOND)`},
+		inputs:   kdaDemoInput("27_heart_rate_stream.jsonl"),
+		outputs:  []string{"DESTINATION_SQL_STREAM"},
+		check: func(rows map[string][]map[string]any) []string {
+			return kdaCheckAnomalies(rows["DESTINATION_SQL_STREAM"], 600, 256, "rateType", nil)
+		},
 	},
 	{
 		// The scoring pump with the defaults (100 trees, 256 samples): 0
@@ -738,12 +741,15 @@ CREATE TABLE "CompanyName" ("Ticker" VARCHAR(4), "Company" VARCHAR(20));`,
 		},
 	},
 	{
-		name:     "28_random_cut_forest_with_explanation_sorted_output_unsupported",
+		// The whole example, through the sorting pump.
+		name:     "28_random_cut_forest_with_explanation_sorted_output",
 		examples: []string{"28"},
 		schema:   kdaBloodPressureSchema,
-		inputs:   kdaDemoInput("28_blood_pressure.jsonl"),
-		wantErr: &kdaError{example: "28", line: 33, col: 16,
-			msg: `ORDER BY on a stream is not supported yet`, at: `FLOOR("TEMP_STREAM".ROWTIME TO SECOND)`},
+		inputs:   kdaDemoInput("28_blood_pressure_stream.jsonl"),
+		outputs:  []string{"DESTINATION_SQL_STREAM"},
+		check: func(rows map[string][]map[string]any) []string {
+			return kdaCheckAnomalies(rows["DESTINATION_SQL_STREAM"], 600, 256, "BloodPressureLevel", []string{"Systolic", "Diastolic"})
+		},
 	},
 	{
 		// With explanation and directionality: the HIGH and LOW readings
