@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ func Options() []sources.OptionSpec {
 		{Name: "poll_interval", Kind: sources.KindDuration, Default: "200ms", Doc: "with follow, how often to look for new data"},
 		{Name: "batch_size", Kind: sources.KindInt, Default: "8192", Doc: "rows per batch at most"},
 		{Name: "linger", Kind: sources.KindDuration, Default: "100ms", Doc: "with follow, emit a partial batch once its oldest row is this old"},
+		{Name: "parallelism", Kind: sources.KindInt, Default: "0", Doc: "decode each file on this many cores (0: GOMAXPROCS; 1: on the reading goroutine); without follow, for JSON and unquoted CSV"},
 		{Name: "arrival", Doc: "a declared TIMESTAMP column whose value becomes APPROXIMATE_ARRIVAL_TIME (replaying recorded input); default: the time the record is read"},
 	}, codec.Options()...)
 }
@@ -54,7 +56,8 @@ func Options() []sources.OptionSpec {
 const maxOpen = 64
 
 // source reads the files of a glob as partitions, side by side in event
-// time order (see Next); it runs no goroutines.
+// time order (see Next). With parallelism above 1 it runs a pool of
+// decoding workers (parallel.go), which Close stops and waits for.
 type source struct {
 	env       sources.Env
 	opts      sources.Options
@@ -69,6 +72,10 @@ type source struct {
 	idle      time.Duration
 	batchSize int
 	spare     *codec.Ingest  // a decoder, framer and batcher to reuse
+	workers   int            // decoding workers (parallel.go); ≤ 1: none
+	pool      *pool          // started on the first parallel read
+	inflight  int            // morsels read and not all returned
+	morsel    int            // morsel size in bytes; 0: by the open files (tests set it)
 	origin    sources.Origin // of the batch Next returned last
 	states    []sources.Partition
 	closed    bool
@@ -126,6 +133,17 @@ func New(env sources.Env, raw map[string]string) (sources.Source, error) {
 	s.origin = s.parts[0].origin
 	if s.spare, err = codec.NewIngest(env, opts, s.batchSize); err != nil {
 		return nil, fmt.Errorf("file: %w", err)
+	}
+	if n := opts.Int("parallelism"); n < 0 {
+		s.spare.Release()
+		return nil, fmt.Errorf("file: parallelism must be 0 (every core) or more, not %d", n)
+	} else if n == 0 {
+		s.workers = runtime.GOMAXPROCS(0)
+	} else {
+		s.workers = int(n)
+	}
+	if s.follow || !s.spare.Framer().SplitsAtLines() {
+		s.workers = 1 // records may span lines, or the data is not all there
 	}
 	return s, nil
 }
@@ -186,7 +204,11 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			}
 			continue
 		}
-		if b, err := s.fill(ctx, p); b != nil || err != nil {
+		fill := s.fill
+		if s.parallel() && (p.started || !p.ended) {
+			fill = s.fillParallel
+		}
+		if b, err := fill(ctx, p); b != nil || err != nil {
 			return b, err
 		}
 	}
@@ -337,6 +359,12 @@ func (s *source) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.pool != nil {
+		s.pool.stop()
+		for _, p := range s.parts {
+			s.dropQueue(p)
+		}
+	}
 	for _, p := range s.open {
 		p.close()
 		p.in.Release()
