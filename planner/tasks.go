@@ -141,6 +141,7 @@ func (b *jobBuilder) source(def *StreamDef) error {
 			opts[k] = v
 		}
 	}
+	b.s.parallelOptions(opts)
 	stream := b.streams[def.Name]
 	opened, err := b.s.cfg.Connectors.OpenSource(b.ctx, def.Name, stream.Schema(), opts, b.errSink)
 	if err != nil {
