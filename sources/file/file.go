@@ -44,6 +44,7 @@ func Options() []sources.OptionSpec {
 		{Name: "batch_size", Kind: sources.KindInt, Default: "8192", Doc: "rows per batch at most"},
 		{Name: "linger", Kind: sources.KindDuration, Default: "100ms", Doc: "with follow, emit a partial batch once its oldest row is this old"},
 		{Name: "parallelism", Kind: sources.KindInt, Default: "0", Doc: "decode each file on this many cores (0: GOMAXPROCS; 1: on the reading goroutine); without follow, for JSON and unquoted CSV"},
+		{Name: "morsel_size", Kind: sources.KindInt, Default: "0", Doc: "with parallelism, bytes of a file decoded as one piece (cut at a line end); 0: 256 KiB to 4 MiB by the files open"},
 		{Name: "arrival", Doc: "a declared TIMESTAMP column whose value becomes APPROXIMATE_ARRIVAL_TIME (replaying recorded input); default: the time the record is read"},
 	}, codec.Options()...)
 }
@@ -75,7 +76,7 @@ type source struct {
 	workers   int            // decoding workers (parallel.go); ≤ 1: none
 	pool      *pool          // started on the first parallel read
 	inflight  int            // morsels read and not all returned
-	morsel    int            // morsel size in bytes; 0: by the open files (tests set it)
+	morsel    int            // option morsel_size; 0: by the open files
 	origin    sources.Origin // of the batch Next returned last
 	states    []sources.Partition
 	closed    bool
@@ -141,6 +142,10 @@ func New(env sources.Env, raw map[string]string) (sources.Source, error) {
 		s.workers = runtime.GOMAXPROCS(0)
 	} else {
 		s.workers = int(n)
+	}
+	if s.morsel = int(opts.Int("morsel_size")); s.morsel < 0 {
+		s.spare.Release()
+		return nil, fmt.Errorf("file: morsel_size must be 0 (automatic) or more, not %d", s.morsel)
 	}
 	if s.follow || !s.spare.Framer().SplitsAtLines() {
 		s.workers = 1 // records may span lines, or the data is not all there
