@@ -44,7 +44,7 @@ func Options() []sources.OptionSpec {
 		{Name: "batch_size", Kind: sources.KindInt, Default: "8192", Doc: "rows per batch at most"},
 		{Name: "linger", Kind: sources.KindDuration, Default: "100ms", Doc: "with follow, emit a partial batch once its oldest row is this old"},
 		{Name: "parallelism", Kind: sources.KindInt, Default: "0", Doc: "decode each file on this many cores (0: GOMAXPROCS; 1: on the reading goroutine); without follow, for JSON and unquoted CSV"},
-		{Name: "morsel_size", Kind: sources.KindInt, Default: "0", Doc: "with parallelism, bytes of a file decoded as one piece (cut at a line end); 0: 256 KiB to 4 MiB by the files open"},
+		{Name: "morsel_size", Kind: sources.KindInt, Default: "0", Doc: "with parallelism, bytes of a file decoded as one piece (cut at a line end); 0: 256 KiB to 2 MiB by the files open"},
 		{Name: "arrival", Doc: "a declared TIMESTAMP column whose value becomes APPROXIMATE_ARRIVAL_TIME (replaying recorded input); default: the time the record is read"},
 	}, codec.Options()...)
 }

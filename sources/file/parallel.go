@@ -33,9 +33,10 @@ import (
 // open, smaller morsels), and a record longer than the framer's limit
 // still fits.
 const (
-	maxMorsel    = 4 << 20
+	readAhead    = 256 << 10 // bytes read at a time into a morsel
+	maxMorsel    = 2 << 20
 	minMorsel    = 256 << 10
-	morselBudget = 32 << 20
+	morselBudget = 16 << 20
 )
 
 // morsel is a run of whole lines of one file, decoded by one worker.
@@ -74,9 +75,13 @@ type pool struct {
 	wg     sync.WaitGroup
 	free   chan []byte // morsel buffers to reuse
 	size   int         // morsel size
+	self   *worker     // the reading goroutine's own worker
 }
 
-// startPool starts n workers, each with its own Ingest.
+// startPool starts n workers, each with its own Ingest, and a worker
+// for the reading goroutine itself: while the batch it needs next is
+// still being decoded, it decodes waiting morsels instead of sleeping
+// (on a busy machine, waking a sleeping thread can take milliseconds).
 func (s *source) startPool(n int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	pl := &pool{jobs: make(chan *morsel, 4*n+maxOpen), cancel: cancel, free: make(chan []byte, 4*n+4)}
@@ -84,7 +89,7 @@ func (s *source) startPool(n int) error {
 	if s.morsel > 0 {
 		pl.size = s.morsel
 	}
-	workers := make([]*worker, n)
+	workers := make([]*worker, n+1)
 	for i := range workers {
 		w := &worker{batchSize: s.batchSize, rowtime: len(s.env.Schema.Fields()) - 1}
 		env := s.env
@@ -100,7 +105,8 @@ func (s *source) startPool(n int) error {
 		w.in = in
 		workers[i] = w
 	}
-	for _, w := range workers {
+	pl.self = workers[n]
+	for _, w := range workers[:n] {
 		pl.wg.Add(1)
 		go func() {
 			defer pl.wg.Done()
@@ -110,14 +116,7 @@ func (s *source) startPool(n int) error {
 				case <-ctx.Done():
 					return
 				case m := <-pl.jobs:
-					w.decode(m)
-					w.in.Framer().Reset()
-					select {
-					case pl.free <- m.data[:0]:
-					default:
-					}
-					m.data = nil
-					close(m.done)
+					pl.run(w, m)
 				}
 			}
 		}()
@@ -126,11 +125,44 @@ func (s *source) startPool(n int) error {
 	return nil
 }
 
+// run decodes m with w and marks it done.
+func (pl *pool) run(w *worker, m *morsel) {
+	w.decode(m)
+	w.in.Framer().Reset()
+	select {
+	case pl.free <- m.data[:0]:
+	default:
+	}
+	m.data = nil
+	close(m.done)
+}
+
+// await returns once m is decoded, decoding waiting morsels with the
+// reading goroutine's own worker meanwhile.
+func (pl *pool) await(ctx context.Context, m *morsel) error {
+	for {
+		select {
+		case <-m.done:
+			return nil
+		default:
+		}
+		select {
+		case <-m.done:
+			return nil
+		case j := <-pl.jobs:
+			pl.run(pl.self, j)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // stop ends the workers and waits for them. Morsels not decoded are
 // dropped; decoded batches not returned are released by the caller.
 func (pl *pool) stop() {
 	pl.cancel()
 	pl.wg.Wait()
+	pl.self.in.Release()
 }
 
 // worker decodes morsels into batches with its own Ingest.
@@ -211,10 +243,8 @@ func (s *source) fillParallel(ctx context.Context, p *part) (arrow.RecordBatch, 
 			return nil, nil
 		}
 		m := p.queue[0]
-		select {
-		case <-m.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := s.pool.await(ctx, m); err != nil {
+			return nil, err
 		}
 		if m.next == len(m.out) {
 			p.queue = p.queue[1:]
@@ -255,8 +285,10 @@ func (s *source) readAhead(p *part) {
 	}
 }
 
-// readMorsel reads p's next morsel: whole lines (the rest of a line is
-// kept for the next morsel), or the file's end.
+// readMorsel reads p's next morsel: batch_size lines (so that a morsel
+// makes one full batch, as on one core), or the lines within morsel_size
+// bytes when that option is set, or the file's end. The rest of the last
+// line read is kept for the next morsel.
 func (s *source) readMorsel(p *part) *morsel {
 	var buf []byte
 	select {
@@ -269,20 +301,49 @@ func (s *source) readMorsel(p *part) *morsel {
 	m := &morsel{path: p.path, start: p.next, line: p.nextLine, first: p.next == 0 && p.nextLine == 0 && !p.cut,
 		skip: p.cut, arrival: s.clock(), done: make(chan struct{})}
 	p.cut = false
-	limit := s.pool.size
-	for {
+	want := s.batchSize // lines
+	limit := len(buf)   // bytes read so far
+	if s.morsel > 0 {
+		want = math.MaxInt
+	}
+	scanned, lines, cut := 0, 0, -1
+	for cut < 0 {
+		// Find the lines among the bytes read.
+		for lines < want {
+			k := bytes.IndexByte(buf[scanned:], '\n')
+			if k < 0 {
+				break
+			}
+			scanned += k + 1
+			lines++
+		}
+		if lines == want {
+			cut = scanned
+			break
+		}
+		if s.morsel > 0 && len(buf) >= s.morsel && scanned > 0 {
+			cut = scanned
+			break
+		}
+		if len(buf)-scanned > codec.MaxRecord+readAhead {
+			// A line over the record limit: the worker rejects it as too
+			// long, and the next morsel skips the rest of it.
+			cut, p.cut = len(buf), true
+			break
+		}
+		// Read more.
+		limit = len(buf) + readAhead
+		if s.morsel > 0 && len(buf) < s.morsel {
+			limit = s.morsel
+		}
 		if cap(buf) < limit {
-			nb := make([]byte, len(buf), limit)
+			nb := make([]byte, len(buf), max(limit, 2*cap(buf)))
 			copy(nb, buf)
 			buf = nb
 		}
-		var err error
-		for len(buf) < limit && err == nil {
-			var n int
-			n, err = p.r.Read(buf[len(buf):limit])
-			buf = buf[:len(buf)+n]
-			p.read += int64(n)
-		}
+		n, err := io.ReadAtLeast(p.r, buf[len(buf):limit], 1)
+		buf = buf[:len(buf)+n]
+		p.read += int64(n)
 		switch {
 		case errors.Is(err, io.EOF):
 			m.last, p.ended = true, true
@@ -291,24 +352,15 @@ func (s *source) readMorsel(p *part) *morsel {
 			p.ended = true
 		}
 		if p.ended {
-			break
+			cut = len(buf)
+			lines += bytes.Count(buf[scanned:], []byte{'\n'})
 		}
-		if k := bytes.LastIndexByte(buf, '\n'); k >= 0 {
-			p.carry = append(p.carry, buf[k+1:]...)
-			buf = buf[:k+1]
-			break
-		}
-		if len(buf) > codec.MaxRecord+s.pool.size {
-			// A line over the record limit: the worker rejects it as too
-			// long, and the next morsel skips the rest of it.
-			p.cut = true
-			break
-		}
-		limit *= 2
 	}
+	p.carry = append(p.carry, buf[cut:]...)
+	buf = buf[:cut]
 	m.data = buf
 	p.next += int64(len(buf))
-	p.nextLine += int64(bytes.Count(buf, []byte{'\n'}))
+	p.nextLine += int64(lines)
 	return m
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/sources"
+	"github.com/eddy-sql/eddy/sources/codec"
 )
 
 // readOut is everything a run of the source delivered: rows as
@@ -115,6 +116,8 @@ func TestParallelDecodingMatchesOneCore(t *testing.T) {
 			"a.jsonl.gz": gz(t, jsonLines(1, 50, ts)), "b.jsonl.gz": bGz[:len(bGz)/2],
 		}},
 		{name: "gzip with a bad checksum", files: map[string][]byte{"b.jsonl.gz": corruptCRC(bGz)}},
+		{name: "a line over the record limit", files: map[string][]byte{"l.jsonl": []byte(jsonLines(1, 300, ts) +
+			`{"id": 0, "pad": "` + strings.Repeat("x", codec.MaxRecord) + "\"}\n" + jsonLines(301, 600, ts))}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
