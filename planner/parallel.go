@@ -1,10 +1,15 @@
 package planner
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/eddy-sql/eddy/exec"
 )
 
 // SettingParallelism is the setting of how many cores a job's sources
@@ -42,4 +47,50 @@ func (s *Session) parallelOptions(opts map[string]string) {
 	if _, set := opts["parallelism"]; !set {
 		opts["parallelism"] = strconv.Itoa(s.parallelism())
 	}
+}
+
+// batchStager is a source that can run a stateless operator on each of
+// its decoding workers (sources/file).
+type batchStager interface {
+	StageBatches(newStage func() (func(context.Context, arrow.RecordBatch) (arrow.RecordBatch, error), func(), error)) bool
+}
+
+// orderDependent lists functions whose results depend on the order rows
+// are evaluated in: a predicate calling one is not run on several workers.
+var orderDependent = []string{"RAND("}
+
+// pushFilter applies the predicate pushed into a source's only reader to
+// op, the source's operator: on the source's decoding workers when raw
+// (the connector's source) can run it there, else as a filter over op.
+// It returns the operator to read and a description for EXPLAIN.
+func (b *jobBuilder) pushFilter(op exec.Operator, raw any, pump string, pred exec.Expr) (exec.Operator, string, error) {
+	desc := " filter " + pred.String()
+	if st, ok := raw.(batchStager); ok && stageable(pred) {
+		env := b.env(pump, false)
+		staged := st.StageBatches(func() (func(context.Context, arrow.RecordBatch) (arrow.RecordBatch, error), func(), error) {
+			return exec.NewBatchStage(op.Schema(), env.Alloc, func(in exec.Operator) (exec.Operator, error) {
+				return exec.NewFilter(env, in, pred)
+			})
+		})
+		if staged {
+			return op, desc + " (on every decoding core)", nil
+		}
+	}
+	f, err := exec.NewFilter(b.env(pump, false), op, pred)
+	if err != nil {
+		op.Close()
+		return nil, "", err
+	}
+	return f, desc, nil
+}
+
+// stageable tells whether pred may run on several workers at once.
+func stageable(pred exec.Expr) bool {
+	s := strings.ToUpper(pred.String())
+	for _, f := range orderDependent {
+		if strings.Contains(s, f) {
+			return false
+		}
+	}
+	return true
 }

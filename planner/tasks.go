@@ -150,13 +150,11 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	op := opened.Op
 	desc := "source " + quoteIdent(def.Name) + " [" + opts["connector"] + "]"
 	if pred, pump := b.pushedPredicate(def.Name); pred != nil && !b.live {
-		f, err := exec.NewFilter(b.env(pump, false), op, pred)
-		if err != nil {
-			op.Close()
+		var more string
+		if op, more, err = b.pushFilter(op, opened.Raw, pump, pred); err != nil {
 			return err
 		}
-		op = f
-		desc += " filter " + pred.String()
+		desc += more
 	}
 	w := stream.NewWriter()
 	b.job.physical = append(b.job.physical, desc+" -> stream "+quoteIdent(def.Name))

@@ -72,11 +72,12 @@ type source struct {
 	linger    time.Duration
 	idle      time.Duration
 	batchSize int
-	spare     *codec.Ingest  // a decoder, framer and batcher to reuse
-	workers   int            // decoding workers (parallel.go); ≤ 1: none
-	pool      *pool          // started on the first parallel read
-	inflight  int            // morsels read and not all returned
-	morsel    int            // option morsel_size; 0: by the open files
+	spare     *codec.Ingest // a decoder, framer and batcher to reuse
+	workers   int           // decoding workers (parallel.go); ≤ 1: none
+	pool      *pool         // started on the first parallel read
+	inflight  int           // morsels read and not all returned
+	morsel    int           // option morsel_size; 0: by the open files
+	newStage  func() (Stage, func(), error)
 	origin    sources.Origin // of the batch Next returned last
 	states    []sources.Partition
 	closed    bool

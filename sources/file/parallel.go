@@ -60,6 +60,7 @@ type morsel struct {
 // bad records before it and the file's position and largest ROWTIME
 // after it.
 type decoded struct {
+	err     error // the stage failed
 	batch   arrow.RecordBatch
 	rejects []sources.BadRecord
 	offset  int64
@@ -70,12 +71,13 @@ type decoded struct {
 // pool runs the decoding workers of one source; morsels are decoded in
 // the order they are submitted (a worker takes the oldest waiting).
 type pool struct {
-	jobs   chan *morsel
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	free   chan []byte // morsel buffers to reuse
-	size   int         // morsel size
-	self   *worker     // the reading goroutine's own worker
+	jobs    chan *morsel
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	free    chan []byte // morsel buffers to reuse
+	size    int         // morsel size
+	self    *worker     // the reading goroutine's own worker
+	workers []*worker   // every worker, self last
 }
 
 // startPool starts n workers, each with its own Ingest, and a worker
@@ -103,9 +105,23 @@ func (s *source) startPool(n int) error {
 			return fmt.Errorf("file: %w", err)
 		}
 		w.in = in
+		w.ctx = ctx
 		workers[i] = w
+		if s.newStage != nil {
+			if w.stage, w.endStage, err = s.newStage(); err != nil {
+				for _, w := range workers[:i+1] {
+					w.in.Release()
+					if w.endStage != nil {
+						w.endStage()
+					}
+				}
+				cancel()
+				return fmt.Errorf("file: %w", err)
+			}
+		}
 	}
 	pl.self = workers[n]
+	pl.workers = workers
 	for _, w := range workers[:n] {
 		pl.wg.Add(1)
 		go func() {
@@ -163,6 +179,11 @@ func (pl *pool) stop() {
 	pl.cancel()
 	pl.wg.Wait()
 	pl.self.in.Release()
+	for _, w := range pl.workers {
+		if w.endStage != nil {
+			w.endStage()
+		}
+	}
 }
 
 // worker decodes morsels into batches with its own Ingest.
@@ -171,6 +192,28 @@ type worker struct {
 	batchSize int
 	rowtime   int
 	rejects   []sources.BadRecord // reported while decoding the current batch
+	stage     Stage               // nil: none (see StageBatches)
+	endStage  func()
+	ctx       context.Context
+}
+
+// Stage is a function a decoding worker applies to each batch it makes
+// (a filter, a projection): it takes ownership of the batch and returns
+// the batch to deliver, which may have no rows.
+type Stage = func(ctx context.Context, in arrow.RecordBatch) (arrow.RecordBatch, error)
+
+// StageBatches makes the decoding workers apply a stage of their own,
+// made by newStage (which returns it and a function releasing it), to
+// every batch, so that stateless operators run on every core; the source
+// then skips batches left with no rows. It returns false, and calls
+// nothing, when the source decodes on one core. Call it before the first
+// Next.
+func (s *source) StageBatches(newStage func() (Stage, func(), error)) bool {
+	if !s.parallel() || s.pool != nil {
+		return false
+	}
+	s.newStage = newStage
+	return true
 }
 
 // decode turns m's lines into batches of at most batchSize rows.
@@ -210,6 +253,18 @@ func (w *worker) decode(m *morsel) {
 			rt := d.batch.Column(w.rowtime).(*array.Timestamp)
 			for _, v := range rt.TimestampValues() {
 				d.maxTime = max(d.maxTime, int64(v))
+			}
+		}
+		if d.batch != nil && w.stage != nil {
+			out, err := w.stage(w.ctx, d.batch)
+			switch {
+			case err != nil:
+				d.batch, d.err = nil, err
+			case out.NumRows() == 0:
+				out.Release()
+				d.batch = nil
+			default:
+				d.batch = out
 			}
 		}
 		d.offset = start + fed - int64(w.in.Framer().Pending())
@@ -257,11 +312,14 @@ func (s *source) fillParallel(ctx context.Context, p *part) (arrow.RecordBatch, 
 		for _, r := range d.rejects {
 			s.reject1(r)
 		}
+		if d.err != nil {
+			return nil, d.err
+		}
 		p.offset, p.line = d.offset, d.line
+		p.maxTime = max(p.maxTime, d.maxTime)
 		if d.batch == nil {
 			continue
 		}
-		p.maxTime = max(p.maxTime, d.maxTime)
 		p.lastRow = s.clock()
 		s.origin = p.origin
 		return d.batch, nil
