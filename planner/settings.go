@@ -29,6 +29,8 @@ import (
 //	max_windows_per_row  the most windows one row may belong to (HOP
 //	                     size/slide, CUMULATE max/step); plans over it are
 //	                     refused; default DefaultMaxWindowsPerRow
+//	parallelism          how many cores a source decodes on (the file
+//	                     connector); default GOMAXPROCS
 //
 // Byte sizes are read by ParseSize: 64M = 64MiB = 64·2^20 bytes, 64MB =
 // 64·10^6 bytes.
@@ -67,6 +69,7 @@ func knownSettings() map[string]settingCheck {
 		},
 		SettingMaxMemory:      size,
 		MaxTableMemorySetting: size,
+		SettingParallelism:    checkParallelism,
 		SettingMaxWindowsPerRow: func(k, v string) error {
 			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil || n < 1 {
 				return fmt.Errorf("%s = '%s': want a whole number of windows, at least 1", k, v)

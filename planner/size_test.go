@@ -54,7 +54,7 @@ func TestParseSize(t *testing.T) {
 // the engine reads must be accepted by SET, and nothing else.
 func TestSettingsReadByTheEngineAreKnown(t *testing.T) {
 	t.Parallel()
-	want := "checkpoint_interval,max_memory,max_state,max_table_memory,max_windows_per_row,state_ttl"
+	want := "checkpoint_interval,max_memory,max_state,max_table_memory,max_windows_per_row,parallelism,state_ttl"
 	if got := strings.Join(settingKeys(), ","); got != want {
 		t.Fatalf("settings %s, want %s", got, want)
 	}
@@ -65,7 +65,7 @@ func TestSetErrors(t *testing.T) {
 	cases := []struct {
 		name, sql, want string
 	}{
-		{name: "unknown key, regression max_stat", sql: "SET max_stat = '1GB'", want: `1:5: unknown setting "max_stat"; the settings are checkpoint_interval, max_memory, max_state, max_table_memory, max_windows_per_row, state_ttl`},
+		{name: "unknown key, regression max_stat", sql: "SET max_stat = '1GB'", want: `1:5: unknown setting "max_stat"; the settings are checkpoint_interval, max_memory, max_state, max_table_memory, max_windows_per_row, parallelism, state_ttl`},
 		{name: "bad size at the value", sql: "SET max_state = '64 megs'", want: "1:17: max_state = '64 megs': not a byte size"},
 		{name: "bad size with TO", sql: "SET max_memory TO 'lots'", want: "1:19: max_memory = 'lots': not a byte size"},
 		{name: "quoted key on a later line", sql: "\n  SET 'max_state' =\n '1x'", want: "3:2: max_state = '1x'"},

@@ -141,6 +141,7 @@ func (b *jobBuilder) source(def *StreamDef) error {
 			opts[k] = v
 		}
 	}
+	b.s.parallelOptions(opts)
 	stream := b.streams[def.Name]
 	opened, err := b.s.cfg.Connectors.OpenSource(b.ctx, def.Name, stream.Schema(), opts, b.errSink)
 	if err != nil {
@@ -155,13 +156,11 @@ func (b *jobBuilder) source(def *StreamDef) error {
 		op, desc = g, desc+" "+text
 	}
 	if pred, pump := b.pushedPredicate(def.Name); pred != nil && !b.live {
-		f, err := exec.NewFilter(b.env(pump, false), op, pred)
-		if err != nil {
-			op.Close()
+		var more string
+		if op, more, err = b.pushFilter(op, opened.Raw, pump, pred); err != nil {
 			return err
 		}
-		op = f
-		desc += " filter " + pred.String()
+		desc += more
 	}
 	w := stream.NewWriter()
 	b.job.physical = append(b.job.physical, desc+" -> stream "+quoteIdent(def.Name))

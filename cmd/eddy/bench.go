@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -158,8 +161,11 @@ type nexmarkRun struct {
 	file string
 	// batchSize is the source's batch size; 0 is the connector default.
 	batchSize int
-	alloc     memory.Allocator // nil: a Go allocator
-	clock     func() time.Time // nil: time.Now
+	// parallelism, when positive, is SET parallelism: the cores the file
+	// source decodes on.
+	parallelism int
+	alloc       memory.Allocator // nil: a Go allocator
+	clock       func() time.Time // nil: time.Now
 	// onBatch, when set, sees every output batch before the discard sink
 	// releases it; it must not keep or release it.
 	onBatch func(arrow.RecordBatch) error
@@ -200,6 +206,9 @@ func (r nexmarkRun) script() (string, error) {
 		return "", fmt.Errorf("bench: %s reads %s; a file holds only bids", r.query, strings.Join(streams, " and "))
 	}
 	var b strings.Builder
+	if r.parallelism > 0 {
+		fmt.Fprintf(&b, "SET parallelism = '%d';\n", r.parallelism)
+	}
 	for _, st := range streams {
 		o := slices.Clone(opts)
 		if r.file == "" {
@@ -338,7 +347,7 @@ func (s *countingSink) Write(ctx context.Context, b arrow.RecordBatch) error {
 
 func (s *countingSink) Close(ctx context.Context) error { return s.inner.Close(ctx) }
 
-const benchUsage = "usage: eddy bench nexmark [--query Q] [--events N | --file BIDS.jsonl]"
+const benchUsage = "usage: eddy bench nexmark [--query Q] [--events N] [--file BIDS.jsonl [--no-yardstick]] [--parallelism N]"
 
 // benchHelp is the help of eddy bench: flags, queries and examples.
 func benchHelp() string {
@@ -347,6 +356,8 @@ func benchHelp() string {
   --query Q        the query (default q1), one of those below
   --events N       Nexmark events the generator makes (default 10000000; bids are 92%)
   --file FILE      read bids from a JSON-lines file (eddy gen nexmark) instead
+  --no-yardstick   with --file, skip timing encoding/json decoding the same file
+  --parallelism N  SET parallelism = N (default: every core)
 Prints events/s and CPU seconds, end to end through a discarding destination.
 queries:
 `)
@@ -366,7 +377,7 @@ func unknownQuery(q string) string {
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) int {
-	fs, err := parseFlags(args, []string{"query", "events", "file"}, nil)
+	fs, err := parseFlags(args, []string{"query", "events", "file", "parallelism"}, []string{"no-yardstick"})
 	if err != nil || len(fs.args) != 1 || fs.args[0] != "nexmark" {
 		if err != nil {
 			fmt.Fprintf(stderr, "eddy bench: %v\n", err)
@@ -388,6 +399,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	} else if len(fs.values["events"]) > 0 {
 		fmt.Fprintln(stderr, "eddy bench: --events and --file exclude each other (the file holds the bids)")
 		return 2
+	}
+	if v := fs.last("parallelism", ""); v != "" {
+		if r.parallelism, err = strconv.Atoi(v); err != nil || r.parallelism < 1 {
+			fmt.Fprintln(stderr, "eddy bench: --parallelism wants a whole number of cores, at least 1")
+			return 2
+		}
 	}
 	var bids, size int64
 	if r.file != "" {
@@ -414,14 +431,72 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	if n := job.Errors(); n > 0 {
 		fmt.Fprintf(stderr, "eddy: %s went to the error stream\n", plural(n, "row"))
 	}
+	par := r.parallelism
+	if par == 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
 	if r.file != "" {
-		fmt.Fprintf(stdout, "nexmark %s over %s: %d bids (%.0f MB) in %.2fs wall, %.2fs CPU: %.0f bids/s, %.0f bids per CPU-second, %.1f MB/s; %d rows out\n",
-			r.query, r.file, bids, float64(size)/1e6, wall, cpu, float64(bids)/wall, float64(bids)/cpu, float64(size)/1e6/wall, conns.rows())
+		fmt.Fprintf(stdout, "nexmark %s over %s, parallelism %d: %d bids (%.0f MB) in %.2fs wall, %.2fs CPU: %.0f bids/s, %.0f bids per CPU-second, %.1f MB/s; %d rows out\n",
+			r.query, r.file, par, bids, float64(size)/1e6, wall, cpu, float64(bids)/wall, float64(bids)/cpu, float64(size)/1e6/wall, conns.rows())
+		if !fs.bools["no-yardstick"] {
+			// The yardstick runs after Eddy, in the same process and run,
+			// so both see the same machine and the same page cache.
+			yard, n, err := jsonYardstick(r.file)
+			if err != nil {
+				fmt.Fprintf(stderr, "eddy bench: %v\n", err)
+				return 1
+			}
+			fmt.Fprintf(stdout, "yardstick: encoding/json into structs on one goroutine: %d bids in %.2fs; Eddy took %.2f× its time\n",
+				n, yard.Seconds(), wall/yard.Seconds())
+		}
 		return 0
 	}
-	fmt.Fprintf(stdout, "nexmark %s: %d events in %.2fs wall, %.2fs CPU: %.0f events/s, %.0f events per CPU-second; %d rows out\n",
-		r.query, r.events, wall, cpu, float64(r.events)/wall, float64(r.events)/cpu, conns.rows())
+	fmt.Fprintf(stdout, "nexmark %s, parallelism %d: %d events in %.2fs wall, %.2fs CPU: %.0f events/s, %.0f events per CPU-second; %d rows out\n",
+		r.query, par, r.events, wall, cpu, float64(r.events)/wall, float64(r.events)/cpu, conns.rows())
 	return 0
+}
+
+// yardstickBid is a Nexmark bid as encoding/json decodes it.
+type yardstickBid struct {
+	Auction  int64     `json:"auction"`
+	Bidder   int64     `json:"bidder"`
+	Price    int64     `json:"price"`
+	Channel  string    `json:"channel"`
+	URL      string    `json:"url"`
+	DateTime time.Time `json:"date_time"`
+	Extra    string    `json:"extra"`
+}
+
+// jsonYardstick decodes every line of a JSON-lines bid file into a struct
+// with encoding/json on one goroutine: the yardstick the bench's times are
+// compared with. It returns the time taken and the lines decoded.
+func jsonYardstick(path string) (time.Duration, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("bench: yardstick: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	start := time.Now()
+	var n, sum int64
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var b yardstickBid
+		if err := json.Unmarshal(line, &b); err != nil {
+			return 0, 0, fmt.Errorf("bench: yardstick: line %d: %w", n+1, err)
+		}
+		n++
+		sum += b.Price
+	}
+	if err := sc.Err(); err != nil {
+		return 0, 0, fmt.Errorf("bench: yardstick: %w", err)
+	}
+	_ = sum
+	return time.Since(start), n, nil
 }
 
 // countLines returns the number of lines of a file (a last line without a

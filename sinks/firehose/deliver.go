@@ -30,6 +30,9 @@ type failedRecord struct {
 // returns an error only when ctx ends or failed records could go nowhere.
 // s.mu is held.
 func (s *sink) deliver(ctx context.Context) error {
+	if err := s.shipPending(ctx); err != nil {
+		return err
+	}
 	if s.size == 0 {
 		return s.err
 	}
@@ -40,24 +43,7 @@ func (s *sink) deliver(ctx context.Context) error {
 	now := s.clock.Now()
 	if len(text) > 0 {
 		data, err := compressText(s.comp, text)
-		attempts := 1
-		if err == nil {
-			attempts, err = s.putObject(ctx, now, data, s.comp.extension())
-		}
-		if err == nil {
-			s.metrics.Records += textRows
-			return s.err
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("firehose: deliver: %w", ctx.Err())
-		}
-		var failed []failedRecord
-		for _, row := range function.SplitRows(text, s.csv) {
-			s.nextID++
-			r := function.Record{ID: strconv.FormatUint(s.nextID, 10), Data: append(row, '\n'), Arrival: now}
-			failed = append(failed, failedRecord{rec: r, attempts: attempts, code: "DeliveryFailed", reason: err})
-		}
-		return s.errorOutput(ctx, ErrorTypeDelivery, failed)
+		return s.shipText(ctx, now, text, textRows, data, err)
 	}
 	if s.parquet {
 		defer func() {
@@ -138,6 +124,30 @@ func (s *sink) deliver(ctx context.Context) error {
 		return s.errorOutput(ctx, typ, delivery)
 	}
 	return s.err
+}
+
+// shipText stores an object of encoded text (data, compressed from text
+// unless cerr says compression failed) or, failing that, sends its rows
+// to the error output. s.mu is held.
+func (s *sink) shipText(ctx context.Context, now time.Time, text []byte, rows int64, data []byte, cerr error) error {
+	err, attempts := cerr, 1
+	if err == nil {
+		attempts, err = s.putObject(ctx, now, data, s.comp.extension())
+	}
+	if err == nil {
+		s.metrics.Records += rows
+		return s.err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("firehose: deliver: %w", ctx.Err())
+	}
+	var failed []failedRecord
+	for _, row := range function.SplitRows(text, s.csv) {
+		s.nextID++
+		r := function.Record{ID: strconv.FormatUint(s.nextID, 10), Data: append(row, '\n'), Arrival: now}
+		failed = append(failed, failedRecord{rec: r, attempts: attempts, code: "DeliveryFailed", reason: err})
+	}
+	return s.errorOutput(ctx, ErrorTypeDelivery, failed)
 }
 
 // retry calls f until it succeeds, ctx ends or retry_duration has passed,

@@ -70,6 +70,9 @@ type sink struct {
 	// when there is no transform: no record per row is needed.
 	text     []byte
 	textRows int64
+	// pend is the full buffer being compressed while text fills (see
+	// pipeline.go); guarded by mu.
+	pend *pending
 
 	stop   chan struct{}
 	done   chan struct{}
@@ -282,6 +285,9 @@ func (s *sink) Write(ctx context.Context, batch arrow.RecordBatch) error {
 		}
 	}
 	if s.size >= s.bufSize {
+		if s.pipelined() {
+			return s.handOff(ctx)
+		}
 		return s.deliver(ctx)
 	}
 	return nil
@@ -294,8 +300,17 @@ func (s *sink) run(ctx context.Context) {
 	var armed time.Time // the deadline wait is for
 	for {
 		s.mu.Lock()
-		if s.size > 0 {
-			due := s.first.Add(s.interval)
+		if s.ready() {
+			_ = s.shipPending(ctx)
+			s.mu.Unlock()
+			continue
+		}
+		if s.size > 0 || s.pend != nil {
+			first := s.first
+			if s.pend != nil {
+				first = s.pend.first // older than any row in the buffer
+			}
+			due := first.Add(s.interval)
 			d := due.Sub(s.clock.Now())
 			if d <= 0 {
 				_ = s.deliver(ctx)
@@ -339,6 +354,10 @@ func (s *sink) Close(ctx context.Context) error {
 		return nil
 	}
 	err := s.deliver(ctx)
+	if s.pend != nil { // delivery ended early: the compression still runs
+		<-s.pend.done
+		s.pend = nil
+	}
 	s.closed = true
 	for _, b := range s.batches {
 		b.Release()

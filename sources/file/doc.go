@@ -28,6 +28,14 @@
 // the source goes on with the other files. A file that cannot be opened
 // is rejected and done the same way.
 //
+// Files are decoded on several cores (option parallelism, default
+// GOMAXPROCS) unless follow is set or the format's records may span lines
+// (CSV with quoting): each file is cut into morsels at line ends, a pool
+// of workers decodes the morsels side by side, and the batches come out
+// strictly in file order with the same rows, bad records, line numbers
+// and positions as on one core (batch boundaries may differ: a batch
+// never spans morsels). See parallel.go.
+//
 // Not yet: files that appear after the source opened are not picked up, a
 // rotated (renamed) file is not followed to its successor, follow does not
 // work on gzip files, and follow reads at most 64 files.

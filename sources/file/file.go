@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -44,6 +45,8 @@ func Options() []sources.OptionSpec {
 		{Name: "poll_interval", Kind: sources.KindDuration, Default: "200ms", Doc: "with follow, how often to look for new data"},
 		{Name: "batch_size", Kind: sources.KindInt, Default: "8192", Doc: "rows per batch at most"},
 		{Name: "linger", Kind: sources.KindDuration, Default: "100ms", Doc: "with follow, emit a partial batch once its oldest row is this old"},
+		{Name: "parallelism", Kind: sources.KindInt, Default: "0", Doc: "decode each file on this many cores (0: GOMAXPROCS; 1: on the reading goroutine); without follow, for JSON and unquoted CSV"},
+		{Name: "morsel_size", Kind: sources.KindInt, Default: "0", Doc: "with parallelism, bytes of a file decoded as one piece (cut at a line end); 0: 256 KiB to 2 MiB by the files open"},
 		{Name: "arrival", Doc: "a declared TIMESTAMP column whose value becomes APPROXIMATE_ARRIVAL_TIME (replaying recorded input); default: the time the record is read"},
 	}, codec.Options()...)
 }
@@ -56,7 +59,8 @@ func Options() []sources.OptionSpec {
 const maxOpen = 64
 
 // source reads the files of a glob as partitions, side by side in event
-// time order (see Next); it runs no goroutines.
+// time order (see Next). With parallelism above 1 it runs a pool of
+// decoding workers (parallel.go), which Close stops and waits for.
 type source struct {
 	env       sources.Env
 	opts      sources.Options
@@ -70,7 +74,12 @@ type source struct {
 	linger    time.Duration
 	idle      time.Duration
 	batchSize int
-	spare     *codec.Ingest  // a decoder, framer and batcher to reuse
+	spare     *codec.Ingest // a decoder, framer and batcher to reuse
+	workers   int           // decoding workers (parallel.go); ≤ 1: none
+	pool      *pool         // started on the first parallel read
+	inflight  int           // morsels read and not all returned
+	morsel    int           // option morsel_size; 0: by the open files
+	newStage  func() (Stage, func(), error)
 	origin    sources.Origin // of the batch Next returned last
 	states    []sources.Partition
 	closed    bool
@@ -128,6 +137,21 @@ func New(env sources.Env, raw map[string]string) (sources.Source, error) {
 	s.origin = s.parts[0].origin
 	if s.spare, err = codec.NewIngest(env, opts, s.batchSize); err != nil {
 		return nil, fmt.Errorf("file: %w", err)
+	}
+	if n := opts.Int("parallelism"); n < 0 {
+		s.spare.Release()
+		return nil, fmt.Errorf("file: parallelism must be 0 (every core) or more, not %d", n)
+	} else if n == 0 {
+		s.workers = runtime.GOMAXPROCS(0)
+	} else {
+		s.workers = int(n)
+	}
+	if s.morsel = int(opts.Int("morsel_size")); s.morsel < 0 {
+		s.spare.Release()
+		return nil, fmt.Errorf("file: morsel_size must be 0 (automatic) or more, not %d", s.morsel)
+	}
+	if s.follow || !s.spare.Framer().SplitsAtLines() {
+		s.workers = 1 // records may span lines, or the data is not all there
 	}
 	return s, nil
 }
@@ -188,7 +212,11 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			}
 			continue
 		}
-		if b, err := s.fill(ctx, p); b != nil || err != nil {
+		fill := s.fill
+		if s.parallel() && (p.started || !p.ended) {
+			fill = s.fillParallel
+		}
+		if b, err := fill(ctx, p); b != nil || err != nil {
 			return b, err
 		}
 	}
@@ -336,6 +364,12 @@ func (s *source) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.pool != nil {
+		s.pool.stop()
+		for _, p := range s.parts {
+			s.dropQueue(p)
+		}
+	}
 	for _, p := range s.open {
 		p.close()
 		p.in.Release()

@@ -40,6 +40,16 @@ type part struct {
 	done     bool // read to its end (or broken off) and every row returned
 	ended    bool // the Ingest was told the input ended (End or Break)
 	caughtUp bool // follow: the last read found no new data
+
+	// Parallel decoding (see parallel.go): the morsels read and not all
+	// returned, in file order; the start of the next line not read yet;
+	// the offset and lines of the next morsel; cut: the next morsel starts
+	// inside an over-long line.
+	started        bool
+	queue          []*morsel
+	carry          []byte
+	next, nextLine int64
+	cut            bool
 }
 
 // newPart returns the partition of file path, number index in the glob.
@@ -86,7 +96,7 @@ func (s *source) openPart(p *part) {
 		s.reject(p, fmt.Errorf("file: %w", err))
 		return
 	}
-	p.f, p.in, p.opened, p.caughtUp, p.ended = f, in, true, false, false
+	p.f, p.in, p.opened, p.caughtUp, p.ended, p.started = f, in, true, false, false, false
 	p.disk = &counter{r: f}
 	p.r, p.read, p.lastRow = p.disk, 0, s.clock()
 	s.open = append(s.open, p)

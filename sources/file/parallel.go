@@ -1,0 +1,442 @@
+package file
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/eddy-sql/eddy/sources"
+	"github.com/eddy-sql/eddy/sources/codec"
+)
+
+// Parallel decoding. Without follow, and for formats whose records never
+// span lines (JSON lines, CSV without quoting), a file is cut into
+// morsels at line ends and the morsels are decoded side by side by a pool
+// of workers, each with its own decoder and batch builder. The reading
+// goroutine (the one calling Next) reads the morsels, hands them to the
+// pool in order, and returns their batches strictly in morsel order: a
+// file's batches come out in file order, with exact positions, as when it
+// is read on one core, so per-origin lateness downstream decides the same
+// rows. Bad records are reported by the reading goroutine, in order, just
+// before the batch that follows them.
+
+// Morsel sizes: about morselBudget bytes are read ahead over all open
+// files, each morsel between minMorsel and maxMorsel bytes (more files
+// open, smaller morsels), and a record longer than the framer's limit
+// still fits.
+const (
+	readAhead    = 256 << 10 // bytes read at a time into a morsel
+	maxMorsel    = 2 << 20
+	minMorsel    = 256 << 10
+	morselBudget = 16 << 20
+)
+
+// morsel is a run of whole lines of one file, decoded by one worker.
+type morsel struct {
+	path    string
+	data    []byte
+	start   int64 // uncompressed offset of data[0] in the file
+	line    int64 // lines before data[0]
+	first   bool  // data starts the file: its first record may be a header
+	skip    bool  // data starts inside an over-long line: drop up to its end
+	last    bool  // the file ends with data
+	brk     error // the file broke off after data
+	arrival time.Time
+
+	out  []decoded // filled by the worker
+	next int       // the first of out not yet returned
+	done chan struct{}
+}
+
+// decoded is one batch of a morsel (nil when only rejects are left), the
+// bad records before it and the file's position and largest ROWTIME
+// after it.
+type decoded struct {
+	err     error // the stage failed
+	batch   arrow.RecordBatch
+	rejects []sources.BadRecord
+	offset  int64
+	line    int64
+	maxTime int64
+}
+
+// pool runs the decoding workers of one source; morsels are decoded in
+// the order they are submitted (a worker takes the oldest waiting).
+type pool struct {
+	jobs    chan *morsel
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	free    chan []byte // morsel buffers to reuse
+	size    int         // morsel size
+	self    *worker     // the reading goroutine's own worker
+	workers []*worker   // every worker, self last
+}
+
+// startPool starts n workers, each with its own Ingest, and a worker
+// for the reading goroutine itself: while the batch it needs next is
+// still being decoded, it decodes waiting morsels instead of sleeping
+// (on a busy machine, waking a sleeping thread can take milliseconds).
+func (s *source) startPool(n int) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	pl := &pool{jobs: make(chan *morsel, 4*n+maxOpen), cancel: cancel, free: make(chan []byte, 4*n+4)}
+	pl.size = min(maxMorsel, max(minMorsel, morselBudget/(2*n+2)/max(1, min(len(s.parts), s.maxOpen))))
+	if s.morsel > 0 {
+		pl.size = s.morsel
+	}
+	workers := make([]*worker, n+1)
+	for i := range workers {
+		w := &worker{batchSize: s.batchSize, rowtime: len(s.env.Schema.Fields()) - 1}
+		env := s.env
+		env.Reject = func(r sources.BadRecord) { w.rejects = append(w.rejects, r) }
+		in, err := codec.NewIngest(env, s.opts, s.batchSize)
+		if err != nil {
+			for _, w := range workers[:i] {
+				w.in.Release()
+			}
+			cancel()
+			return fmt.Errorf("file: %w", err)
+		}
+		w.in = in
+		w.ctx = ctx
+		workers[i] = w
+		if s.newStage != nil {
+			if w.stage, w.endStage, err = s.newStage(); err != nil {
+				for _, w := range workers[:i+1] {
+					w.in.Release()
+					if w.endStage != nil {
+						w.endStage()
+					}
+				}
+				cancel()
+				return fmt.Errorf("file: %w", err)
+			}
+		}
+	}
+	pl.self = workers[n]
+	pl.workers = workers
+	for _, w := range workers[:n] {
+		pl.wg.Add(1)
+		go func() {
+			defer pl.wg.Done()
+			defer w.in.Release()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case m := <-pl.jobs:
+					pl.run(w, m)
+				}
+			}
+		}()
+	}
+	s.pool = pl
+	return nil
+}
+
+// run decodes m with w and marks it done.
+func (pl *pool) run(w *worker, m *morsel) {
+	w.decode(m)
+	w.in.Framer().Reset()
+	select {
+	case pl.free <- m.data[:0]:
+	default:
+	}
+	m.data = nil
+	close(m.done)
+}
+
+// await returns once m is decoded, decoding waiting morsels with the
+// reading goroutine's own worker meanwhile.
+func (pl *pool) await(ctx context.Context, m *morsel) error {
+	for {
+		select {
+		case <-m.done:
+			return nil
+		default:
+		}
+		select {
+		case <-m.done:
+			return nil
+		case j := <-pl.jobs:
+			pl.run(pl.self, j)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// stop ends the workers and waits for them. Morsels not decoded are
+// dropped; decoded batches not returned are released by the caller.
+func (pl *pool) stop() {
+	pl.cancel()
+	pl.wg.Wait()
+	pl.self.in.Release()
+	for _, w := range pl.workers {
+		if w.endStage != nil {
+			w.endStage()
+		}
+	}
+}
+
+// worker decodes morsels into batches with its own Ingest.
+type worker struct {
+	in        *codec.Ingest
+	batchSize int
+	rowtime   int
+	rejects   []sources.BadRecord // reported while decoding the current batch
+	stage     Stage               // nil: none (see StageBatches)
+	endStage  func()
+	ctx       context.Context
+}
+
+// Stage is a function a decoding worker applies to each batch it makes
+// (a filter, a projection): it takes ownership of the batch and returns
+// the batch to deliver, which may have no rows.
+type Stage = func(ctx context.Context, in arrow.RecordBatch) (arrow.RecordBatch, error)
+
+// StageBatches makes the decoding workers apply a stage of their own,
+// made by newStage (which returns it and a function releasing it), to
+// every batch, so that stateless operators run on every core; the source
+// then skips batches left with no rows. It returns false, and calls
+// nothing, when the source decodes on one core. Call it before the first
+// Next.
+func (s *source) StageBatches(newStage func() (Stage, func(), error)) bool {
+	if !s.parallel() || s.pool != nil {
+		return false
+	}
+	s.newStage = newStage
+	return true
+}
+
+// decode turns m's lines into batches of at most batchSize rows.
+func (w *worker) decode(m *morsel) {
+	data, start, line := m.data, m.start, m.line
+	if m.skip {
+		k := bytes.IndexByte(data, '\n')
+		if k < 0 {
+			data = nil
+		} else {
+			data, start, line = data[k+1:], start+int64(k)+1, line+1
+		}
+	}
+	if m.first {
+		w.in.Start(m.path, m.path)
+	} else {
+		w.in.Continue(m.path, m.path, line)
+	}
+	w.in.Framer().Use(data)
+	switch {
+	case m.brk != nil:
+		w.in.Break(m.brk)
+	case m.last:
+		w.in.End()
+	}
+	fed := int64(len(data))
+	for {
+		w.in.Drain(m.arrival, w.batchSize)
+		n := w.in.Len()
+		if n == 0 && len(w.rejects) == 0 {
+			return
+		}
+		d := decoded{rejects: w.rejects, maxTime: math.MinInt64}
+		w.rejects = nil
+		if n > 0 {
+			d.batch = w.in.Flush()
+			rt := d.batch.Column(w.rowtime).(*array.Timestamp)
+			for _, v := range rt.TimestampValues() {
+				d.maxTime = max(d.maxTime, int64(v))
+			}
+		}
+		if d.batch != nil && w.stage != nil {
+			out, err := w.stage(w.ctx, d.batch)
+			switch {
+			case err != nil:
+				d.batch, d.err = nil, err
+			case out.NumRows() == 0:
+				out.Release()
+				d.batch = nil
+			default:
+				d.batch = out
+			}
+		}
+		d.offset = start + fed - int64(w.in.Framer().Pending())
+		d.line = w.in.Framer().Lines()
+		m.out = append(m.out, d)
+		if n < w.batchSize {
+			return
+		}
+	}
+}
+
+// parallel tells whether the source decodes on several cores.
+func (s *source) parallel() bool { return s.workers > 1 }
+
+// fillParallel returns p's next batch in file order, reading ahead and
+// handing morsels to the pool; nil when p had no row left (p is then
+// finished).
+func (s *source) fillParallel(ctx context.Context, p *part) (arrow.RecordBatch, error) {
+	if s.pool == nil {
+		if err := s.startPool(s.workers); err != nil {
+			return nil, err
+		}
+	}
+	if !p.started {
+		p.started, p.next, p.nextLine, p.carry, p.cut = true, p.offset, p.line, p.carry[:0], false
+	}
+	for {
+		s.readAhead(p)
+		if len(p.queue) == 0 {
+			s.finish(p)
+			return nil, nil
+		}
+		m := p.queue[0]
+		if err := s.pool.await(ctx, m); err != nil {
+			return nil, err
+		}
+		if m.next == len(m.out) {
+			p.queue = p.queue[1:]
+			s.inflight--
+			continue
+		}
+		d := m.out[m.next]
+		m.out[m.next] = decoded{}
+		m.next++
+		for _, r := range d.rejects {
+			s.reject1(r)
+		}
+		if d.err != nil {
+			return nil, d.err
+		}
+		p.offset, p.line = d.offset, d.line
+		p.maxTime = max(p.maxTime, d.maxTime)
+		if d.batch == nil {
+			continue
+		}
+		p.lastRow = s.clock()
+		s.origin = p.origin
+		return d.batch, nil
+	}
+}
+
+func (s *source) reject1(r sources.BadRecord) {
+	if s.env.Reject != nil {
+		s.env.Reject(r)
+	}
+}
+
+// readAhead reads morsels of p and submits them while the source has
+// fewer than its budget in flight; p always gets one.
+func (s *source) readAhead(p *part) {
+	for !p.ended && (len(p.queue) == 0 || s.inflight < 2*s.workers+2) {
+		m := s.readMorsel(p)
+		p.queue = append(p.queue, m)
+		s.inflight++
+		s.pool.jobs <- m
+	}
+}
+
+// readMorsel reads p's next morsel: batch_size lines (so that a morsel
+// makes one full batch, as on one core), or the lines within morsel_size
+// bytes when that option is set, or the file's end. The rest of the last
+// line read is kept for the next morsel.
+func (s *source) readMorsel(p *part) *morsel {
+	var buf []byte
+	select {
+	case buf = <-s.pool.free:
+	default:
+		buf = make([]byte, 0, s.pool.size)
+	}
+	buf = append(buf, p.carry...)
+	p.carry = p.carry[:0]
+	m := &morsel{path: p.path, start: p.next, line: p.nextLine, first: p.next == 0 && p.nextLine == 0 && !p.cut,
+		skip: p.cut, arrival: s.clock(), done: make(chan struct{})}
+	p.cut = false
+	want := s.batchSize // lines
+	limit := len(buf)   // bytes read so far
+	if s.morsel > 0 {
+		want = math.MaxInt
+	}
+	scanned, lines, cut := 0, 0, -1
+	for cut < 0 {
+		// Find the lines among the bytes read.
+		for lines < want {
+			k := bytes.IndexByte(buf[scanned:], '\n')
+			if k < 0 {
+				break
+			}
+			scanned += k + 1
+			lines++
+		}
+		if lines == want {
+			cut = scanned
+			break
+		}
+		if s.morsel > 0 && len(buf) >= s.morsel && scanned > 0 {
+			cut = scanned
+			break
+		}
+		if len(buf)-scanned > codec.MaxRecord+readAhead {
+			// A line over the record limit: the worker rejects it as too
+			// long, and the next morsel skips the rest of it.
+			cut, p.cut = len(buf), true
+			break
+		}
+		// Read more.
+		limit = len(buf) + readAhead
+		if s.morsel > 0 && len(buf) < s.morsel {
+			limit = s.morsel
+		}
+		if cap(buf) < limit {
+			nb := make([]byte, len(buf), max(limit, 2*cap(buf)))
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := io.ReadAtLeast(p.r, buf[len(buf):limit], 1)
+		buf = buf[:len(buf)+n]
+		p.read += int64(n)
+		switch {
+		case errors.Is(err, io.EOF):
+			m.last, p.ended = true, true
+		case err != nil:
+			m.brk = fmt.Errorf("file: %s: input breaks off at byte %d (uncompressed): %w", p.path, p.read, err)
+			p.ended = true
+		}
+		if p.ended {
+			cut = len(buf)
+			lines += bytes.Count(buf[scanned:], []byte{'\n'})
+		}
+	}
+	p.carry = append(p.carry, buf[cut:]...)
+	buf = buf[:cut]
+	m.data = buf
+	p.next += int64(len(buf))
+	p.nextLine += int64(lines)
+	return m
+}
+
+// dropQueue releases the batches p's morsels decoded and did not return.
+// The pool must have stopped: a morsel not done then was never decoded.
+func (s *source) dropQueue(p *part) {
+	for _, m := range p.queue {
+		select {
+		case <-m.done:
+		default:
+			continue
+		}
+		for _, d := range m.out[m.next:] {
+			if d.batch != nil {
+				d.batch.Release()
+			}
+		}
+	}
+	s.inflight -= len(p.queue)
+	p.queue = nil
+}
