@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/eddy-sql/eddy/sql"
 	"os"
 	"path/filepath"
 	"slices"
@@ -114,21 +116,38 @@ func TestPushedFilterOnDecodingWorkers(t *testing.T) {
 			t.Parallel()
 			run1 := func(par int) (rows, errs []string) {
 				out := t.TempDir()
-				app := writeFile(t, out, "app.sql", "CREATE STREAM src (id BIGINT, d BIGINT, ts TIMESTAMP) WITH (rowtime = 'ts');\nSELECT STREAM id FROM src WHERE "+tc.where+";\n")
-				args := []string{"run", app, "--input", "SRC=file:" + filepath.Join(dir, "in-*.jsonl") + "?morsel_size=700",
-					"--output", "QUERY_1=file:" + filepath.Join(out, "out.jsonl") + "?format=json",
-					"--output", "error_stream=file:" + filepath.Join(out, "errors.jsonl") + "?format=json",
-					"--set", fmt.Sprintf("parallelism=%d", par)}
+				text := fmt.Sprintf("SET parallelism = '%d';\nCREATE STREAM src (id BIGINT, d BIGINT, ts TIMESTAMP) WITH (rowtime = 'ts');\nSELECT STREAM id FROM src WHERE %s;\n", par, tc.where)
 				var stdout, stderr bytes.Buffer
-				if code := run(append(args, "--explain"), strings.NewReader(""), &stdout, &stderr); code != 0 {
-					t.Fatalf("parallelism %d: explain: exit %d: %s", par, code, stderr.String())
+				a := newApp(&stdout, &stderr, "json")
+				for _, b := range []struct {
+					input bool
+					uri   string
+				}{
+					{true, "SRC=file:" + filepath.Join(dir, "in-*.jsonl") + "?morsel_size=700"},
+					{false, "QUERY_1=file:" + filepath.Join(out, "out.jsonl") + "?format=json"},
+					{false, "error_stream=file:" + filepath.Join(out, "errors.jsonl") + "?format=json"},
+				} {
+					name, opts, err := parseBinding(b.uri, b.input)
+					if err != nil {
+						t.Fatal(err)
+					}
+					a.bind(b.input, name, opts)
 				}
-				if staged := strings.Contains(stdout.String(), "(on every decoding core)"); staged != (par > 1) {
-					t.Fatalf("parallelism %d: the plan has the filter on the decoding workers: %v\n%s", par, staged, stdout.String())
+				ctx := context.Background()
+				if err := a.execText(ctx, &sql.Source{Name: "app.sql", Text: text}, &stdout); err != nil {
+					t.Fatal(err)
 				}
-				stdout.Reset()
-				if code := run(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
-					t.Fatalf("parallelism %d: exit %d: %s", par, code, stderr.String())
+				job, err := a.session.Build(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The physical plan of the built job says where the
+				// predicate runs.
+				if staged := strings.Contains(job.Explain(), "(on every decoding core)"); staged != (par > 1) {
+					t.Fatalf("parallelism %d: the plan has the filter on the decoding workers: %v\n%s", par, staged, job.Explain())
+				}
+				if err := job.Run(ctx); err != nil {
+					t.Fatalf("parallelism %d: %v: %s", par, err, stderr.String())
 				}
 				rows = readLines(t, filepath.Join(out, "out.jsonl"))
 				if _, err := os.Stat(filepath.Join(out, "errors.jsonl")); err == nil {
