@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/cmd/eddy/serve"
+	"github.com/eddy-sql/eddy/cmd/eddy/serve/console"
 	"github.com/eddy-sql/eddy/planner"
 )
 
@@ -155,7 +156,7 @@ func startServer(args []string, stderr io.Writer) (s *server, usage bool, err er
 	s = &server{
 		mgr: mgr, url: scheme + "://" + ln.Addr().String(), log: log, errc: make(chan error, 1), stopTimeout: stopTimeout,
 		http: &http.Server{
-			Handler:           serve.Handler(mgr, serve.HandlerOptions{Token: token, MaxBody: maxBody, Logger: log}),
+			Handler:           console.Handler(serve.Handler(mgr, serve.HandlerOptions{Token: token, MaxBody: maxBody, Logger: log}), console.Options{Token: token}),
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 		},

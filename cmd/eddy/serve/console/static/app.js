@@ -1,0 +1,331 @@
+// Eddy console: plain JavaScript, no external requests.
+'use strict';
+const api = '/console/api';
+let csrf = '';
+let timer = null;
+const main = document.getElementById('main');
+const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k.nodeType ? k : String(k));
+  return e;
+};
+const say = msg => { document.getElementById('status').textContent = msg; };
+
+async function call(method, path, body) {
+  const opts = { method, headers: {}, credentials: 'same-origin' };
+  if (method !== 'GET') opts.headers['X-CSRF-Token'] = csrf;
+  if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+  const r = await fetch(api + path, opts);
+  if (r.status === 401) { showLogin(); throw new Error('log in first'); }
+  const text = await r.text();
+  let data = text;
+  try { data = JSON.parse(text); } catch (e) { /* metrics are text */ }
+  if (!r.ok) { const e = new Error((data && data.message) || text); e.type = data && data.error; throw e; }
+  return data;
+}
+
+// Session.
+async function start() {
+  let r = await fetch('/console/session', { credentials: 'same-origin' });
+  if (r.status === 401) {
+    r = await fetch('/console/login', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: '{"token":""}' });
+    if (r.status === 401) { showLogin(); return; }
+  }
+  const s = await r.json();
+  csrf = s.csrf;
+  document.getElementById('logout').hidden = !s.auth;
+  route();
+}
+
+function showLogin(message) {
+  stopTimer();
+  const input = el('input', { type: 'password', id: 'token', autocomplete: 'current-password', required: true });
+  const msg = el('p', { class: 'err', id: 'login-error', role: 'alert' }, message || '');
+  const form = el('form', { class: 'login', onsubmit: async ev => {
+    ev.preventDefault();
+    const r = await fetch('/console/login', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: input.value }) });
+    if (!r.ok) { msg.textContent = 'The token is wrong.'; input.focus(); return; }
+    csrf = (await r.json()).csrf;
+    document.getElementById('logout').hidden = false;
+    route();
+  } }, el('h1', {}, 'Log in'), el('label', { for: 'token' }, 'Server token'), input, msg, el('button', { class: 'primary', type: 'submit' }, 'Log in'));
+  main.replaceChildren(form);
+  input.focus();
+}
+
+document.getElementById('logout').addEventListener('click', async () => {
+  await fetch('/console/logout', { method: 'POST', credentials: 'same-origin' });
+  csrf = '';
+  showLogin();
+});
+
+function stopTimer() { if (timer) { clearInterval(timer); timer = null; } }
+window.addEventListener('hashchange', route);
+function route() {
+  stopTimer();
+  const h = decodeURIComponent(location.hash.slice(1) || '/');
+  if (h === '/new') return editorPage(null);
+  const m = h.match(/^\/apps\/([^/]+)$/);
+  if (m) return appPage(m[1]);
+  return appsPage();
+}
+
+// Metrics: Prometheus text, turned into per-application rates.
+function parseMetrics(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line || line[0] === '#') continue;
+    const m = line.match(/^(\w+)(?:\{(.*)\})?\s+(\S+)/);
+    if (!m) continue;
+    const labels = {};
+    if (m[2]) for (const p of m[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[p[1]] = p[2];
+    out.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return out;
+}
+function summarize(samples) {
+  const apps = {};
+  const get = a => apps[a] || (apps[a] = { in: 0, out: 0, errors: 0, lag: null, streams: {} });
+  for (const s of samples) {
+    const a = s.labels.application;
+    if (!a) continue;
+    if (s.name === 'eddy_records_total') {
+      const x = get(a);
+      x[s.labels.flow === 'input' ? 'in' : 'out'] += s.value;
+      x.streams[s.labels.flow + '/' + s.labels.stream] = s.value;
+    } else if (s.name === 'eddy_error_stream_rows_total') get(a).errors += s.value;
+    else if (s.name === 'eddy_millis_behind_latest') { const x = get(a); x.lag = Math.max(x.lag || 0, s.value); }
+  }
+  return apps;
+}
+let previous = null;
+async function rates() {
+  const now = performance.now();
+  const cur = summarize(parseMetrics(await call('GET', '/metrics')));
+  const out = {};
+  for (const [a, c] of Object.entries(cur)) {
+    const p = previous && previous.apps[a];
+    const dt = p ? (now - previous.at) / 1000 : 0;
+    const rate = k => (p && dt > 0 ? Math.max(0, (c[k] - p[k]) / dt) : null);
+    const streams = {};
+    for (const [k, v] of Object.entries(c.streams)) streams[k] = p && dt > 0 && p.streams[k] !== undefined ? Math.max(0, (v - p.streams[k]) / dt) : null;
+    out[a] = { in: rate('in'), out: rate('out'), errors: rate('errors'), lag: c.lag, streams, totalIn: c.in, totalOut: c.out };
+  }
+  previous = { at: now, apps: cur };
+  return out;
+}
+const fmtRate = r => (r === null || r === undefined ? '–' : r >= 1000 ? (r / 1000).toFixed(1) + 'k/s' : r.toFixed(r < 10 ? 1 : 0) + '/s');
+const fmtLag = l => (l === null || l === undefined ? '–' : l >= 1000 ? (l / 1000).toFixed(1) + ' s' : l + ' ms');
+
+// Applications page.
+async function appsPage() {
+  const body = el('tbody', { id: 'apps-body' });
+  const table = el('div', { class: 'table-wrap' }, el('table', { id: 'apps' },
+    el('caption', { class: 'hide-narrow', style: undefined }),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Application'), el('th', { scope: 'col' }, 'Status'),
+      el('th', { scope: 'col', class: 'num' }, 'Input'), el('th', { scope: 'col', class: 'num' }, 'Output'),
+      el('th', { scope: 'col', class: 'num hide-narrow' }, 'Lag'), el('th', { scope: 'col', class: 'num hide-narrow' }, 'Errors'),
+      el('th', { scope: 'col', class: 'hide-narrow' }, 'Last error'), el('th', { scope: 'col' }, 'Actions'))),
+    body));
+  main.replaceChildren(el('h1', {}, 'Applications'), table);
+  const confirming = new Set();
+  const refresh = async () => {
+    let list, r = {};
+    try { list = await call('GET', '/v1/applications'); r = await rates(); } catch (e) { say(e.message); return; }
+    if (list.length === 0) {
+      body.replaceChildren(el('tr', {}, el('td', { colspan: 8 }, 'No applications yet. ', el('a', { href: '#/new' }, 'Create one'), '.')));
+      return;
+    }
+    const focused = document.activeElement && document.activeElement.dataset.key;
+    body.replaceChildren(...list.map(a => {
+      const m = r[a.name] || {};
+      const act = (label, key, fn, cls) => el('button', { type: 'button', class: cls, 'data-key': a.name + ':' + key, onclick: fn }, label);
+      const running = a.status === 'RUNNING' || a.status === 'STARTING';
+      let actions;
+      if (confirming.has(a.name)) {
+        actions = [el('span', {}, 'Delete ' + a.name + '? '),
+          act('Yes, delete', 'confirm', async () => { confirming.delete(a.name); try { await call('DELETE', '/v1/applications/' + encodeURIComponent(a.name)); say('deleted ' + a.name); } catch (e) { say(e.message); } refresh(); }, 'danger'),
+          act('Cancel', 'cancel', () => { confirming.delete(a.name); refresh(); })];
+      } else {
+        actions = [
+          running ? act('Stop', 'stop', async () => { try { await call('POST', '/v1/applications/' + encodeURIComponent(a.name) + '/stop', {}); } catch (e) { say(e.message); } refresh(); })
+                  : act('Start', 'start', async () => { try { await call('POST', '/v1/applications/' + encodeURIComponent(a.name) + '/start', { position: 'LAST_STOPPED_POINT' }); } catch (e) { say(e.message); } refresh(); }),
+          act('Delete', 'delete', () => { confirming.add(a.name); refresh(); }, 'danger')];
+      }
+      return el('tr', { 'data-app': a.name },
+        el('th', { scope: 'row' }, el('a', { href: '#/apps/' + encodeURIComponent(a.name) }, a.name)),
+        el('td', { class: 'status ' + a.status }, a.status),
+        el('td', { class: 'num' }, fmtRate(m.in)), el('td', { class: 'num' }, fmtRate(m.out)),
+        el('td', { class: 'num hide-narrow' }, fmtLag(m.lag)), el('td', { class: 'num hide-narrow' }, fmtRate(m.errors)),
+        el('td', { class: 'err hide-narrow' }, a.last_error || a.warning || ''),
+        el('td', {}, el('div', { class: 'actions' }, actions)));
+    }));
+    if (focused) { const b = body.querySelector(`[data-key="${CSS.escape(focused)}"]`); if (b) b.focus(); }
+  };
+  await refresh();
+  timer = setInterval(refresh, 1000);
+}
+
+// Application page: its metrics and its editor.
+async function appPage(name) {
+  let info;
+  try { info = await call('GET', '/v1/applications/' + encodeURIComponent(name)); } catch (e) { main.replaceChildren(el('p', { class: 'err' }, e.message)); return; }
+  editorPage(info);
+}
+
+// SQL highlighting for the editor's mirror.
+const keywords = new Set(('select stream from where group by having order insert into create or replace pump view as with and not null is in ' +
+  'between like case when then else end join left right inner outer on window tumbling hop sliding session partition over range rows ' +
+  'preceding following interval second minute hour day set union all distinct limit floor ceil cast true false rowtime table').split(' '));
+function highlight(code, err) {
+  const frag = document.createDocumentFragment();
+  let pos = 0;
+  let errAt = -1;
+  if (err) {
+    const lines = code.split('\n');
+    errAt = 0;
+    for (let i = 0; i < err.line - 1 && i < lines.length; i++) errAt += lines[i].length + 1;
+    errAt += Math.max(0, err.col - 1);
+    errAt = Math.min(errAt, code.length);
+  }
+  const re = /(--[^\n]*)|('(?:[^']|'')*'?)|("(?:[^"])*"?)|(\b\d+(?:\.\d+)?\b)|([A-Za-z_]\w*)|(\s+)|([\s\S])/g;
+  const push = (text, cls, start) => {
+    // Split a token at the error's position so the mark starts exactly there.
+    if (errAt >= start && errAt < start + text.length) {
+      const before = text.slice(0, errAt - start), rest = text.slice(errAt - start);
+      const m = rest.match(/^(\w+|\S)/);
+      const mark = m ? m[0] : rest.slice(0, 1);
+      if (before) frag.append(cls ? el('span', { class: cls }, before) : before);
+      frag.append(el('span', { class: 'errmark', id: 'error-mark' }, mark, el('span', { class: 'errmsg', id: 'error-message' }, `${err.line}:${err.col}: ${err.message}`)));
+      const after = rest.slice(mark.length);
+      if (after) frag.append(cls ? el('span', { class: cls }, after) : after);
+      errAt = -1;
+      return;
+    }
+    frag.append(cls ? el('span', { class: cls }, text) : text);
+  };
+  let m;
+  while ((m = re.exec(code))) {
+    const start = m.index;
+    if (m[1]) push(m[1], 'tok-com', start);
+    else if (m[2]) push(m[2], 'tok-str', start);
+    else if (m[3]) push(m[3], '', start);
+    else if (m[4]) push(m[4], 'tok-num', start);
+    else if (m[5]) push(m[5], keywords.has(m[5].toLowerCase()) ? 'tok-kw' : '', start);
+    else push(m[0], '', start);
+    pos = re.lastIndex;
+  }
+  if (errAt >= 0) frag.append(el('span', { class: 'errmark', id: 'error-mark' }, ' ', el('span', { class: 'errmsg', id: 'error-message' }, `${err.line}:${err.col}: ${err.message}`)));
+  frag.append('\n');
+  return frag;
+}
+
+// parseError finds Eddy's line:col in an API error message.
+function parseError(message) {
+  const m = message.match(/(?:^|[\s:])(\d+):(\d+): ([\s\S]*)$/);
+  if (!m) return null;
+  return { line: Number(m[1]), col: Number(m[2]), message: m[3] };
+}
+
+const template = `-- A stock ticker, averaged per symbol every 10 seconds.
+CREATE STREAM TICKS (TICKER_SYMBOL VARCHAR(4), SECTOR VARCHAR(16), CHANGE DOUBLE, PRICE DOUBLE)
+  WITH (connector = 'generator', kind = 'ticker', rate = '20');
+CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM (TICKER_SYMBOL VARCHAR(4), PRICE DOUBLE);
+CREATE OR REPLACE PUMP STREAM_PUMP AS INSERT INTO DESTINATION_SQL_STREAM
+  SELECT STREAM TICKER_SYMBOL, PRICE FROM TICKS;
+`;
+
+function editorPage(info) {
+  const isNew = !info;
+  const nameInput = el('input', { type: 'text', id: 'app-name', value: isNew ? '' : info.name, readonly: !isNew, required: true, pattern: '[a-zA-Z0-9_.-]+', 'aria-describedby': 'name-help' });
+  const area = el('textarea', { id: 'code', spellcheck: 'false', autocapitalize: 'off', 'aria-label': 'Application SQL', 'aria-describedby': 'problems' });
+  area.value = isNew ? template : info.code || '';
+  const mirror = el('pre', { 'aria-hidden': 'true', id: 'mirror' });
+  const gutter = el('div', { class: 'gutter', 'aria-hidden': 'true', id: 'gutter' });
+  const problems = el('div', { id: 'problems', class: 'problems err', role: 'alert' });
+  const statusLine = el('p', { id: 'app-status' });
+  const cards = el('div', { class: 'cards', id: 'cards' });
+  let err = null;
+  const render = () => {
+    const n = area.value.split('\n').length;
+    gutter.replaceChildren(...Array.from({ length: n }, (_, i) => el('div', { class: err && err.line === i + 1 ? 'bad' : undefined }, i + 1)));
+    mirror.replaceChildren(highlight(area.value, err));
+    area.style.height = (Math.max(n, 14) * 20 + 24) + 'px';
+  };
+  area.addEventListener('input', () => { if (err) { err = null; problems.textContent = ''; } render(); });
+  area.addEventListener('keydown', ev => {
+    // Tab indents; Escape then Tab leaves the editor (keyboard users are not trapped).
+    if (ev.key === 'Tab' && !ev.shiftKey && !area.dataset.escaped) {
+      ev.preventDefault();
+      const s = area.selectionStart;
+      area.setRangeText('    ', s, area.selectionEnd, 'end');
+      area.dispatchEvent(new Event('input'));
+    }
+    area.dataset.escaped = ev.key === 'Escape' ? '1' : '';
+  });
+  const showError = e => {
+    err = parseError(e.message);
+    problems.replaceChildren(el('strong', {}, e.type || 'Error'), ': ', e.message);
+    render();
+    if (err) {
+      const lines = area.value.split('\n');
+      let off = 0;
+      for (let i = 0; i < err.line - 1 && i < lines.length; i++) off += lines[i].length + 1;
+      off = Math.min(area.value.length, off + err.col - 1);
+      area.focus();
+      area.setSelectionRange(off, off);
+    }
+  };
+  const submit = async start => {
+    const name = nameInput.value.trim();
+    if (!name) { problems.textContent = 'Give the application a name.'; nameInput.focus(); return; }
+    err = null; problems.textContent = ''; render();
+    say(start ? 'starting ' + name + '…' : 'saving ' + name + '…');
+    try {
+      const body = { name, code: area.value, replace: true };
+      if (!isNew) { body.inputs = info.inputs; body.outputs = info.outputs; body.references = info.references; body.settings = info.settings; }
+      if (start) body.start = 'NOW';
+      await call('POST', '/v1/applications', body);
+      say(start ? 'started ' + name : 'saved ' + name);
+      if (isNew || location.hash !== '#/apps/' + encodeURIComponent(name)) location.hash = '#/apps/' + encodeURIComponent(name);
+      else appPage(name);
+    } catch (e) { say(''); showError(e); }
+  };
+  const stopBtn = el('button', { type: 'button', id: 'stop', hidden: isNew, onclick: async () => {
+    try { await call('POST', '/v1/applications/' + encodeURIComponent(info.name) + '/stop', {}); say('stopping ' + info.name); } catch (e) { say(e.message); }
+  } }, 'Stop');
+  const toolbar = el('div', { class: 'toolbar' },
+    el('button', { type: 'button', id: 'save', onclick: () => submit(false) }, 'Save'),
+    el('button', { type: 'button', class: 'primary', id: 'run', onclick: () => submit(true) }, 'Run'),
+    stopBtn, el('span', { class: 'hide-narrow', style: undefined }, 'Ctrl+Enter runs · Esc then Tab leaves the editor'));
+  area.addEventListener('keydown', ev => { if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submit(true); } });
+  main.replaceChildren(
+    el('h1', {}, isNew ? 'New application' : info.name),
+    statusLine, cards,
+    el('label', { for: 'app-name' }, 'Name'), nameInput, el('span', { id: 'name-help', class: 'hide-narrow' }, ' letters, digits, _ . -'),
+    el('label', { for: 'code' }, 'SQL'),
+    el('div', { class: 'editor' }, gutter, el('div', { class: 'code' }, mirror, area)),
+    problems, toolbar);
+  render();
+  if (isNew) nameInput.focus();
+  if (!isNew) {
+    const refresh = async () => {
+      let a, r;
+      try { a = await call('GET', '/v1/applications/' + encodeURIComponent(info.name)); r = (await rates())[info.name] || {}; } catch (e) { say(e.message); return; }
+      statusLine.replaceChildren('Status: ', el('span', { class: 'status ' + a.status, id: 'app-state' }, a.status),
+        a.last_error ? el('span', { class: 'err' }, ' — ' + a.last_error) : '');
+      stopBtn.hidden = !(a.status === 'RUNNING' || a.status === 'STARTING');
+      const card = (label, v) => el('div', { class: 'card' }, label, el('b', {}, v));
+      cards.replaceChildren(card('Input', fmtRate(r.in)), card('Output', fmtRate(r.out)), card('Watermark lag', fmtLag(r.lag)), card('Error stream', fmtRate(r.errors)),
+        card('Rows in', r.totalIn === undefined ? '–' : r.totalIn), card('Rows out', r.totalOut === undefined ? '–' : r.totalOut));
+    };
+    refresh();
+    timer = setInterval(refresh, 1000);
+  }
+}
+
+start().catch(e => say(e.message));

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// consoleApp is the application the console test types: a ticker at 50
+// rows per second into a destination.
+const consoleApp = `CREATE STREAM TICKS (TICKER_SYMBOL VARCHAR(4), SECTOR VARCHAR(16), CHANGE DOUBLE, PRICE DOUBLE)
+  WITH (connector = 'generator', kind = 'ticker', rate = '50', batch_size = '5');
+CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM (TICKER_SYMBOL VARCHAR(4), PRICE DOUBLE);
+CREATE OR REPLACE PUMP STREAM_PUMP AS INSERT INTO DESTINATION_SQL_STREAM
+  SELECT STREAM TICKER_SYMBOL, PRICE
+  FROM TICKS WHERE PRICE > 0;
+`
+
+// browser starts headless Chromium at 1280×800 for the test; it skips when
+// Chromium is missing outside CI (see chromium).
+func browser(t *testing.T, width, height int) (context.Context, context.CancelFunc) {
+	t.Helper()
+	bin := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height))
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, tcancel := context.WithTimeout(ctx, 45*time.Second)
+	return ctx, func() { tcancel(); cancel(); acancel() }
+}
+
+// setCode replaces the editor's text as typing would (an input event).
+func setCode(code string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const a = document.getElementById('code'); a.value = %q; a.dispatchEvent(new Event('input')); return true; })()`, code))
+}
+
+// TestConsoleEndToEnd drives the web console of a real eddy serve with a
+// token in headless Chromium: log in, create an application over the
+// ticker generator in the editor, see a typo's error at its line and
+// column, fix it, run it, see its rates, stop and delete it.
+func TestConsoleEndToEnd(t *testing.T) {
+	t.Parallel()
+	dir := tempDir(t)
+	token := "tok-console-0123456789"
+	s := startTestServer(t, "--data", dir, "--token-file", writeFile(t, dir, "token", token+"\n"))
+	ctx, cancel := browser(t, 1280, 800)
+	defer cancel()
+
+	// The login form refuses a wrong token, then the (empty) applications page.
+	do(t, ctx, "log in",
+		chromedp.Navigate(s.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), "tok-wrong\n"),
+		chromedp.WaitVisible(`//p[@id="login-error" and contains(., "wrong")]`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("token").value = ""`),
+		chromedp.SendKeys(chromedp.CSS("#token"), token+"\n"),
+		chromedp.WaitVisible(`//td[contains(., "No applications yet")]`),
+	)
+
+	// A typo: FROMM makes TICKS the unexpected token, line 6 column 8.
+	typo := strings.Replace(consoleApp, "  FROM TICKS", "  FROMM TICKS", 1)
+	do(t, ctx, "positioned error",
+		chromedp.Click(chromedp.CSS("#new-app")),
+		chromedp.WaitVisible(chromedp.CSS("#code")),
+		chromedp.SendKeys(chromedp.CSS("#app-name"), "tickers"),
+		setCode(typo),
+		chromedp.Click(chromedp.CSS("#run")),
+		chromedp.WaitVisible(chromedp.CSS("#error-mark")),
+	)
+	msg := get(t, ctx, chromedp.Text(chromedp.CSS("#error-message")))
+	gutterBad := get(t, ctx, chromedp.Text(chromedp.CSS("#gutter .bad")))
+	markTop := get(t, ctx, chromedp.Evaluate[float64](`document.getElementById('error-mark').getBoundingClientRect().top - document.getElementById('mirror').getBoundingClientRect().top`))
+	markLeft := get(t, ctx, chromedp.Evaluate[float64](`document.getElementById('error-mark').getBoundingClientRect().left - document.getElementById('mirror').getBoundingClientRect().left`))
+	lineHeight := get(t, ctx, chromedp.Evaluate[float64](`parseFloat(getComputedStyle(document.getElementById('mirror')).lineHeight)`))
+	charWidth := get(t, ctx, chromedp.Evaluate[float64](`(() => { const c = document.createElement('span'); c.textContent = 'M'.repeat(100); document.getElementById('mirror').append(c); const w = c.getBoundingClientRect().width / 100; c.remove(); return w; })()`))
+	if !strings.HasPrefix(msg, "6:9: ") || !strings.Contains(msg, "TICKS") {
+		t.Errorf("inline error = %q, want 6:9 at TICKS", msg)
+	}
+	if gutterBad != "6" {
+		t.Errorf("gutter marks line %q, want 6", gutterBad)
+	}
+	// The mark sits on the sixth line (8px padding + 5 lines) and ninth column.
+	if want := 8 + 5*lineHeight; markTop < want-2 || markTop > want+2 {
+		t.Errorf("error mark %.1fpx from the top, want %.1f (line 6)", markTop, want)
+	}
+	if want := 8 + 8*charWidth; markLeft < want-2 || markLeft > want+2 {
+		t.Errorf("error mark %.1fpx from the left, want %.1f (column 9)", markLeft, want)
+	}
+
+	// Fixed, it runs: the application page shows it RUNNING with rows flowing.
+	do(t, ctx, "run",
+		setCode(consoleApp),
+		chromedp.Click(chromedp.CSS("#run")),
+		chromedp.WaitVisible(`//span[@id="app-state" and .="RUNNING"]`),
+		chromedp.WaitVisible(`//div[@id="cards"]/div[contains(., "Rows out")]/b[number(.) > 0]`),
+		chromedp.WaitVisible(`//div[@id="cards"]/div[contains(., "Output")]/b[contains(., "/s") and not(starts-with(., "0.0"))]`),
+	)
+	shot := get(t, ctx, chromedp.CaptureScreenshot())
+
+	// The applications page lists it with its rates; stop it, delete it.
+	do(t, ctx, "stop and delete",
+		chromedp.Navigate(s.url+"/console/#/"),
+		chromedp.WaitVisible(`//tr[@data-app="tickers"]/td[contains(@class, "status") and .="RUNNING"]`),
+		chromedp.WaitVisible(`//tr[@data-app="tickers"]/td[2][contains(., "/s") and not(starts-with(., "0.0"))]`),
+		chromedp.Click(`//tr[@data-app="tickers"]//button[.="Stop"]`),
+		chromedp.WaitVisible(`//tr[@data-app="tickers"]/td[contains(@class, "status") and .="READY"]`),
+		chromedp.Click(`//tr[@data-app="tickers"]//button[.="Delete"]`),
+		chromedp.Click(`//tr[@data-app="tickers"]//button[.="Yes, delete"]`),
+		chromedp.WaitVisible(`//td[contains(., "No applications yet")]`),
+	)
+	if !bytes.HasPrefix(shot, []byte("\x89PNG")) || len(shot) < 10000 {
+		t.Fatalf("screenshot: %d bytes", len(shot))
+	}
+	if os.Getenv("EDDY_UPDATE_CONSOLE_PICTURE") != "" {
+		if err := os.WriteFile(filepath.Join("serve", "console", "testdata", "console.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// do runs browser steps, failing the test at the first that fails.
+func do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// get runs a browser action that reads a value.
+func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	return v
+}
