@@ -156,7 +156,7 @@ func startServer(args []string, stderr io.Writer) (s *server, usage bool, err er
 	s = &server{
 		mgr: mgr, url: scheme + "://" + ln.Addr().String(), log: log, errc: make(chan error, 1), stopTimeout: stopTimeout,
 		http: &http.Server{
-			Handler:           console.Handler(serve.Handler(mgr, serve.HandlerOptions{Token: token, MaxBody: maxBody, Logger: log}), console.Options{Token: token}),
+			Handler:           console.Handler(serve.Handler(mgr, serve.HandlerOptions{Token: token, MaxBody: maxBody, Logger: log}), console.Options{Token: token, Live: mgr}),
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 		},

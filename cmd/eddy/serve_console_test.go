@@ -103,7 +103,44 @@ func TestConsoleEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(`//div[@id="cards"]/div[contains(., "Rows out")]/b[number(.) > 0]`),
 		chromedp.WaitVisible(`//div[@id="cards"]/div[contains(., "Output")]/b[contains(., "/s") and not(starts-with(., "0.0"))]`),
 	)
+
+	// Live data: the destination's rows arrive within a second of picking it.
+	do(t, ctx, "live data",
+		chromedp.WaitReady(`//select[@id="live-stream"]/option[@value="DESTINATION_SQL_STREAM"]`),
+		chromedp.WaitReady(`//select[@id="live-stream"]/option[@value="TICKS"]`),
+		chromedp.WaitReady(`//select[@id="live-stream"]/option[@value="ERROR_STREAM"]`),
+	)
+	picked := time.Now()
+	do(t, ctx, "pick a stream",
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('live-stream'); s.value = 'DESTINATION_SQL_STREAM'; s.dispatchEvent(new Event('change')); })()`),
+		chromedp.WaitVisible(`//tbody[@id="live-rows"]/tr[1]/td[2]`),
+	)
+	if d := time.Since(picked); d > time.Second {
+		t.Errorf("first live row after %v, want within a second", d)
+	}
+	header := get(t, ctx, chromedp.Text(chromedp.CSS("#live thead")))
+	if !strings.Contains(header, "TICKER_SYMBOL") || !strings.Contains(header, "PRICE") {
+		t.Errorf("live table header = %q", header)
+	}
+	// Rows keep coming (20 a second at most, the last 100 kept); scrolled
+	// down, the table pauses.
+	do(t, ctx, "rows accumulate", chromedp.WaitVisible(`//tbody[@id="live-rows"]/tr[25]`))
 	shot := get(t, ctx, chromedp.CaptureScreenshot())
+	do(t, ctx, "pause", chromedp.Evaluate[chromedp.Void](`document.getElementById('live-wrap').scrollTop = 60`))
+	before := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#live-rows tr').length`))
+	time.Sleep(700 * time.Millisecond)
+	after := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#live-rows tr').length`))
+	state := get(t, ctx, chromedp.Text(chromedp.CSS("#live-state")))
+	if before != after || !strings.HasPrefix(state, "Paused (") {
+		t.Errorf("scrolled: %d rows then %d, state %q; want no change while paused", before, after, state)
+	}
+	do(t, ctx, "resume",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('live-wrap').scrollTop = 0`),
+		chromedp.WaitVisible(`//span[@id="live-state" and .="Live"]`),
+	)
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#live-rows tr').length`)); n <= after || n > 100 {
+		t.Errorf("after resuming %d rows, want more than %d and at most 100", n, after)
+	}
 
 	// The applications page lists it with its rates; stop it, delete it.
 	do(t, ctx, "stop and delete",

@@ -510,7 +510,7 @@ func (a *application) runJob(ctx context.Context, run *runState, s *planner.Sess
 	name := a.name
 	job, err := s.Build(ctx, func(r exec.ErrorRecord) {
 		a.metrics.countError(r.Name)
-		a.rows.add(r, redact)
+		a.metrics.tapOf(exec.ErrorStreamName).record(a.rows.add(r, redact))
 	})
 	if err == nil {
 		run.job.Store(job)

@@ -32,6 +32,8 @@ type appMetrics struct {
 	errors map[string]int64            // error stream rows by ERROR_NAME
 	// abandoned counts the checkpoints given up (the planner's notices).
 	abandoned atomic.Int64
+	// taps are the console's live views, by stream (upper case).
+	taps map[string]*streamTap
 }
 
 func newAppMetrics() *appMetrics {

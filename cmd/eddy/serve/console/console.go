@@ -33,6 +33,14 @@ type Options struct {
 	Token string
 	// Clock is the wall clock; nil means time.Now.
 	Clock func() time.Time
+	// Live, when set, gives the live view of streams (eddy serve passes
+	// its *serve.Manager).
+	Live Live
+	// LiveRate is the most rows per second a live view samples
+	// (serve.DefaultTapRate when 0); LiveBuffer is how many sampled rows
+	// wait for a slow page before new ones are dropped
+	// (serve.DefaultTapBuffer when 0).
+	LiveRate, LiveBuffer int
 }
 
 // console serves the pages and forwards the page's API calls to the
@@ -88,6 +96,8 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"csrf": s.csrf, "auth": c.opts.Token != ""})
+	case strings.HasPrefix(p, Prefix+"live/") && r.Method == http.MethodGet:
+		c.live(w, r)
 	case strings.HasPrefix(p, Prefix+"api/"):
 		c.forward(w, r)
 	case strings.HasPrefix(p, Prefix):

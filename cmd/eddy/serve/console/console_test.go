@@ -2,10 +2,13 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/eddy-sql/eddy/cmd/eddy/serve"
 )
 
 // fakeAPI stands for the server's handler: it answers with the path and
@@ -109,6 +112,52 @@ func TestConsoleAssetsAreEmbedded(t *testing.T) {
 			}
 			if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 				t.Errorf("Content-Security-Policy = %q", csp)
+			}
+		})
+	}
+}
+
+// fakeLive taps nothing but knows one stream, and sends one row.
+type fakeLive struct{}
+
+func (fakeLive) TapStreams(app string) ([]serve.TapStream, error) {
+	if app != "a" {
+		return nil, errors.New("serve: application not found")
+	}
+	return []serve.TapStream{{Name: "S", Kind: "source"}}, nil
+}
+
+func (fakeLive) Tap(app, stream string, rate, buffer int) (*serve.Tap, error) {
+	return nil, serve.ErrNoStream
+}
+
+func TestConsoleLiveNeedsASession(t *testing.T) {
+	t.Parallel()
+	h := Handler(fakeAPI, Options{Token: "tok", Live: fakeLive{}})
+	cookie, _, _ := login(t, h, "tok")
+	cases := []struct {
+		name, path string
+		cookie     bool
+		want       int
+		body       string
+	}{
+		{"streams without a session", "/console/live/a", false, 401, ""},
+		{"streams", "/console/live/a", true, 200, `"name":"S"`},
+		{"streams of no application", "/console/live/b", true, 404, ""},
+		{"a stream that cannot be", "/console/live/a/x-y", true, 404, ""},
+		{"rows without a session", "/console/live/a/S", false, 401, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest("GET", tc.path, nil)
+			if tc.cookie {
+				r.AddCookie(cookie)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tc.want || !strings.Contains(w.Body.String(), tc.body) {
+				t.Fatalf("GET %s = %d %s, want %d with %q", tc.path, w.Code, w.Body, tc.want, tc.body)
 			}
 		})
 	}

@@ -63,7 +63,63 @@ document.getElementById('logout').addEventListener('click', async () => {
   showLogin();
 });
 
-function stopTimer() { if (timer) { clearInterval(timer); timer = null; } }
+let liveSource = null;
+function stopTimer() {
+  if (timer) { clearInterval(timer); timer = null; }
+  if (liveSource) { liveSource.close(); liveSource = null; }
+}
+
+// Live data: a stream's sampled rows over Server-Sent Events, newest on
+// top, the last maxRows kept; scrolled away from the top it pauses.
+const maxRows = 100;
+function liveView(app) {
+  const select = el('select', { id: 'live-stream', 'aria-label': 'Stream' }, el('option', { value: '' }, 'Pick a stream…'));
+  const state = el('span', { id: 'live-state', role: 'status' }, '');
+  const head = el('thead', {});
+  const body = el('tbody', { id: 'live-rows' });
+  const wrap = el('div', { class: 'live-wrap', id: 'live-wrap', tabindex: '0', 'aria-label': 'Live rows, newest first' }, el('table', { id: 'live' }, head, body));
+  let rows = [], held = 0, cols = [], known = '';
+  const paused = () => wrap.scrollTop > 4;
+  const draw = () => {
+    head.replaceChildren(el('tr', {}, cols.map(c => el('th', { scope: 'col' }, c))));
+    body.replaceChildren(...rows.map(r => el('tr', {}, r.map(v => el('td', {}, v)))));
+  };
+  wrap.addEventListener('scroll', () => {
+    if (!paused() && held) { held = 0; draw(); }
+    state.textContent = paused() ? 'Paused (scroll to the top to resume)' : (liveSource ? 'Live' : '');
+  });
+  const open = name => {
+    if (liveSource) { liveSource.close(); liveSource = null; }
+    rows = []; held = 0; cols = []; draw();
+    if (!name) { state.textContent = ''; return; }
+    state.textContent = 'Connecting…';
+    liveSource = new EventSource('/console/live/' + encodeURIComponent(app) + '/' + encodeURIComponent(name));
+    liveSource.addEventListener('open', () => { state.textContent = 'Live'; });
+    liveSource.addEventListener('error', () => { state.textContent = 'Reconnecting…'; });
+    liveSource.addEventListener('rows', ev => {
+      const d = JSON.parse(ev.data);
+      if (d.columns && d.columns.length) cols = d.columns;
+      rows = d.rows.slice().reverse().concat(rows).slice(0, maxRows);
+      if (paused()) { held += d.rows.length; state.textContent = `Paused (${held} new rows; scroll to the top to resume)`; return; }
+      state.textContent = d.dropped ? `Live (${d.dropped} rows dropped for a slow page)` : 'Live';
+      draw();
+    });
+  };
+  select.addEventListener('change', () => open(select.value));
+  const refresh = async () => {
+    let list;
+    try { const r = await fetch('/console/live/' + encodeURIComponent(app), { credentials: 'same-origin' }); if (!r.ok) return; list = await r.json(); } catch (e) { return; }
+    const key = JSON.stringify(list);
+    if (key === known) return;
+    known = key;
+    const cur = select.value;
+    select.replaceChildren(el('option', { value: '' }, 'Pick a stream…'), ...list.map(s => el('option', { value: s.name, selected: s.name === cur }, `${s.name} (${s.kind.replace('_', ' ')})`)));
+  };
+  const section = el('section', { 'aria-labelledby': 'live-title', class: 'live' },
+    el('h2', { id: 'live-title' }, 'Live data'),
+    el('div', { class: 'toolbar' }, el('label', { for: 'live-stream', class: 'inline' }, 'Stream'), select, state), wrap);
+  return { section, refresh };
+}
 window.addEventListener('hashchange', route);
 function route() {
   stopTimer();
@@ -303,9 +359,10 @@ function editorPage(info) {
     el('button', { type: 'button', class: 'primary', id: 'run', onclick: () => submit(true) }, 'Run'),
     stopBtn, el('span', { class: 'hide-narrow', style: undefined }, 'Ctrl+Enter runs · Esc then Tab leaves the editor'));
   area.addEventListener('keydown', ev => { if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submit(true); } });
+  const live = isNew ? null : liveView(info.name);
   main.replaceChildren(
     el('h1', {}, isNew ? 'New application' : info.name),
-    statusLine, cards,
+    statusLine, cards, live ? live.section : '',
     el('label', { for: 'app-name' }, 'Name'), nameInput, el('span', { id: 'name-help', class: 'hide-narrow' }, ' letters, digits, _ . -'),
     el('label', { for: 'code' }, 'SQL'),
     el('div', { class: 'editor' }, gutter, el('div', { class: 'code' }, mirror, area)),
@@ -322,6 +379,7 @@ function editorPage(info) {
       const card = (label, v) => el('div', { class: 'card' }, label, el('b', {}, v));
       cards.replaceChildren(card('Input', fmtRate(r.in)), card('Output', fmtRate(r.out)), card('Watermark lag', fmtLag(r.lag)), card('Error stream', fmtRate(r.errors)),
         card('Rows in', r.totalIn === undefined ? '–' : r.totalIn), card('Rows out', r.totalOut === undefined ? '–' : r.totalOut));
+      live.refresh();
     };
     refresh();
     timer = setInterval(refresh, 1000);
