@@ -14,13 +14,16 @@ import (
 )
 
 // consoleApp is the application the console test types: a ticker at 50
-// rows per second into a destination.
+// rows per second into two destinations.
 const consoleApp = `CREATE STREAM TICKS (TICKER_SYMBOL VARCHAR(4), SECTOR VARCHAR(16), CHANGE DOUBLE, PRICE DOUBLE)
   WITH (connector = 'generator', kind = 'ticker', rate = '50', batch_size = '5');
 CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM (TICKER_SYMBOL VARCHAR(4), PRICE DOUBLE);
 CREATE OR REPLACE PUMP STREAM_PUMP AS INSERT INTO DESTINATION_SQL_STREAM
   SELECT STREAM TICKER_SYMBOL, PRICE
   FROM TICKS WHERE PRICE > 0;
+CREATE OR REPLACE STREAM EXPENSIVE (TICKER_SYMBOL VARCHAR(4), PRICE DOUBLE);
+CREATE OR REPLACE PUMP EXPENSIVE_PUMP AS INSERT INTO EXPENSIVE
+  SELECT STREAM TICKER_SYMBOL, PRICE FROM TICKS WHERE PRICE > 100;
 `
 
 // browser starts headless Chromium at 1280×800 for the test; it skips when
@@ -103,6 +106,29 @@ func TestConsoleEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(`//div[@id="cards"]/div[contains(., "Rows out")]/b[number(.) > 0]`),
 		chromedp.WaitVisible(`//div[@id="cards"]/div[contains(., "Output")]/b[contains(., "/s") and not(starts-with(., "0.0"))]`),
 	)
+
+	// The pipeline graph: the source feeds both pumps, each writes its
+	// stream, each stream its destination; rows/s on the edges, event
+	// time under the streams.
+	do(t, ctx, "pipeline graph",
+		chromedp.WaitVisible(chromedp.CSS("svg#graph")),
+		chromedp.WaitVisible(`//*[local-name()="text" and @data-rate="s:TICKS>p:STREAM_PUMP" and contains(., "/s") and not(starts-with(., "0.0"))]`),
+		chromedp.WaitVisible(`//*[local-name()="text" and @data-rate="s:DESTINATION_SQL_STREAM>d:DESTINATION_SQL_STREAM" and contains(., "/s")]`),
+		chromedp.WaitVisible(`//*[local-name()="g" and @data-node="s:TICKS"]/*[local-name()="text" and @class="sub" and (starts-with(., "watermark ") or starts-with(., "event time "))]`),
+	)
+	edges := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#graph path.edge')].map(e => e.dataset.edge).sort()`))
+	wantEdges := []string{"p:EXPENSIVE_PUMP>s:EXPENSIVE", "p:STREAM_PUMP>s:DESTINATION_SQL_STREAM", "s:DESTINATION_SQL_STREAM>d:DESTINATION_SQL_STREAM",
+		"s:EXPENSIVE>d:EXPENSIVE", "s:TICKS>p:EXPENSIVE_PUMP", "s:TICKS>p:STREAM_PUMP"}
+	if strings.Join(edges, " ") != strings.Join(wantEdges, " ") {
+		t.Errorf("graph edges %v, want %v", edges, wantEdges)
+	}
+	// Left to right: source, pump, stream, destination.
+	xs := get(t, ctx, chromedp.Evaluate[[]float64](`['s:TICKS', 'p:STREAM_PUMP', 's:DESTINATION_SQL_STREAM', 'd:DESTINATION_SQL_STREAM'].map(k => document.querySelector('[data-node="' + k + '"]').getBoundingClientRect().left)`))
+	for i := 1; i < len(xs); i++ {
+		if xs[i] <= xs[i-1] {
+			t.Errorf("graph columns not left to right: %v", xs)
+		}
+	}
 
 	// Live data: the destination's rows arrive within a second of picking it.
 	do(t, ctx, "live data",

@@ -41,7 +41,7 @@ func (c *appConnectors) OpenSource(ctx context.Context, stream string, schema *a
 	}
 	tap := c.metrics.tapOf(stream)
 	tap.setSchema(schema)
-	op := &countedSource{Operator: src.Op, counters: c.metrics.flow("input", stream, c.ids[stream]), metrics: c.metrics, stream: stream, tap: tap}
+	op := &countedSource{Operator: src.Op, counters: c.metrics.flow("input", stream, c.ids[stream]), metrics: c.metrics, stream: stream, tap: tap, time: c.metrics.timeOf(stream)}
 	return &planner.OpenedSource{Op: op, Raw: src.Raw}, nil
 }
 
@@ -77,7 +77,7 @@ func (c *appConnectors) OpenSink(ctx context.Context, stream string, schema *arr
 	}
 	tap := c.metrics.tapOf(stream)
 	tap.setSchema(schema)
-	base := countedSink{inner: s, counters: c.metrics.flow("output", stream, c.ids[stream]), tap: tap}
+	base := countedSink{inner: s, counters: c.metrics.flow("output", stream, c.ids[stream]), tap: tap, time: c.metrics.timeOf(stream)}
 	_, flushes := s.(sinks.Flusher)
 	_, commits := s.(sinks.Committer)
 	switch {
@@ -99,6 +99,7 @@ type countedSource struct {
 	metrics  *appMetrics
 	stream   string
 	tap      *streamTap // the console's live views
+	time     *streamTime
 }
 
 var _ exec.Partitioned = (*countedSource)(nil)
@@ -121,6 +122,7 @@ func (s *countedSource) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if len(lags) > 0 {
 		s.metrics.setLag(s.stream, lags)
 	}
+	s.time.partitions(parts)
 	return b, err
 }
 
@@ -135,12 +137,14 @@ type countedSink struct {
 	inner    planner.Sink
 	counters *flowCounters
 	tap      *streamTap // the console's live views
+	time     *streamTime
 }
 
 // Write forwards batch (the caller keeps ownership).
 func (s *countedSink) Write(ctx context.Context, batch arrow.RecordBatch) error {
 	n, size := batch.NumRows(), batchBytes(batch)
 	s.tap.batch(batch) // before the write: a sink may release what it has written
+	s.time.batch(batch)
 	err := s.inner.Write(ctx, batch)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {

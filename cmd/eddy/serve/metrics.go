@@ -34,6 +34,8 @@ type appMetrics struct {
 	abandoned atomic.Int64
 	// taps are the console's live views, by stream (upper case).
 	taps map[string]*streamTap
+	// times are the event time of source and destination streams.
+	times map[string]*streamTime
 }
 
 func newAppMetrics() *appMetrics {

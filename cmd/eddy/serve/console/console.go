@@ -96,6 +96,8 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"csrf": s.csrf, "auth": c.opts.Token != ""})
+	case strings.HasPrefix(p, Prefix+"graph/") && r.Method == http.MethodGet:
+		c.graph(w, r)
 	case strings.HasPrefix(p, Prefix+"live/") && r.Method == http.MethodGet:
 		c.live(w, r)
 	case strings.HasPrefix(p, Prefix+"api/"):

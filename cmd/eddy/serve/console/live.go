@@ -19,6 +19,31 @@ type Live interface {
 	TapStreams(app string) ([]serve.TapStream, error)
 	// Tap samples a stream's rows without ever blocking its writers.
 	Tap(app, stream string, rate, buffer int) (*serve.Tap, error)
+	// Graph is app's pipeline with its streams' event time.
+	Graph(app string) (serve.Graph, bool, error)
+}
+
+// graph answers /console/graph/APP with the application's serve.Graph
+// (404 before its first start).
+func (c *console) graph(w http.ResponseWriter, r *http.Request) {
+	if _, ok := c.session(r); !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Unauthorized", "message": "console: log in first"})
+		return
+	}
+	if c.opts.Live == nil {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "NotFound", "message": "console: no pipeline graph on this server"})
+		return
+	}
+	g, ok, err := c.opts.Live.Graph(strings.TrimPrefix(r.URL.Path, Prefix+"graph/"))
+	if err != nil || !ok {
+		msg := "console: the application has not started yet"
+		if err != nil {
+			msg = err.Error()
+		}
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "ResourceNotFoundException", "message": msg})
+		return
+	}
+	writeJSON(w, http.StatusOK, g)
 }
 
 // liveFlush is how often sampled rows are sent to the page.

@@ -69,6 +69,64 @@ function stopTimer() {
   if (liveSource) { liveSource.close(); liveSource = null; }
 }
 
+// Pipeline graph: sources → pumps → streams → destinations, rows/s on the
+// edges (where the server counts them) and event time under each stream.
+const svgNS = 'http://www.w3.org/2000/svg';
+const svg = (tag, attrs = {}, ...kids) => {
+  const e = document.createElementNS(svgNS, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, v);
+  for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k.nodeType ? k : String(k));
+  return e;
+};
+const fmtTime = ms => { const d = new Date(ms); return d.toISOString().slice(11, 19); };
+function drawGraph(g, r) {
+  const nodes = new Map();
+  const add = (key, kind, name) => { if (!nodes.has(key)) nodes.set(key, { key, kind, name, depth: 0 }); return nodes.get(key); };
+  for (const s of g.sources) add('s:' + s, 'source', s);
+  for (const p of g.pumps) { p.reads.forEach(x => add('s:' + x, 'stream', x)); add('p:' + p.name, 'pump', p.name); add('s:' + p.target, 'stream', p.target); }
+  for (const d of g.destinations) { add('s:' + d, 'stream', d); add('d:' + d, 'destination', d); }
+  for (let pass = 0; pass < nodes.size; pass++) {
+    for (const p of g.pumps) {
+      const pn = nodes.get('p:' + p.name);
+      pn.depth = Math.max(pn.depth, ...p.reads.map(x => nodes.get('s:' + x).depth + 1));
+      const t = nodes.get('s:' + p.target); t.depth = Math.max(t.depth, pn.depth + 1);
+    }
+    for (const d of g.destinations) nodes.get('d:' + d).depth = nodes.get('s:' + d).depth + 1;
+  }
+  const cols = [];
+  for (const n of nodes.values()) { (cols[n.depth] = cols[n.depth] || []).push(n); }
+  const W = 196, H = 44, DX = 246, DY = 78;
+  cols.forEach((col, d) => col.forEach((n, i) => { n.x = 10 + d * DX; n.y = 10 + i * DY; }));
+  const width = 20 + (cols.length - 1) * DX + W, height = 30 + Math.max(...cols.map(c => c.length)) * DY - DY + H + 14;
+  const streamRate = x => { const v = r.streams && (r.streams['input/' + x] ?? r.streams['output/' + x]); return v === undefined ? null : v; };
+  const times = g.times || {};
+  const edges = [];
+  for (const p of g.pumps) {
+    for (const x of p.reads) edges.push(['s:' + x, 'p:' + p.name, streamRate(x)]);
+    edges.push(['p:' + p.name, 's:' + p.target, streamRate(p.target)]);
+  }
+  for (const d of g.destinations) edges.push(['s:' + d, 'd:' + d, r.streams ? (r.streams['output/' + d] ?? null) : null]);
+  const parts = [svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' })))];
+  for (const [a, b, rate] of edges) {
+    const A = nodes.get(a), B = nodes.get(b);
+    const x1 = A.x + W, y1 = A.y + H / 2, x2 = B.x, y2 = B.y + H / 2, mx = (x1 + x2) / 2;
+    parts.push(svg('path', { class: 'edge', d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2 - 2},${y2}`, 'marker-end': 'url(#arrow)', 'data-edge': a + '>' + b }));
+    parts.push(svg('text', { class: 'rate', x: mx, y: (y1 + y2) / 2 - 5, 'text-anchor': 'middle', 'data-rate': a + '>' + b }, fmtRate(rate)));
+  }
+  for (const n of nodes.values()) {
+    const t = n.kind === 'pump' || n.kind === 'destination' ? null : times[n.name.toUpperCase()];
+    const sub = n.kind === 'pump' ? 'pump' : n.kind === 'destination' ? 'destination' :
+      t && t.watermark !== undefined ? 'watermark ' + fmtTime(t.watermark) : t && t.max_time !== undefined ? 'event time ' + fmtTime(t.max_time) : n.kind;
+    parts.push(svg('g', { class: 'node ' + n.kind, 'data-node': n.key, transform: `translate(${n.x},${n.y})` },
+      svg('title', {}, `${n.kind} ${n.name}`),
+      svg('rect', { width: W, height: H, rx: n.kind === 'pump' ? 20 : 4 }),
+      svg('text', { x: W / 2, y: 18, 'text-anchor': 'middle', class: 'name' }, n.name.length > 26 ? n.name.slice(0, 25) + '…' : n.name),
+      svg('text', { x: W / 2, y: 34, 'text-anchor': 'middle', class: 'sub' }, sub)));
+  }
+  const label = `Pipeline: ${g.sources.join(', ')} through ${g.pumps.map(p => p.name).join(', ')} to ${g.destinations.join(', ')}`;
+  return svg('svg', { id: 'graph', role: 'img', 'aria-label': label, viewBox: `0 0 ${width} ${height}`, width, height }, parts);
+}
+
 // Live data: a stream's sampled rows over Server-Sent Events, newest on
 // top, the last maxRows kept; scrolled away from the top it pauses.
 const maxRows = 100;
@@ -360,9 +418,11 @@ function editorPage(info) {
     stopBtn, el('span', { class: 'hide-narrow', style: undefined }, 'Ctrl+Enter runs · Esc then Tab leaves the editor'));
   area.addEventListener('keydown', ev => { if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submit(true); } });
   const live = isNew ? null : liveView(info.name);
+  const graphBox = el('div', { class: 'graph-wrap', id: 'graph-wrap' });
+  const graphSection = isNew ? '' : el('section', { 'aria-labelledby': 'graph-title' }, el('h2', { id: 'graph-title' }, 'Pipeline'), graphBox);
   main.replaceChildren(
     el('h1', {}, isNew ? 'New application' : info.name),
-    statusLine, cards, live ? live.section : '',
+    statusLine, cards, graphSection, live ? live.section : '',
     el('label', { for: 'app-name' }, 'Name'), nameInput, el('span', { id: 'name-help', class: 'hide-narrow' }, ' letters, digits, _ . -'),
     el('label', { for: 'code' }, 'SQL'),
     el('div', { class: 'editor' }, gutter, el('div', { class: 'code' }, mirror, area)),
@@ -380,6 +440,11 @@ function editorPage(info) {
       cards.replaceChildren(card('Input', fmtRate(r.in)), card('Output', fmtRate(r.out)), card('Watermark lag', fmtLag(r.lag)), card('Error stream', fmtRate(r.errors)),
         card('Rows in', r.totalIn === undefined ? '–' : r.totalIn), card('Rows out', r.totalOut === undefined ? '–' : r.totalOut));
       live.refresh();
+      try {
+        const g = await fetch('/console/graph/' + encodeURIComponent(info.name), { credentials: 'same-origin' });
+        if (g.ok) graphBox.replaceChildren(drawGraph(await g.json(), r));
+        else if (!graphBox.firstChild) graphBox.textContent = 'The pipeline shows once the application has started.';
+      } catch (e) { /* next second */ }
     };
     refresh();
     timer = setInterval(refresh, 1000);
