@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,17 +169,43 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Errorf("after resuming %d rows, want more than %d and at most 100", n, after)
 	}
 
-	// The applications page lists it with its rates; stop it, delete it.
-	do(t, ctx, "stop and delete",
+	// On a narrow screen nothing but the tables and the graph (each in
+	// its own scrolling box) is wider than the screen.
+	narrow := `document.documentElement.scrollWidth <= window.innerWidth + 1`
+	do(t, ctx, "narrow application page", chromedp.EmulateViewport(390, 800))
+	if !get(t, ctx, chromedp.Evaluate[bool](narrow)) {
+		t.Error("the application page is wider than a 390px screen")
+	}
+
+	// The applications page lists it with its rates; stop it, then delete
+	// it with the keyboard only: the focus moves to the confirmation.
+	do(t, ctx, "applications page",
 		chromedp.Navigate(s.url+"/console/#/"),
 		chromedp.WaitVisible(`//tr[@data-app="tickers"]/td[contains(@class, "status") and .="RUNNING"]`),
 		chromedp.WaitVisible(`//tr[@data-app="tickers"]/td[2][contains(., "/s") and not(starts-with(., "0.0"))]`),
-		chromedp.Click(`//tr[@data-app="tickers"]//button[.="Stop"]`),
+	)
+	if !get(t, ctx, chromedp.Evaluate[bool](narrow)) {
+		t.Error("the applications page is wider than a 390px screen")
+	}
+	do(t, ctx, "stop and delete",
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Focus(`//tr[@data-app="tickers"]//button[.="Stop"]`),
+		chromedp.KeyEvent("\r"),
 		chromedp.WaitVisible(`//tr[@data-app="tickers"]/td[contains(@class, "status") and .="READY"]`),
-		chromedp.Click(`//tr[@data-app="tickers"]//button[.="Delete"]`),
-		chromedp.Click(`//tr[@data-app="tickers"]//button[.="Yes, delete"]`),
+		chromedp.Focus(`//tr[@data-app="tickers"]//button[.="Delete"]`),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(`//tr[@data-app="tickers"]//button[.="Yes, delete"]`),
+	)
+	if f := get(t, ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); f != "Yes, delete" {
+		t.Errorf("after Delete the focus is on %q, want the confirmation", f)
+	}
+	do(t, ctx, "confirm",
+		chromedp.KeyEvent("\r"),
 		chromedp.WaitVisible(`//td[contains(., "No applications yet")]`),
 	)
+	if status, _ := httpGetStatus(s.url+"/v1/applications/tickers", token); status != 404 {
+		t.Errorf("after the console deleted it, the application answers %d, want 404", status)
+	}
 	if !bytes.HasPrefix(shot, []byte("\x89PNG")) || len(shot) < 10000 {
 		t.Fatalf("screenshot: %d bytes", len(shot))
 	}
@@ -187,6 +214,18 @@ func TestConsoleEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// httpGetStatus is the status of a GET with the token.
+func httpGetStatus(url, token string) (int, error) {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
 
 // do runs browser steps, failing the test at the first that fails.

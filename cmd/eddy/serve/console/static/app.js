@@ -247,14 +247,16 @@ async function appsPage() {
     body));
   main.replaceChildren(el('h1', {}, 'Applications'), table);
   const confirming = new Set();
+  let focusNext = null; // the button that takes the focus after an action redraws the row
   const refresh = async () => {
     let list, r = {};
     try { list = await call('GET', '/v1/applications'); r = await rates(); } catch (e) { say(e.message); return; }
     if (list.length === 0) {
       body.replaceChildren(el('tr', {}, el('td', { colspan: 8 }, 'No applications yet. ', el('a', { href: '#/new' }, 'Create one'), '.')));
+      if (focusNext === 'new-app') { document.getElementById('new-app').focus(); focusNext = null; }
       return;
     }
-    const focused = document.activeElement && document.activeElement.dataset.key;
+    const focused = focusNext || (document.activeElement && document.activeElement.dataset.key);
     body.replaceChildren(...list.map(a => {
       const m = r[a.name] || {};
       const act = (label, key, fn, cls) => el('button', { type: 'button', class: cls, 'data-key': a.name + ':' + key, onclick: fn }, label);
@@ -262,13 +264,13 @@ async function appsPage() {
       let actions;
       if (confirming.has(a.name)) {
         actions = [el('span', {}, 'Delete ' + a.name + '? '),
-          act('Yes, delete', 'confirm', async () => { confirming.delete(a.name); try { await call('DELETE', '/v1/applications/' + encodeURIComponent(a.name)); say('deleted ' + a.name); } catch (e) { say(e.message); } refresh(); }, 'danger'),
-          act('Cancel', 'cancel', () => { confirming.delete(a.name); refresh(); })];
+          act('Yes, delete', 'confirm', async () => { confirming.delete(a.name); focusNext = 'new-app'; try { await call('DELETE', '/v1/applications/' + encodeURIComponent(a.name)); say('deleted ' + a.name); } catch (e) { say(e.message); } refresh(); }, 'danger'),
+          act('Cancel', 'cancel', () => { confirming.delete(a.name); focusNext = a.name + ':delete'; refresh(); })];
       } else {
         actions = [
-          running ? act('Stop', 'stop', async () => { try { await call('POST', '/v1/applications/' + encodeURIComponent(a.name) + '/stop', {}); } catch (e) { say(e.message); } refresh(); })
-                  : act('Start', 'start', async () => { try { await call('POST', '/v1/applications/' + encodeURIComponent(a.name) + '/start', { position: 'LAST_STOPPED_POINT' }); } catch (e) { say(e.message); } refresh(); }),
-          act('Delete', 'delete', () => { confirming.add(a.name); refresh(); }, 'danger')];
+          running ? act('Stop', 'stop', async () => { focusNext = a.name + ':start'; try { await call('POST', '/v1/applications/' + encodeURIComponent(a.name) + '/stop', {}); } catch (e) { say(e.message); } refresh(); })
+                  : act('Start', 'start', async () => { focusNext = a.name + ':stop'; try { await call('POST', '/v1/applications/' + encodeURIComponent(a.name) + '/start', { position: 'LAST_STOPPED_POINT' }); } catch (e) { say(e.message); } refresh(); }),
+          act('Delete', 'delete', () => { confirming.add(a.name); focusNext = a.name + ':confirm'; refresh(); }, 'danger')];
       }
       return el('tr', { 'data-app': a.name },
         el('th', { scope: 'row' }, el('a', { href: '#/apps/' + encodeURIComponent(a.name) }, a.name)),
@@ -278,7 +280,10 @@ async function appsPage() {
         el('td', { class: 'err hide-narrow' }, a.last_error || a.warning || ''),
         el('td', {}, el('div', { class: 'actions' }, actions)));
     }));
-    if (focused) { const b = body.querySelector(`[data-key="${CSS.escape(focused)}"]`); if (b) b.focus(); }
+    if (focused) {
+      const b = focused === 'new-app' ? document.getElementById('new-app') : body.querySelector(`[data-key="${CSS.escape(focused)}"]`);
+      if (b) { b.focus(); if (focused === focusNext) focusNext = null; }
+    }
   };
   await refresh();
   timer = setInterval(refresh, 1000);
