@@ -153,14 +153,16 @@ func startServer(args []string, stderr io.Writer) (s *server, usage bool, err er
 		ln = tls.NewListener(ln, tlsConfig)
 		scheme = "https"
 	}
+	web := console.Handler(serve.Handler(mgr, serve.HandlerOptions{Token: token, MaxBody: maxBody, Logger: log}), console.Options{Token: token, Live: mgr})
 	s = &server{
 		mgr: mgr, url: scheme + "://" + ln.Addr().String(), log: log, errc: make(chan error, 1), stopTimeout: stopTimeout,
 		http: &http.Server{
-			Handler:           console.Handler(serve.Handler(mgr, serve.HandlerOptions{Token: token, MaxBody: maxBody, Logger: log}), console.Options{Token: token, Live: mgr}),
+			Handler:           web,
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 		},
 	}
+	s.http.RegisterOnShutdown(web.Close) // open live views end
 	go func() { s.errc <- s.http.Serve(ln) }()
 	log.Info("listening", "url", s.url, "data", dir, "authenticated", token != "", "tls", tlsConfig != nil)
 	mgr.Resume()

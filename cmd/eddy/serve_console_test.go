@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/eddy-sql/eddy/cmd/eddy/serve"
 )
 
 // consoleApp is the application the console test types: a ticker at 50
@@ -244,4 +248,58 @@ func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 		t.Fatalf("%v", err)
 	}
 	return v
+}
+
+// TestConsoleLiveViewEndsAtShutdown: a page watching a stream does not
+// hold eddy serve's shutdown up until its stop timeout.
+func TestConsoleLiveViewEndsAtShutdown(t *testing.T) {
+	t.Parallel()
+	s, _, err := startServer([]string{"--listen", "127.0.0.1:0", "--data", tempDir(t), "--stop-timeout", "20s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, answer := submitJSON(t, s.url, serve.Submission{Name: "watched", Code: consoleApp, Start: "NOW"}); status != 200 {
+		s.shutdown()
+		t.Fatalf("submit: %d %s", status, answer)
+	}
+	login, err := http.Post(s.url+"/console/login", "application/json", strings.NewReader(`{"token":""}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	login.Body.Close()
+	req, _ := http.NewRequest("GET", s.url+"/console/live/watched/TICKS", nil)
+	req.AddCookie(login.Cookies()[0])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		s.shutdown()
+		t.Fatalf("live view: %v %v", err, resp)
+	}
+	ended := make(chan int, 1)
+	go func() {
+		defer resp.Body.Close()
+		rows := 0
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), `data: {"columns":["TICKER_SYMBOL",`) && strings.Contains(sc.Text(), `"rows":[[`) {
+				rows++
+			}
+		}
+		ended <- rows
+	}()
+	time.Sleep(800 * time.Millisecond)
+	start := time.Now()
+	if err := s.shutdown(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("shutdown took %v with a live view open", d)
+	}
+	select {
+	case rows := <-ended:
+		if rows == 0 {
+			t.Error("the live view got no rows before the shutdown")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the live view is still open after the shutdown")
+	}
 }

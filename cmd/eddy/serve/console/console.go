@@ -43,12 +43,15 @@ type Options struct {
 	LiveRate, LiveBuffer int
 }
 
-// console serves the pages and forwards the page's API calls to the
-// server's handler with the token.
-type console struct {
+// Console serves the pages and forwards the page's API calls to the
+// server's handler with the token. It is safe for concurrent use.
+type Console struct {
 	api    http.Handler
 	opts   Options
 	assets http.Handler
+	// closing is closed by Close: live views end.
+	closing   chan struct{}
+	closeOnce sync.Once
 
 	mu       sync.Mutex
 	sessions map[string]session // by cookie value
@@ -63,9 +66,10 @@ type session struct {
 // /console/, the console's pages and its session endpoints live under
 // /console/, and /console/api/PATH reaches api's /PATH for a logged-in
 // session (with a CSRF token on every request that changes something).
-// Every other request goes to api unchanged. The handler is safe for
-// concurrent use.
-func Handler(api http.Handler, opts Options) http.Handler {
+// Every other request goes to api unchanged. Call Close when the server
+// shuts down (http.Server.RegisterOnShutdown), so that open live views do
+// not hold the shutdown up.
+func Handler(api http.Handler, opts Options) *Console {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
@@ -73,12 +77,15 @@ func Handler(api http.Handler, opts Options) http.Handler {
 	if err != nil {
 		panic("console: embedded assets: " + err.Error()) // programmer error: the embed pattern
 	}
-	c := &console{api: api, opts: opts, assets: http.StripPrefix(strings.TrimSuffix(Prefix, "/"), http.FileServerFS(sub)), sessions: map[string]session{}}
-	return c
+	return &Console{api: api, opts: opts, assets: http.StripPrefix(strings.TrimSuffix(Prefix, "/"), http.FileServerFS(sub)),
+		sessions: map[string]session{}, closing: make(chan struct{})}
 }
 
+// Close ends every live view, now and to come; it may be called twice.
+func (c *Console) Close() { c.closeOnce.Do(func() { close(c.closing) }) }
+
 // ServeHTTP routes a request.
-func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
 	case p == "/" && r.Method == http.MethodGet && r.Header.Get("X-Amz-Target") == "":
@@ -112,7 +119,7 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // login checks the token and starts a session.
-func (c *console) login(w http.ResponseWriter, r *http.Request) {
+func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Token string `json:"token"`
 	}
@@ -139,7 +146,7 @@ func (c *console) login(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout ends the session.
-func (c *console) logout(w http.ResponseWriter, r *http.Request) {
+func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(cookieName); err == nil {
 		c.mu.Lock()
 		delete(c.sessions, ck.Value)
@@ -152,7 +159,7 @@ func (c *console) logout(w http.ResponseWriter, r *http.Request) {
 // session returns the request's session. Without a token every request
 // has one (a fixed CSRF token is still required on changes, so that other
 // sites cannot post to the console).
-func (c *console) session(r *http.Request) (session, bool) {
+func (c *Console) session(r *http.Request) (session, bool) {
 	ck, err := r.Cookie(cookieName)
 	if err != nil {
 		return session{}, false
@@ -167,7 +174,7 @@ func (c *console) session(r *http.Request) (session, bool) {
 }
 
 // forward sends /console/api/PATH to the API's /PATH with the token.
-func (c *console) forward(w http.ResponseWriter, r *http.Request) {
+func (c *Console) forward(w http.ResponseWriter, r *http.Request) {
 	s, ok := c.session(r)
 	if !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Unauthorized", "message": "console: log in first"})

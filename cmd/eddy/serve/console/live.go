@@ -25,7 +25,7 @@ type Live interface {
 
 // graph answers /console/graph/APP with the application's serve.Graph
 // (404 before its first start).
-func (c *console) graph(w http.ResponseWriter, r *http.Request) {
+func (c *Console) graph(w http.ResponseWriter, r *http.Request) {
 	if _, ok := c.session(r); !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Unauthorized", "message": "console: log in first"})
 		return
@@ -52,7 +52,7 @@ const liveFlush = 200 * time.Millisecond
 // live answers /console/live/APP (the streams, JSON) and
 // /console/live/APP/STREAM (its sampled rows as Server-Sent Events: an
 // event "rows" with {columns, rows, dropped} at most every liveFlush).
-func (c *console) live(w http.ResponseWriter, r *http.Request) {
+func (c *Console) live(w http.ResponseWriter, r *http.Request) {
 	if _, ok := c.session(r); !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Unauthorized", "message": "console: log in first"})
 		return
@@ -101,6 +101,8 @@ func (c *console) live(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-c.closing:
 			return
 		case row, ok := <-tap.C:
 			if !ok {
