@@ -139,3 +139,20 @@ func BenchmarkTapBatch(b *testing.B) {
 		})
 	}
 }
+
+func TestTapErrorStream(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	st, tap := newTestTap(1, 10, &now)
+	st.record(ErrorRow{Time: "t1", Level: "ERROR", Name: "DECODE", Message: "bad json", Stream: "IN"})
+	st.record(ErrorRow{Time: "t2", Level: "ERROR", Name: "DECODE", Message: "over the rate"})
+	now = now.Add(time.Second)
+	st.record(ErrorRow{Time: "t3", Level: "WARNING", Name: "LATE", Message: "late"})
+	got := drain(tap)
+	if len(got) != 2 || len(got[0]) != len(errorColumns) {
+		t.Fatalf("got %v, want 2 rows of %d columns", got, len(errorColumns))
+	}
+	if got[0][0] != "t1" || got[0][2] != "DECODE" || got[0][3] != "bad json" || got[0][6] != "IN" || got[1][0] != "t3" {
+		t.Errorf("rows %v, want t1 DECODE then t3 (t2 over the rate)", got)
+	}
+}
