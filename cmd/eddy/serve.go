@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/cmd/eddy/serve"
+	"github.com/eddy-sql/eddy/cmd/eddy/serve/console"
 	"github.com/eddy-sql/eddy/planner"
 )
 
@@ -152,14 +153,16 @@ func startServer(args []string, stderr io.Writer) (s *server, usage bool, err er
 		ln = tls.NewListener(ln, tlsConfig)
 		scheme = "https"
 	}
+	web := console.Handler(serve.Handler(mgr, serve.HandlerOptions{Token: token, MaxBody: maxBody, Logger: log}), console.Options{Token: token, Live: mgr})
 	s = &server{
 		mgr: mgr, url: scheme + "://" + ln.Addr().String(), log: log, errc: make(chan error, 1), stopTimeout: stopTimeout,
 		http: &http.Server{
-			Handler:           serve.Handler(mgr, serve.HandlerOptions{Token: token, MaxBody: maxBody, Logger: log}),
+			Handler:           web,
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 		},
 	}
+	s.http.RegisterOnShutdown(web.Close) // open live views end
 	go func() { s.errc <- s.http.Serve(ln) }()
 	log.Info("listening", "url", s.url, "data", dir, "authenticated", token != "", "tls", tlsConfig != nil)
 	mgr.Resume()

@@ -39,7 +39,9 @@ func (c *appConnectors) OpenSource(ctx context.Context, stream string, schema *a
 	if err != nil {
 		return nil, err
 	}
-	op := &countedSource{Operator: src.Op, counters: c.metrics.flow("input", stream, c.ids[stream]), metrics: c.metrics, stream: stream}
+	tap := c.metrics.tapOf(stream)
+	tap.setSchema(schema)
+	op := &countedSource{Operator: src.Op, counters: c.metrics.flow("input", stream, c.ids[stream]), metrics: c.metrics, stream: stream, tap: tap, time: c.metrics.timeOf(stream)}
 	return &planner.OpenedSource{Op: op, Raw: src.Raw}, nil
 }
 
@@ -73,7 +75,9 @@ func (c *appConnectors) OpenSink(ctx context.Context, stream string, schema *arr
 	if err != nil {
 		return nil, err
 	}
-	base := countedSink{inner: s, counters: c.metrics.flow("output", stream, c.ids[stream])}
+	tap := c.metrics.tapOf(stream)
+	tap.setSchema(schema)
+	base := countedSink{inner: s, counters: c.metrics.flow("output", stream, c.ids[stream]), tap: tap, time: c.metrics.timeOf(stream)}
 	_, flushes := s.(sinks.Flusher)
 	_, commits := s.(sinks.Committer)
 	switch {
@@ -94,6 +98,8 @@ type countedSource struct {
 	counters *flowCounters
 	metrics  *appMetrics
 	stream   string
+	tap      *streamTap // the console's live views
+	time     *streamTime
 }
 
 var _ exec.Partitioned = (*countedSource)(nil)
@@ -104,6 +110,7 @@ func (s *countedSource) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if err == nil {
 		s.counters.records.Add(b.NumRows())
 		s.counters.bytes.Add(batchBytes(b))
+		s.tap.batch(b)
 	}
 	parts := exec.PartitionsOf(s.Operator)
 	lags := make(map[string]int64, len(parts))
@@ -115,6 +122,7 @@ func (s *countedSource) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if len(lags) > 0 {
 		s.metrics.setLag(s.stream, lags)
 	}
+	s.time.partitions(parts)
 	return b, err
 }
 
@@ -128,11 +136,15 @@ func (s *countedSource) Partitions() []exec.Partition { return exec.PartitionsOf
 type countedSink struct {
 	inner    planner.Sink
 	counters *flowCounters
+	tap      *streamTap // the console's live views
+	time     *streamTime
 }
 
 // Write forwards batch (the caller keeps ownership).
 func (s *countedSink) Write(ctx context.Context, batch arrow.RecordBatch) error {
 	n, size := batch.NumRows(), batchBytes(batch)
+	s.tap.batch(batch) // before the write: a sink may release what it has written
+	s.time.batch(batch)
 	err := s.inner.Write(ctx, batch)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {

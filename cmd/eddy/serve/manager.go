@@ -78,6 +78,8 @@ type application struct {
 	// warning is the last checkpoint failure of the current run: a
 	// destination that cannot deliver shows here while the job goes on.
 	warning string
+	// graph is the pipeline of the last start, for the console.
+	graph *Graph
 }
 
 // runState is one run of an application's job.
@@ -502,6 +504,12 @@ func (a *application) session(ctx context.Context, c *AppConfig, redact *planner
 	if err := p.load(ctx, s, c.Code); err != nil {
 		return nil, err
 	}
+	if text, err := s.ExplainApp(); err == nil {
+		g := parseExplain(text)
+		a.mu.Lock()
+		a.graph = &g
+		a.mu.Unlock()
+	}
 	return s, nil
 }
 
@@ -510,7 +518,7 @@ func (a *application) runJob(ctx context.Context, run *runState, s *planner.Sess
 	name := a.name
 	job, err := s.Build(ctx, func(r exec.ErrorRecord) {
 		a.metrics.countError(r.Name)
-		a.rows.add(r, redact)
+		a.metrics.tapOf(exec.ErrorStreamName).record(a.rows.add(r, redact))
 	})
 	if err == nil {
 		run.job.Store(job)

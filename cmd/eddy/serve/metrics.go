@@ -32,6 +32,10 @@ type appMetrics struct {
 	errors map[string]int64            // error stream rows by ERROR_NAME
 	// abandoned counts the checkpoints given up (the planner's notices).
 	abandoned atomic.Int64
+	// taps are the console's live views, by stream (upper case).
+	taps map[string]*streamTap
+	// times are the event time of source and destination streams.
+	times map[string]*streamTime
 }
 
 func newAppMetrics() *appMetrics {

@@ -32,8 +32,8 @@ type ErrorRow struct {
 
 func newRowLog(n int) *rowLog { return &rowLog{rows: make([]ErrorRow, n)} }
 
-// add keeps r, its secrets removed.
-func (l *rowLog) add(r exec.ErrorRecord, redact *planner.Redactor) {
+// add keeps r, its secrets removed, and returns it as kept.
+func (l *rowLog) add(r exec.ErrorRecord, redact *planner.Redactor) ErrorRow {
 	row := ErrorRow{
 		Time: r.Time.UTC().Format("2006-01-02T15:04:05.000Z"), Level: r.Level, Name: r.Name,
 		Message: redact.Text(r.Message), DataRow: redact.Text(r.DataRow), Pump: r.Pump, Stream: r.Stream,
@@ -44,6 +44,7 @@ func (l *rowLog) add(r exec.ErrorRecord, redact *planner.Redactor) {
 	l.rows[l.next] = row
 	l.next = (l.next + 1) % len(l.rows)
 	l.full = l.full || l.next == 0
+	return row
 }
 
 // last returns the last n rows, oldest first.
