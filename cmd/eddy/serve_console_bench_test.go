@@ -15,9 +15,9 @@ import (
 	"github.com/eddy-sql/eddy/cmd/eddy/serve"
 )
 
-// nexmarkEvents is how many bids one run of BenchmarkConsoleLiveView
+// consoleBenchEvents is how many bids one run of BenchmarkConsoleLiveView
 // generates, as fast as the pipeline takes them.
-const nexmarkEvents = 2_000_000
+const consoleBenchEvents = 2_000_000
 
 // BenchmarkConsoleLiveView runs an unthrottled Nexmark bid generator
 // through a pump into a destination in eddy serve, in turn with nobody
@@ -41,7 +41,7 @@ func BenchmarkConsoleLiveView(b *testing.B) {
   WITH (connector = 'generator', kind = 'nexmark', table = 'bid', count = '%d');
 CREATE OR REPLACE STREAM DESTINATION_SQL_STREAM (AUCTION BIGINT, PRICE BIGINT);
 CREATE OR REPLACE PUMP P AS INSERT INTO DESTINATION_SQL_STREAM SELECT STREAM AUCTION, PRICE FROM BIDS WHERE PRICE > 0;
-`, nexmarkEvents)
+`, consoleBenchEvents)
 	run := 0
 	// once runs the application once, watched or not, and returns how long
 	// its events took.
@@ -105,7 +105,7 @@ CREATE OR REPLACE PUMP P AS INSERT INTO DESTINATION_SQL_STREAM SELECT STREAM AUC
 		}
 		i++
 	}
-	events := float64(i) * nexmarkEvents
+	events := float64(i) * consoleBenchEvents
 	b.ReportMetric(events/watched.Seconds(), "events/s")
 	b.ReportMetric(events/unwatched.Seconds(), "unwatched_events/s")
 	b.ReportMetric(100*(watched.Seconds()-unwatched.Seconds())/unwatched.Seconds(), "overhead_%")
