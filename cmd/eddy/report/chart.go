@@ -144,8 +144,8 @@ func lineChart(g grid, title string, loc *time.Location) string {
 			fmt.Fprintf(&b, `<circle class="point" cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s: %s</title></circle>`,
 				sx(p.x, xmin, xmax), sy(p.y, ymin, ymax), colour, html.EscapeString(s.name), formatNum(p.y))
 		}
-		fmt.Fprintf(&b, `<rect class="legend" x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`,
-			padL+i*150, 14, colour, padL+i*150+16, 24, html.EscapeString(s.name))
+		fmt.Fprintf(&b, `<rect class="legend" x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s<title>%s</title></text>`,
+			padL+i*legendStep, 14, colour, padL+i*legendStep+16, 24, html.EscapeString(legendName(s.name)), html.EscapeString(s.name))
 	}
 	b.WriteString("</svg>")
 	return b.String()
@@ -239,4 +239,22 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// legendStep is the room of one legend entry, in pixels; legendChars is
+// how many characters of a series name fit in it beside the swatch.
+const (
+	legendStep  = 150
+	legendChars = 18
+)
+
+// legendName shortens a series name to its legend room, with an ellipsis,
+// so that long names do not run into the next entry (the full name is the
+// entry's tooltip).
+func legendName(name string) string {
+	r := []rune(name)
+	if len(r) <= legendChars {
+		return name
+	}
+	return string(r[:legendChars-1]) + "…"
 }
