@@ -415,13 +415,37 @@ func (q *queryPlanner) aggSpec(c *sql.Call, sc *scope) (exec.AggSpec, error) {
 		fn = a
 	}
 	spec := exec.AggSpec{Func: fn, Distinct: c.Distinct}
+	if c.Filter != nil {
+		if !filterAggs[fn] {
+			return spec, q.errorf(c.FilterPos, "FILTER (WHERE …) is not supported on %s", c.Name)
+		}
+		f, err := q.b.expr(c.Filter, sc)
+		if err != nil {
+			return spec, err
+		}
+		if id := f.DataType().ID(); id != arrow.BOOL && id != arrow.NULL {
+			return spec, q.errorf(c.Filter.ExprPos(), "FILTER (WHERE …) needs a BOOLEAN condition, not %s", SQLTypeOf(f.DataType()))
+		}
+	}
 	switch {
 	case c.Star:
 		if fn != exec.AggCount {
 			return spec, q.errorf(c.Pos, "%s(*) is not an aggregate; only COUNT(*)", c.Name)
 		}
+		if c.Filter != nil {
+			// COUNT(*) FILTER (WHERE f) counts the rows of CASE WHEN f THEN 1 END.
+			arg, err := q.b.expr(filtered(c, &sql.Literal{Pos: c.Pos, Kind: sql.LitInt, Text: "1"}), sc)
+			if err != nil {
+				return spec, err
+			}
+			spec.Arg = arg
+		}
 	case len(c.Args) == 1:
-		arg, err := q.b.expr(c.Args[0], sc)
+		x := c.Args[0]
+		if c.Filter != nil {
+			x = filtered(c, x)
+		}
+		arg, err := q.b.expr(x, sc)
 		if err != nil {
 			return spec, err
 		}
@@ -433,6 +457,19 @@ func (q *queryPlanner) aggSpec(c *sql.Call, sc *scope) (exec.AggSpec, error) {
 		return spec, q.errorf(c.Pos, "%s", strings.TrimPrefix(err.Error(), "exec: "))
 	}
 	return spec, nil
+}
+
+// filterAggs are the aggregates that ignore NULL arguments, for which
+// AGG(x) FILTER (WHERE f) is exactly AGG(CASE WHEN f THEN x END).
+var filterAggs = map[string]bool{
+	exec.AggCount: true, exec.AggSum: true, exec.AggAvg: true, exec.AggMin: true, exec.AggMax: true,
+	exec.AggStddevPop: true, exec.AggStddevSamp: true, exec.AggVarPop: true, exec.AggVarSamp: true,
+}
+
+// filtered is CASE WHEN c.Filter THEN x END: NULL, which the aggregate
+// skips, for the rows whose condition is FALSE or NULL.
+func filtered(c *sql.Call, x sql.Expr) sql.Expr {
+	return &sql.Case{Pos: c.FilterPos, Whens: []sql.When{{Cond: c.Filter, Result: x}}}
 }
 
 func (q *queryPlanner) aggText(a *Aggregate, win *timeKey) string {

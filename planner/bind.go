@@ -245,6 +245,9 @@ func (b *binder) caseExpr(e *sql.Case, sc *scope) (exec.Expr, error) {
 // timeUnitFuncs are calls whose Unit becomes a leading or trailing string
 // argument.
 func (b *binder) callExpr(e *sql.Call, sc *scope) (exec.Expr, error) {
+	if e.Filter != nil && e.Over == nil && !aggregateNames[e.Name] {
+		return nil, b.errorf(e.FilterPos, "FILTER (WHERE …) applies only to an aggregate call")
+	}
 	if def, ok := b.udfs[e.Name]; ok {
 		return b.inline(e, sc, def)
 	}

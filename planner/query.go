@@ -178,6 +178,7 @@ func walkExpr(e sql.Expr, fn func(sql.Expr)) {
 		for _, x := range e.Args {
 			walkExpr(x, fn)
 		}
+		walkExpr(e.Filter, fn)
 	}
 }
 

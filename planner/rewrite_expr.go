@@ -67,6 +67,7 @@ func replaceExpr(e sql.Expr, fn func(sql.Expr) (sql.Expr, bool)) sql.Expr {
 		for i, x := range e.Args {
 			c.Args[i] = rec(x)
 		}
+		c.Filter = rec(e.Filter)
 		return &c
 	}
 	return e

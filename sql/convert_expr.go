@@ -164,7 +164,11 @@ func (c *conv) expr1(e ast.ExprNode) (Expr, error) {
 		if n.Order != nil {
 			return nil, c.unsupported(p, "ORDER BY inside an aggregate")
 		}
-		return c.callArgs(strings.ToUpper(n.F), n.Args, n.Distinct, p)
+		x, err := c.callArgs(strings.ToUpper(n.F), n.Args, n.Distinct, p)
+		if err != nil {
+			return nil, err
+		}
+		return x, c.filter(x.(*Call))
 	case *ast.WindowFuncExpr:
 		if n.FromLast {
 			return nil, c.unsupported(p, "FROM LAST")
@@ -183,6 +187,10 @@ func (c *conv) expr1(e ast.ExprNode) (Expr, error) {
 		if expAvg {
 			call.Name = "EXP_AVG"
 			call.Args = append(call.Args, half)
+		}
+		if f, ok := c.st.filters[int(p)]; ok {
+			f.used = true
+			return nil, c.st.src.Errorf(Pos(f.pos), "FILTER (WHERE …) is not supported on a window function (OVER)")
 		}
 		if call.Over, err = c.windowSpec(&n.Spec, p); err != nil {
 			return nil, err
@@ -311,6 +319,10 @@ func (c *conv) caseExpr(n *ast.CaseExpr, p Pos) (Expr, error) {
 // call converts a function call, undoing the rewrites' placeholders.
 func (c *conv) call(n *ast.FuncCallExpr, p Pos) (Expr, error) {
 	name := strings.ToUpper(n.FnName.O)
+	if f, ok := c.st.filters[int(p)]; ok {
+		f.used = true
+		return nil, c.st.src.Errorf(Pos(f.pos), "FILTER (WHERE …) applies only to an aggregate call")
+	}
 	switch {
 	case name == "__E":
 		if x, ok := c.st.exprs[int(p)]; ok {
@@ -361,6 +373,22 @@ func (c *conv) call(n *ast.FuncCallExpr, p Pos) (Expr, error) {
 		x.(*Call).Unit = u
 	}
 	return x, nil
+}
+
+// filter attaches FILTER (WHERE cond) that followed the aggregate call.
+func (c *conv) filter(call *Call) error {
+	f, ok := c.st.filters[int(call.Pos)]
+	if !ok {
+		return nil
+	}
+	f.used = true
+	sub := &conv{st: c.st, ins: f.list.ins}
+	cond, err := sub.expr(f.list.exprs[0])
+	if err != nil {
+		return err
+	}
+	call.Filter, call.FilterPos = cond, Pos(f.pos)
+	return nil
 }
 
 // callArgs builds a Call; COUNT(*) becomes Star.

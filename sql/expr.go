@@ -149,6 +149,10 @@ type Call struct {
 	// (RESPECT NULLS, the default, leaves it unset).
 	IgnoreNulls bool
 	Over        *WindowSpec // non-nil for name(…) OVER …
+	// Filter is the condition of AGG(…) FILTER (WHERE Filter), nil when
+	// absent; FilterPos is the offset of the FILTER keyword.
+	Filter    Expr
+	FilterPos Pos
 }
 
 // SubqueryExpr is a scalar or EXISTS subquery in an expression.

@@ -262,6 +262,11 @@ func (p *printer) call(e *Call) {
 	if e.IgnoreNulls {
 		p.WriteString(" IGNORE NULLS")
 	}
+	if e.Filter != nil {
+		p.WriteString(" FILTER (WHERE ")
+		p.expr(e.Filter, 0)
+		p.WriteString(")")
+	}
 	if e.Over != nil {
 		p.WriteString(" OVER ")
 		w := e.Over

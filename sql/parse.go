@@ -47,7 +47,16 @@ func parseStatement(src *Source, toks []token, comments []span) (s Statement, er
 	if err := st.pass2(); err != nil {
 		return nil, err
 	}
-	return st.statement(0)
+	s, err = st.statement(0)
+	if err != nil {
+		return nil, err
+	}
+	for _, at := range st.filterOrder {
+		if f := st.filters[at]; !f.used {
+			return nil, src.Errorf(Pos(f.pos), "FILTER (WHERE …) applies only to an aggregate call")
+		}
+	}
+	return s, nil
 }
 
 // stmtAt returns the Stmt of a statement starting at token i.

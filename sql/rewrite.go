@@ -25,6 +25,7 @@ import "fmt"
 //	(x).FIELD, f(x).FIELD    → (x)           (names in st.fieldsAt)
 //	(query) AS l(c, …)       → (query) AS l         (names in st.derived)
 //	EXP_AVG(x, INTERVAL …)   → LAG    (x, 9<offset>)  (the interval in st.expAvg)
+//	f(x) FILTER (WHERE c)    → f(x)                   (c in st.filters, by f's offset)
 //
 // Pass 2 (extract.go) lifts whole clauses out: window and table functions in
 // FROM, WINDOWED BY STAGGER and EMIT.
@@ -45,6 +46,9 @@ func (st *stmtState) pass1() error {
 			return token{kind: tkEOF, pos: st.end, end: st.end}
 		}
 		if t.isP(")") {
+			if err := st.filterAfter(i); err != nil {
+				return err
+			}
 			st.afterParen(i)
 			continue
 		}
@@ -153,6 +157,60 @@ func (st *stmtState) pass1() error {
 			st.replace(t.pos, t.end, "<=>")
 			st.overlaps[toks[st.match[i-1]].pos] = true
 		}
+	}
+	return st.parseFilters()
+}
+
+// filterAfter blanks FILTER (WHERE cond) after the call whose closing
+// parenthesis is at index i, recording it by the offset of the call's name;
+// cond keeps its text until parseFilters has read it, once the rest of
+// pass 1 has rewritten it.
+func (st *stmtState) filterAfter(i int) error {
+	toks := st.toks
+	if i+2 >= len(toks) || !toks[i+1].is("FILTER") || st.match[i] < 1 {
+		return nil
+	}
+	name := toks[st.match[i]-1]
+	if name.kind != tkWord {
+		return nil // not a call: left to TiDB, which reports FILTER
+	}
+	c := st.cursorAt(i + 2)
+	if !c.peek().isP("(") {
+		return nil // f(x) FILTER: an alias, left to TiDB
+	}
+	if st.match[i+2] < 0 {
+		return syntaxErr(st.src, c.peek())
+	}
+	closeAt := st.match[i+2]
+	if !c.at(1).is("WHERE") {
+		return syntaxErr(st.src, c.at(1))
+	}
+	if i+4 >= closeAt {
+		return syntaxErr(st.src, toks[closeAt])
+	}
+	st.filters[name.pos] = &filterEntry{pos: toks[i+1].pos, cond: span{toks[i+4].pos, toks[closeAt-1].end}}
+	st.filterOrder = append(st.filterOrder, name.pos)
+	st.blank(toks[i+1].pos, toks[i+3].end)
+	st.blank(toks[closeAt].pos, toks[closeAt].end)
+	return nil
+}
+
+// parseFilters parses the conditions filterAfter kept, then blanks them.
+func (st *stmtState) parseFilters() error {
+	for _, at := range st.filterOrder {
+		f := st.filters[at]
+		list, err := st.maskedExprs(f.pos, []span{f.cond}, nil)
+		if err != nil {
+			return err
+		}
+		if len(list.exprs) != 1 {
+			return st.src.Errorf(Pos(f.cond.pos), "FILTER takes one condition: FILTER (WHERE cond)")
+		}
+		f.list = list
+	}
+	for _, at := range st.filterOrder {
+		f := st.filters[at]
+		st.blank(f.cond.pos, f.cond.end)
 	}
 	return nil
 }

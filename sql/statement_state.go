@@ -43,6 +43,19 @@ type stmtState struct {
 	// first SELECT of its query.
 	derived map[int][]Ident
 	expAvg  map[int]*Literal // EXP_AVG(x, interval) → LAG(x, mark): the interval, by offset of the call
+	// filters holds AGG(…) FILTER (WHERE cond), by offset of the call's
+	// name; filterOrder lists those offsets in the order of the text.
+	filters     map[int]*filterEntry
+	filterOrder []int
+}
+
+// filterEntry is FILTER (WHERE cond) after a call: the FILTER keyword's
+// offset, the span of cond, cond parsed, and whether a call took it.
+type filterEntry struct {
+	pos  int
+	cond span
+	list exprList
+	used bool
 }
 
 // exprList is a list of TiDB expressions parsed from a masked copy of the
@@ -87,6 +100,7 @@ func newStmtState(src *Source, toks []token, comments []span) *stmtState {
 		units: map[int]string{}, casts: map[int]Type{}, similar: map[int]bool{},
 		fullJoin: map[int]bool{}, asOf: map[int]Expr{}, fromOver: map[int]*WindowSpec{}, tvfs: map[int]*tvfEntry{}, sels: map[int]*selExtra{},
 		overlaps: map[int]bool{}, fieldsAt: map[int][]string{}, derived: map[int][]Ident{}, expAvg: map[int]*Literal{},
+		filters: map[int]*filterEntry{},
 	}
 	st.buf = []byte(src.Text[st.base:st.end])
 	for _, c := range comments {
