@@ -33,11 +33,11 @@
 // (a, b) OVERLAPS (c, d) is a Call named OVERLAPS with four arguments.
 // CREATE FUNCTION takes SQL-bodied scalar functions (… RETURN expr).
 //
-// What it does not do yet: joins with a window on one side
-// (JOIN s OVER (…)), IN (subquery), LIMIT with an offset, UNION without ALL,
-// NATURAL/USING joins, FROM LAST, ORDER BY … WITHIN, functions written in another
-// language than SQL, the temporal predicates other than OVERLAPS, Flink's
-// ROW and computed columns, and FILTER (WHERE …); each gives a positioned
+// What it does not do yet: ROWS windows on a joined stream, IN (subquery),
+// LIMIT with an offset, UNION without ALL, NATURAL/USING joins, FROM LAST,
+// ORDER BY … WITHIN, functions written in another language than SQL, the
+// temporal predicates other than OVERLAPS, Flink's ROW and computed
+// columns, and FILTER on window functions (OVER); each gives a positioned
 // "unsupported …" or syntax error. A LIKE ESCAPE of a backslash cannot be
 // told from no ESCAPE clause. Intervals are printed in the largest whole unit
 // ('1:30' MINUTE TO SECOND prints as '90' SECOND); MOD(a, b) prints as a % b.
