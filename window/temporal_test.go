@@ -188,8 +188,10 @@ func TestTemporalJoinStateBounded(t *testing.T) {
 	if n != 3000 {
 		t.Fatalf("%d rows, want 3000", n)
 	}
-	if maxRight > 1000 {
-		t.Errorf("held up to %d versions of one key, want far fewer than 3000 (not freed)", maxRight)
+	if maxRight > 500 {
+		// the versions ahead of the left side's progress are needed: the
+		// readers run up to a few hundred ms apart
+		t.Errorf("held up to %d versions of one key, want at most 500 of 3000 (not freed)", maxRight)
 	}
 }
 
