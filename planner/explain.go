@@ -199,6 +199,8 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
 		b.WriteString(pad + s.lookupJoinPhysical(n) + "\n")
 	case *StreamJoin:
 		b.WriteString(pad + streamJoinPhysical(n) + "\n")
+	case *TemporalJoin:
+		b.WriteString(pad + temporalJoinPhysical(n) + "\n")
 	case *Union:
 		b.WriteString(pad + "StreamReader (union of the branches below, each a task writing one stream)\n")
 	}

@@ -84,7 +84,7 @@ func (q *queryPlanner) join(t *sql.Join) (Node, error) {
 			}
 		}
 		if ref != nil && ref.AsOf != nil {
-			return nil, q.errorf(ref.Pos, "FOR SYSTEM_TIME AS OF needs a reference table; %s is not one", quoteIdent(ref.Name))
+			return q.temporalJoin(t, ref)
 		}
 		return q.streamJoin(t)
 	}

@@ -131,6 +131,8 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		return b.lookupJoin(n, env)
 	case *StreamJoin:
 		return b.streamJoin(n, env)
+	case *TemporalJoin:
+		return b.temporalJoin(n, env)
 	case *Union:
 		b.unionSeq++
 		name := fmt.Sprintf("%s$union%d", env.Pump, b.unionSeq)

@@ -150,6 +150,14 @@ func withInputs(n Node, fn func(Node) Node) Node {
 		c := *n
 		c.Input = in
 		return &c
+	case *TemporalJoin:
+		l, r := fn(n.Left), fn(n.Right)
+		if l == n.Left && r == n.Right {
+			return n
+		}
+		c := *n
+		c.Left, c.Right = l, r
+		return &c
 	case *StreamJoin:
 		l, r := fn(n.Left), fn(n.Right)
 		if l == n.Left && r == n.Right {

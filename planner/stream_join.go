@@ -229,7 +229,7 @@ func (q *queryPlanner) joinWhere(s *sql.Select) (sql.TableExpr, sql.Expr) {
 		return &sql.Join{Pos: j.Pos, Kind: sql.JoinInner, Left: j.Left, Right: j.Right, On: s.Where}, nil
 	case j.Kind == sql.JoinInner && j.On != nil:
 		if ref, isRef := j.Right.(*sql.TableRef); isRef {
-			if _, isTable, _ := q.s.resolveTable(ref.Name); isTable {
+			if _, isTable, _ := q.s.resolveTable(ref.Name); isTable || ref.AsOf != nil {
 				return s.From, s.Where
 			}
 		}

@@ -38,6 +38,7 @@ var Common = []OptionSpec{
 	{Name: "lateness", Kind: KindDuration, Default: "0s", Doc: "allowed lateness of event time behind the watermark"},
 	{Name: "idle_timeout", Kind: KindDuration, Default: "5s", Doc: "after this long without data a source stops holding the watermark back"},
 	{Name: "late_rows", Default: "error", Doc: "what to do with rows later than the watermark: error, drop or count"},
+	{Name: "primary_key", Doc: "the stream's key columns (comma-separated): the stream is a versioned table, joinable FOR SYSTEM_TIME AS OF another stream's ROWTIME"},
 }
 
 // Options holds a connector's validated option values, keyed by lower-case
