@@ -79,6 +79,11 @@
 //     errors wrapping ErrSnapshot. StateBytes is O(1) per window pane or
 //     spec.
 //
+//   - NewTemporalJoin: Flink's event-time temporal join of a stream with a
+//     versioned stream (WITH (primary_key = …)): each left row joins the
+//     right version valid at its ROWTIME, emitted once both watermarks
+//     pass it.
+//
 // What it does not do yet: DISTINCT and ORDER BY keep no checkpoint (a
 // restart forgets the keys seen and the rows held); ORDER BY sorts a
 // bucket with a comparison sort when it closes (about a million rows/s);
