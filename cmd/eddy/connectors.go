@@ -143,7 +143,24 @@ func (c *registryConnectors) SourceVersion(ctx context.Context, options map[stri
 	return f.Version(ctx, opts)
 }
 
+// DiscoverSource samples a source and returns the columns it would
+// produce. When discovery found a CSV header the options do not mention,
+// it sets options["header"] to "true", so that the source opened with the
+// same options skips it.
 func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[string]string) ([]planner.Column, error) {
+	schema, err := discoverSchema(ctx, options)
+	if err != nil {
+		return nil, err
+	}
+	if _, set := options["header"]; !set && discoveredHeader(schema) {
+		options["header"] = "true"
+	}
+	return columnsOf(schema), nil
+}
+
+// discoverSchema samples the source options describe through its
+// connector's Discover.
+func discoverSchema(ctx context.Context, options map[string]string) (*arrow.Schema, error) {
 	f, opts, err := sourceFactory(options)
 	if err != nil {
 		return nil, err
@@ -151,11 +168,14 @@ func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[str
 	if f.Discover == nil {
 		return nil, fmt.Errorf("connector %s cannot discover a schema; declare the stream with CREATE STREAM", f.Name)
 	}
-	schema, err := f.Discover(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return columnsOf(schema), nil
+	return f.Discover(ctx, opts)
+}
+
+// discoveredHeader tells whether discovery named columns after a CSV
+// header (schema metadata "header").
+func discoveredHeader(schema *arrow.Schema) bool {
+	v, ok := schema.Metadata().GetValue("header")
+	return ok && v == "true"
 }
 
 // columnsOf turns a discovered schema into catalog columns; the SQL type

@@ -20,6 +20,10 @@ const (
 	// MetaSQLType is the column's SQL type as written in CREATE STREAM,
 	// such as VARCHAR(16).
 	MetaSQLType = "sqltype"
+	// MetaOutvoted, written by Discover, says which sample values did not
+	// fit the type the rest of the column's samples voted for, such as
+	// `1 of 40 samples: "12x"`.
+	MetaOutvoted = "outvoted"
 )
 
 // column is what a decoder knows about one declared column.

@@ -56,3 +56,7 @@ func (e *CoercionError) Error() string {
 
 // Is makes errors.Is(err, ErrCoerce) true.
 func (e *CoercionError) Is(target error) bool { return target == ErrCoerce }
+
+// ErrNoSamples is matched (errors.Is) by the error of a discovery that had
+// nothing to sample: an empty input, or one holding only a CSV header.
+var ErrNoSamples = errors.New("codec: discover: there was nothing to sample")

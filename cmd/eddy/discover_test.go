@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestDiscoverGuessesAndSaysWhat(t *testing.T) {
+	t.Parallel()
+	var ints strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&ints, "{\"Price\": %d}\n", i)
+	}
+	ints.WriteString("{\"Price\": \"12x\"}\n")
+	tests := []struct {
+		name, file, text, query string
+		wantCode                int
+		want, notWant           []string // in stdout (or stderr when wantCode != 0)
+	}{
+		{
+			name: "csv header by extension names columns", file: "t.csv",
+			text:    "sym,price,ts\nAAPL,183.5,2024-05-01 10:00:00\nIBM,140.25,2024-05-01 10:00:01\n",
+			want:    []string{`"sym" VARCHAR(16)`, `"price" DOUBLE`, `"ts" TIMESTAMP`, "header = 'true'", "-- VARCHAR(n): n is the next power of two"},
+			notWant: []string{"COL_1"},
+		},
+		{
+			name: "csv header detected from the samples", file: "t.dat", query: "?format=csv",
+			text:    "sym,qty\nA,1\nB,2\n",
+			want:    []string{`"sym" VARCHAR(16)`, `"qty" BIGINT`, "header = 'true'"},
+			notWant: []string{"COL_1"},
+		},
+		{
+			name: "csv without a header keeps positions", file: "t.dat", query: "?format=csv",
+			text:    "A,1\nB,2\n",
+			want:    []string{"COL_1 VARCHAR(16)", "COL_2 BIGINT"},
+			notWant: []string{"header = "},
+		},
+		{
+			name: "json keys kept as written and odd values outvoted", file: "t.jsonl", text: ints.String(),
+			want: []string{`"Price" BIGINT`, `-- "Price": 1 of 31 samples: "12x" outvoted as not BIGINT`},
+		},
+		{
+			name: "empty input says there was nothing to sample", file: "t.jsonl", text: "",
+			wantCode: 1, want: []string{"nothing to sample", "the input is empty"}, notWant: []string{"none of 0"},
+		},
+		{
+			name: "csv with only a header", file: "t.csv", text: "a,b\n",
+			wantCode: 1, want: []string{"nothing to sample", "only a header"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeFile(t, t.TempDir(), tc.file, tc.text)
+			var out, errb bytes.Buffer
+			code := run([]string{"discover", path + tc.query}, nil, &out, &errb)
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d; stdout %s; stderr %s", code, tc.wantCode, out.String(), errb.String())
+			}
+			got := out.String()
+			if tc.wantCode != 0 {
+				got = errb.String()
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("output lacks %q:\n%s", w, got)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(got, w) {
+					t.Errorf("output has %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
