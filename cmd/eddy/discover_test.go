@@ -76,3 +76,59 @@ func TestDiscoverGuessesAndSaysWhat(t *testing.T) {
 		})
 	}
 }
+
+// TestDiscoverStdin pipes input into eddy: discover samples standard input,
+// and run discovers an undeclared stdin input and still reads every record,
+// the sampled ones included.
+func TestDiscoverStdin(t *testing.T) {
+	t.Parallel()
+	var csvIn strings.Builder
+	csvIn.WriteString("sym,qty\n")
+	for i := range 500 {
+		fmt.Fprintf(&csvIn, "S%d,%d\n", i, i)
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		input string
+		want  []string
+	}{
+		{
+			name: "discover stdin", args: []string{"discover", "stdin?format=csv"}, input: csvIn.String(),
+			want: []string{`"sym" VARCHAR(16)`, `"qty" BIGINT`, "connector = 'stdin'", "header = 'true'"},
+		},
+		{
+			name: "run an undeclared stdin input", input: csvIn.String(),
+			args: []string{"run", "--input", "S=stdin?format=csv", "--format", "json"},
+			want: []string{`"sym":"S0","n":0}`, `"sym":"S499","n":998}`},
+		},
+		{
+			name: "discover empty stdin", args: []string{"discover", "stdin"}, input: "",
+			want: []string{"nothing to sample"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := tc.args
+			if args[0] == "run" {
+				app := writeFile(t, t.TempDir(), "app.sql", `SELECT STREAM "sym", "qty" * 2 AS "n" FROM S;`)
+				args = append([]string{"run", app}, args[1:]...)
+			}
+			cmd := eddyCmd(args...)
+			cmd.Stdin = strings.NewReader(tc.input)
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			_ = cmd.Run()
+			got := out.String() + errb.String()
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("output lacks %q:\n%s", w, got)
+				}
+			}
+			if n := strings.Count(out.String(), `"sym":`); tc.args[0] == "run" && n != 500 {
+				t.Errorf("run printed %d rows, want 500", n)
+			}
+		})
+	}
+}
