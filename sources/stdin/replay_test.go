@@ -125,4 +125,3 @@ func TestDiscoverEmptyStdin(t *testing.T) {
 		t.Fatalf("discovering empty input: %v, want ErrNoSamples", err)
 	}
 }
-
