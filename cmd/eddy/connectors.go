@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sinks"
 	"github.com/eddy-sql/eddy/sources"
+	"github.com/eddy-sql/eddy/sources/codec"
 )
 
 // registryConnectors backs the planner's Connectors with the sources and
@@ -23,6 +25,7 @@ type registryConnectors struct {
 	clock    func() time.Time
 	stdout   stdoutTarget
 	defaults map[string]string // default options for stdout sinks (format)
+	truncs   truncations       // string values sources truncated
 }
 
 var (
@@ -54,12 +57,17 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 	env := sources.Env{
 		Stream: stream, Schema: schema, Alloc: c.alloc, Clock: c.clock,
 		Reject: func(r sources.BadRecord) {
+			name := "DECODE"
+			if errors.Is(r.Err, codec.ErrTruncated) {
+				name = "TRUNCATED"
+			}
 			errs.ReportError(exec.ErrorRecord{
-				Time: c.clock(), Level: "ERROR", Name: "DECODE", Message: r.Err.Error(),
+				Time: c.clock(), Level: "ERROR", Name: name, Message: r.Err.Error(),
 				DataRow: string(r.Data), Stream: r.Stream, Origin: r.Origin,
 				Partition: r.Partition, Offset: r.Offset, Position: r.Position,
 			})
 		},
+		Truncated: c.truncs.counter(stream),
 	}
 	src, err := f.Open(ctx, env, opts)
 	if err != nil {

@@ -132,3 +132,52 @@ func TestDiscoverStdin(t *testing.T) {
 		})
 	}
 }
+
+// TestRunReportsTruncatedValues checks the end-of-run count of values cut
+// to their VARCHAR length, and strict_varchar's TRUNCATED error rows.
+func TestRunReportsTruncatedValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, with    string
+		wantOut       string
+		want, notWant []string
+	}{
+		{
+			name: "counted", wantOut: "{\"SYM\":\"GOOG\"}\n{\"SYM\":\"AMZN\"}\n{\"SYM\":\"META\"}\n",
+			want:    []string{`eddy: SRC.SYM: 2 values were truncated to the column's declared length`},
+			notWant: []string{"TRUNCATED"},
+		},
+		{
+			name: "strict", with: "&strict_varchar=true", wantOut: "{\"SYM\":\"AMZN\"}\n",
+			want:    []string{"error_stream: TRUNCATED", `"GOOGL" is longer than VARCHAR(4)`},
+			notWant: []string{"values were truncated"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			in := writeFile(t, dir, "t.jsonl", `{"sym":"GOOGL"}`+"\n"+`{"sym":"AMZN"}`+"\n"+`{"sym":"METAX"}`+"\n")
+			decl := writeFile(t, dir, "src.sql", `CREATE STREAM SRC (sym VARCHAR(4));`)
+			app := writeFile(t, dir, "app.sql", `SELECT STREAM sym FROM SRC;`)
+			var out, errb bytes.Buffer
+			code := run([]string{"run", decl, app, "--input", "SRC=file:" + in + "?format=json" + tc.with, "--format", "json"}, nil, &out, &errb)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			if out.String() != tc.wantOut {
+				t.Errorf("output %q, want %q", out.String(), tc.wantOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errb.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errb.String())
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(errb.String(), w) {
+					t.Errorf("stderr has %q:\n%s", w, errb.String())
+				}
+			}
+		})
+	}
+}

@@ -35,6 +35,10 @@ type column struct {
 	scale   int32
 	sqlType string
 	bits    uint8 // width of an integer column
+	// strict makes a string longer than length an error (option
+	// strict_varchar); otherwise it is cut and onTrunc, when set, is called.
+	strict  bool
+	onTrunc func(column string)
 }
 
 func columnsOf(schema *arrow.Schema) ([]column, error) {
