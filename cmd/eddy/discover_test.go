@@ -129,6 +129,9 @@ func TestDiscoverStdin(t *testing.T) {
 			if n := strings.Count(out.String(), `"sym":`); tc.args[0] == "run" && n != 500 {
 				t.Errorf("run printed %d rows, want 500", n)
 			}
+			if tc.args[0] == "run" && strings.Contains(errb.String(), "error stream") {
+				t.Errorf("the header or a record went to the error stream: %s", errb.String())
+			}
 		})
 	}
 }
@@ -177,6 +180,48 @@ func TestRunReportsTruncatedValues(t *testing.T) {
 				if strings.Contains(errb.String(), w) {
 					t.Errorf("stderr has %q:\n%s", w, errb.String())
 				}
+			}
+		})
+	}
+}
+
+// TestRunOutvotedValuesGoToTheErrorStream runs an undeclared input whose
+// discovered BIGINT column outvoted one value: that record is a DECODE
+// error row, every other record is delivered.
+func TestRunOutvotedValuesGoToTheErrorStream(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file, format, text string
+	}{
+		{name: "json", file: "t.jsonl", format: "json", text: "{\"Price\": 1}\n{\"Price\": \"12x\"}\n"},
+		{name: "csv", file: "t.csv", format: "csv", text: "sym,Price\nA,1\nB,12x\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			var in strings.Builder
+			in.WriteString(tc.text)
+			for i := range 40 {
+				if tc.format == "json" {
+					fmt.Fprintf(&in, "{\"Price\": %d}\n", i)
+				} else {
+					fmt.Fprintf(&in, "S,%d\n", i)
+				}
+			}
+			path := writeFile(t, dir, tc.file, in.String())
+			app := writeFile(t, dir, "app.sql", `SELECT STREAM "Price" + 1 AS "p" FROM S;`)
+			var out, errb bytes.Buffer
+			code := run([]string{"run", app, "--input", "S=file:" + path + "?format=" + tc.format, "--format", "json"}, nil, &out, &errb)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			if n := strings.Count(out.String(), `"p":`); n != 41 {
+				t.Errorf("%d rows, want 41:\n%s", n, out.String())
+			}
+			if !strings.Contains(errb.String(), "error_stream: DECODE") || !strings.Contains(errb.String(), "12x") ||
+				!strings.Contains(errb.String(), "1 rows in all: 1 DECODE") {
+				t.Errorf("the outvoted value was not a DECODE row: %s", errb.String())
 			}
 		})
 	}
