@@ -40,6 +40,10 @@ type Env struct {
 	// Reject receives each record that could not be decoded. It must not
 	// block for long; the source goes on with the next record.
 	Reject func(BadRecord)
+	// Truncated, when set, is called with a declared column's name for
+	// each string value cut to the column's VARCHAR(n)/CHAR(n) length. It
+	// may be called from several goroutines at once and must not block.
+	Truncated func(column string)
 }
 
 // BadRecord is an input record that did not decode, with where it came from.

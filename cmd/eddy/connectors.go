@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sinks"
 	"github.com/eddy-sql/eddy/sources"
+	"github.com/eddy-sql/eddy/sources/codec"
 )
 
 // registryConnectors backs the planner's Connectors with the sources and
@@ -23,6 +25,7 @@ type registryConnectors struct {
 	clock    func() time.Time
 	stdout   stdoutTarget
 	defaults map[string]string // default options for stdout sinks (format)
+	truncs   truncations       // string values sources truncated
 }
 
 var (
@@ -54,12 +57,17 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 	env := sources.Env{
 		Stream: stream, Schema: schema, Alloc: c.alloc, Clock: c.clock,
 		Reject: func(r sources.BadRecord) {
+			name := "DECODE"
+			if errors.Is(r.Err, codec.ErrTruncated) {
+				name = "TRUNCATED"
+			}
 			errs.ReportError(exec.ErrorRecord{
-				Time: c.clock(), Level: "ERROR", Name: "DECODE", Message: r.Err.Error(),
+				Time: c.clock(), Level: "ERROR", Name: name, Message: r.Err.Error(),
 				DataRow: string(r.Data), Stream: r.Stream, Origin: r.Origin,
 				Partition: r.Partition, Offset: r.Offset, Position: r.Position,
 			})
 		},
+		Truncated: c.truncs.counter(stream),
 	}
 	src, err := f.Open(ctx, env, opts)
 	if err != nil {
@@ -143,7 +151,24 @@ func (c *registryConnectors) SourceVersion(ctx context.Context, options map[stri
 	return f.Version(ctx, opts)
 }
 
+// DiscoverSource samples a source and returns the columns it would
+// produce. When discovery found a CSV header the options do not mention,
+// it sets options["header"] to "true", so that the source opened with the
+// same options skips it.
 func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[string]string) ([]planner.Column, error) {
+	schema, err := discoverSchema(ctx, options)
+	if err != nil {
+		return nil, err
+	}
+	if _, set := options["header"]; !set && discoveredHeader(schema) {
+		options["header"] = "true"
+	}
+	return columnsOf(schema), nil
+}
+
+// discoverSchema samples the source options describe through its
+// connector's Discover.
+func discoverSchema(ctx context.Context, options map[string]string) (*arrow.Schema, error) {
 	f, opts, err := sourceFactory(options)
 	if err != nil {
 		return nil, err
@@ -151,11 +176,14 @@ func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[str
 	if f.Discover == nil {
 		return nil, fmt.Errorf("connector %s cannot discover a schema; declare the stream with CREATE STREAM", f.Name)
 	}
-	schema, err := f.Discover(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return columnsOf(schema), nil
+	return f.Discover(ctx, opts)
+}
+
+// discoveredHeader tells whether discovery named columns after a CSV
+// header (schema metadata "header").
+func discoveredHeader(schema *arrow.Schema) bool {
+	v, ok := schema.Metadata().GetValue("header")
+	return ok && v == "true"
 }
 
 // columnsOf turns a discovered schema into catalog columns; the SQL type

@@ -13,8 +13,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sources"
+	"github.com/eddy-sql/eddy/sources/codec"
 )
 
 func cmdDiscover(args []string, stdout, stderr io.Writer) int {
@@ -36,12 +39,17 @@ func cmdDiscover(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	a := newApp(stdout, stderr, "")
-	cols, err := a.checked.DiscoverSource(context.Background(), opts)
+	a.redact.Add(opts)
+	schema, err := discoverSchema(context.Background(), opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "eddy discover: %v\n", err)
+		fmt.Fprintf(stderr, "eddy discover: %v\n", a.redact.Text(err.Error()))
 		return 1
 	}
-	fmt.Fprint(stdout, createStreamText(fs.last("name", "SOURCE_SQL_STREAM_001"), cols, opts))
+	if _, set := opts["header"]; !set && discoveredHeader(schema) {
+		opts["header"] = "true"
+	}
+	fmt.Fprint(stdout, discoveryNotes(schema))
+	fmt.Fprint(stdout, createStreamText(fs.last("name", "SOURCE_SQL_STREAM_001"), columnsOf(schema), opts))
 	return 0
 }
 
@@ -146,6 +154,26 @@ func csvHasHeader(path string, gz bool, delim rune) bool {
 		}
 	}
 	return true
+}
+
+// discoveryNotes renders, as SQL comments, what discovery guessed beyond
+// the types: the sample values each column outvoted (they will go to the
+// error stream as DECODE rows) and how VARCHAR lengths were chosen.
+func discoveryNotes(schema *arrow.Schema) string {
+	var b strings.Builder
+	varchar := false
+	for _, f := range schema.Fields() {
+		if v, ok := f.Metadata.GetValue(codec.MetaOutvoted); ok {
+			sqlType, _ := f.Metadata.GetValue(codec.MetaSQLType)
+			fmt.Fprintf(&b, "-- %s: %s outvoted as not %s; such values go to the error stream\n", quoteName(f.Name), v, sqlType)
+		}
+		_, ok := f.Metadata.GetValue(codec.MetaLength)
+		varchar = varchar || ok
+	}
+	if varchar {
+		b.WriteString("-- VARCHAR(n): n is the next power of two at least twice the longest sample (16 or more); longer values are truncated and counted\n")
+	}
+	return b.String()
 }
 
 // createStreamText renders a CREATE STREAM for discovered columns. Secret

@@ -47,6 +47,11 @@ examples (from the root of the repository):
 A plain file name is read with the file connector; its format comes from
 its extension (.csv and .tsv: CSV, the header line detected; .json,
 .jsonl, .ndjson: JSON lines; .gz files by the extension before it).
+'stdin?format=csv' samples standard input (eddy run replays the sample).
+CSV columns are named from a header row, JSON keys as written (quoted).
+Comments say which odd sample values were outvoted (at run time they go
+to the error stream) and how VARCHAR(n) was sized: the next power of two
+at least twice the longest sample, at least 16.
 Secret options show as '***'.
 examples (from the root of the repository):
   eddy discover cmd/eddy/examples/ticks.csv

@@ -329,6 +329,9 @@ func runApp(args []string, stdout, stderr io.Writer, notify func(chan<- os.Signa
 		fmt.Fprintf(stderr, "eddy: %s went to the error stream\n", plural(n, "row"))
 	}
 	printLateRows(stderr, job.LateRows())
+	for _, l := range a.conns.truncs.lines() {
+		fmt.Fprintln(stderr, l)
+	}
 	if err != nil {
 		if errors.Is(err, syscall.EPIPE) {
 			fmt.Fprintf(stderr, "eddy: stdout closed: its reader went away; stopping (%s)\n", a.redact.Text(err.Error()))

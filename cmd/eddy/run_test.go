@@ -193,7 +193,7 @@ func TestDiscoverPrintsCreateStream(t *testing.T) {
 	if code := run([]string{"discover", "file:" + in}, nil, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"CREATE OR REPLACE STREAM SOURCE_SQL_STREAM_001 (", "TICKER VARCHAR", "PRICE DOUBLE", "QTY BIGINT", "AT TIMESTAMP", "META_SRC VARCHAR", "connector = 'file'"} {
+	for _, want := range []string{"CREATE OR REPLACE STREAM SOURCE_SQL_STREAM_001 (", `"ticker" VARCHAR(16)`, `"price" DOUBLE`, `"qty" BIGINT`, `"at" TIMESTAMP`, `"meta_src" VARCHAR`, "connector = 'file'"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("discover output lacks %q:\n%s", want, out.String())
 		}

@@ -20,6 +20,10 @@ const (
 	// MetaSQLType is the column's SQL type as written in CREATE STREAM,
 	// such as VARCHAR(16).
 	MetaSQLType = "sqltype"
+	// MetaOutvoted, written by Discover, says which sample values did not
+	// fit the type the rest of the column's samples voted for, such as
+	// `1 of 40 samples: "12x"`.
+	MetaOutvoted = "outvoted"
 )
 
 // column is what a decoder knows about one declared column.
@@ -31,6 +35,10 @@ type column struct {
 	scale   int32
 	sqlType string
 	bits    uint8 // width of an integer column
+	// strict makes a string longer than length an error (option
+	// strict_varchar); otherwise it is cut and onTrunc, when set, is called.
+	strict  bool
+	onTrunc func(column string)
 }
 
 func columnsOf(schema *arrow.Schema) ([]column, error) {

@@ -29,8 +29,7 @@ const msPerDay = 86_400_000
 func (c *column) setText(b *sources.Batcher, i int, v []byte, scratch *[]byte) error {
 	switch c.kind {
 	case sources.ColString:
-		b.SetBytes(i, truncate(v, c.length))
-		return nil
+		return c.setString(b, i, v, true)
 	case sources.ColBinary:
 		start := len(*scratch)
 		out, err := decodeBinary(*scratch, v)
@@ -82,8 +81,7 @@ func (c *column) setText(b *sources.Batcher, i int, v []byte, scratch *[]byte) e
 func (c *column) setNumber(b *sources.Batcher, i int, v []byte, integral bool) error {
 	switch c.kind {
 	case sources.ColString:
-		b.SetBytes(i, truncate(v, c.length))
-		return nil
+		return c.setString(b, i, v, false)
 	case sources.ColBool:
 		f, _ := strconv.ParseFloat(unsafeString(v), 64)
 		b.SetBool(i, f != 0)
@@ -134,7 +132,7 @@ func (c *column) setBool(b *sources.Batcher, i int, v bool) error {
 	case sources.ColBool:
 		b.SetBool(i, v)
 	case sources.ColString:
-		b.SetBytes(i, truncate(text, c.length))
+		return c.setString(b, i, text, false)
 	case sources.ColInt8, sources.ColInt16, sources.ColInt32, sources.ColInt64:
 		b.SetInt(i, n)
 	case sources.ColFloat32, sources.ColFloat64:
@@ -157,7 +155,23 @@ func (c *column) setRaw(b *sources.Batcher, i int, v []byte) error {
 	if c.kind != sources.ColString {
 		return c.coerceErr(v, false, "")
 	}
-	b.SetBytes(i, truncate(v, c.length))
+	return c.setString(b, i, v, false)
+}
+
+// setString stages v in string column i, cut to the column's declared
+// length. A cut value is counted (onTrunc) or, with strict_varchar, an
+// error that rejects the record.
+func (c *column) setString(b *sources.Batcher, i int, v []byte, quoted bool) error {
+	t := truncate(v, c.length)
+	if len(t) < len(v) {
+		if c.strict {
+			return &TruncationError{Column: c.name, Value: string(v), Quoted: quoted, Type: c.sqlType, Length: c.length}
+		}
+		if c.onTrunc != nil {
+			c.onTrunc(c.name)
+		}
+	}
+	b.SetBytes(i, t)
 	return nil
 }
 

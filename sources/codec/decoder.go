@@ -31,12 +31,50 @@ func Options() []sources.OptionSpec {
 		{Name: "delimiter", Default: ",", Doc: `CSV field delimiter: one character, or \t / tab`},
 		{Name: "quote", Default: `"`, Doc: "CSV quote character; empty turns quoting off"},
 		{Name: "header", Kind: sources.KindBool, Default: "false", Doc: "skip the first line of each input (a CSV header)"},
+		{Name: "strict_varchar", Kind: sources.KindBool, Default: "false", Doc: "reject a record whose string is longer than its VARCHAR(n) column (error TRUNCATED) instead of truncating and counting it"},
+	}
+}
+
+// columnsOfDecoder returns the columns of a decoder of this package.
+func columnsOfDecoder(d Decoder) []column {
+	switch d := d.(type) {
+	case *JSON:
+		return d.cols
+	case *CSV:
+		return d.cols
+	}
+	return nil
+}
+
+// CountTruncations makes d, a decoder from New, NewJSON or NewCSV, call f
+// with the column's name for every string value it truncates to its
+// column's declared length. f is called from Decode, so on Decode's
+// goroutine; it is not called with strict_varchar, where such values are
+// errors.
+func CountTruncations(d Decoder, f func(column string)) {
+	cols := columnsOfDecoder(d)
+	for i := range cols {
+		cols[i].onTrunc = f
 	}
 }
 
 // New returns the decoder that opts (validated against Options) select for
 // the declared columns declared.
 func New(declared *arrow.Schema, opts sources.Options) (Decoder, error) {
+	d, err := newDecoder(declared, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Bool("strict_varchar") {
+		cols := columnsOfDecoder(d)
+		for i := range cols {
+			cols[i].strict = true
+		}
+	}
+	return d, nil
+}
+
+func newDecoder(declared *arrow.Schema, opts sources.Options) (Decoder, error) {
 	switch f := strings.ToLower(strings.TrimSpace(opts.String("format"))); f {
 	case "", "json":
 		mapping, err := ParseMapping(opts.String("mapping"))

@@ -41,11 +41,16 @@ func (a inferred) merge(b inferred) inferred {
 
 // discovered is one column found in the samples.
 type discovered struct {
-	name   string
-	path   string // JSONPath; empty for CSV
-	typ    inferred
-	maxLen int // longest value as text, in characters
+	name     string
+	path     string // JSONPath; empty for CSV
+	counts   [tString + 1]int
+	examples [tString + 1][]string // the first few values of each type
+	maxLen   int                   // longest value as text, in characters
 }
+
+// maxExamples is how many values of each type a column remembers, to name
+// the ones outvoted.
+const maxExamples = 3
 
 type discovery struct {
 	cols   []*discovered
@@ -66,10 +71,69 @@ func (d *discovery) observe(key, name, path string, t inferred, text []byte) {
 		d.byPath[key] = c
 		d.cols = append(d.cols, c)
 	}
-	c.typ = c.typ.merge(t)
+	c.counts[t]++
 	if t != tUnknown {
 		c.maxLen = max(c.maxLen, utf8.RuneCount(text))
+		if len(c.examples[t]) < maxExamples {
+			c.examples[t] = append(c.examples[t], string(text))
+		}
 	}
+}
+
+// OutvotePercent is the largest share of a column's non-NULL samples, in
+// percent, that discovery sets aside as odd values when the rest agree on a
+// type other than VARCHAR: such values are reported (field metadata
+// "outvoted") and, at run time, go to the error stream as DECODE rows.
+const OutvotePercent = 5
+
+// vote settles a column's type: the type every sample fits, or the type
+// all but at most OutvotePercent of the non-NULL samples fit. It returns
+// the type, how many samples were outvoted and the first few of them.
+func (c *discovered) vote() (inferred, int, []string) {
+	merged := tUnknown
+	n := 0
+	for t := tBool; t <= tString; t++ {
+		if c.counts[t] > 0 {
+			merged = merged.merge(t)
+			n += c.counts[t]
+		}
+	}
+	if merged != tString || c.counts[tString] == n {
+		return merged, 0, nil
+	}
+	best, fit := tUnknown, 0
+	for _, t := range []inferred{tInt, tDouble, tBool, tTimestamp} {
+		k := c.counts[t]
+		if t == tDouble {
+			k += c.counts[tInt]
+		}
+		if k > fit {
+			best, fit = t, k
+		}
+	}
+	odd := n - fit
+	if fit == 0 || odd*100 > n*OutvotePercent {
+		return tString, 0, nil
+	}
+	var vals []string
+	for t := tBool; t <= tString; t++ {
+		if t == best || best == tDouble && t == tInt {
+			continue
+		}
+		vals = append(vals, c.examples[t]...)
+	}
+	return best, odd, vals
+}
+
+// varcharLength is the declared length of a discovered VARCHAR column whose
+// longest sample has n characters: the next power of two at least twice n,
+// and at least 16, so that longer values later in the stream still fit.
+func varcharLength(n int) int {
+	l := 16
+	for l < 2*n {
+		l *= 2
+	}
+	return l
 }
 
 // Discover infers the declared columns of a stream from sample records,
@@ -84,22 +148,39 @@ func Discover(samples [][]byte, format string) (*arrow.Schema, error) {
 }
 
 // DiscoverWith is Discover with format options (validated against
-// Options). Column names are upper case. JSON keys become columns in order
-// of first appearance, nested objects flattened two levels deep (key b of
-// object a is column A_B, read from $.a.b; deeper objects and arrays are
-// VARCHAR holding their JSON text); CSV fields are COL_1…COL_n. Integers
-// are BIGINT, other numbers DOUBLE, booleans BOOLEAN, strings that read as
-// timestamps TIMESTAMP, other strings VARCHAR(n) with n the longest sample,
-// columns with only NULLs VARCHAR(1); conflicting samples widen to DOUBLE or
-// VARCHAR. Each field carries metadata "sqltype", "length" for VARCHAR and,
-// for JSON, "mapping". Samples that do not parse are skipped; it is an
-// error when none does.
+// Options). JSON keys become columns named as written (so a key "Price" is
+// declared "Price", quoted), in order of first appearance, nested objects
+// flattened two levels deep (key b of object a is column a_b, read from
+// $.a.b; deeper objects and arrays are VARCHAR holding their JSON text).
+// CSV columns take their names from a header row: the first sample when
+// option header is set, or when every field of the first sample is a
+// non-numeric string and some later sample has a field that is not
+// (schema metadata "header" is then "true"); without one they are
+// COL_1…COL_n. Integers are BIGINT, other numbers DOUBLE, booleans
+// BOOLEAN, strings that read as timestamps TIMESTAMP, other strings
+// VARCHAR(n) with n the next power of two at least twice the longest
+// sample and at least 16 (see varcharLength). A column's type is the one
+// all its samples fit (conflicts widen to DOUBLE or VARCHAR), except that
+// up to OutvotePercent of odd values are outvoted and reported in field
+// metadata "outvoted". Each field carries metadata "sqltype", "length" for
+// VARCHAR and, for JSON, "mapping". Samples that do not parse are skipped;
+// it is an error when none does, and ErrNoSamples when there were none.
 func DiscoverWith(samples [][]byte, opts sources.Options) (*arrow.Schema, error) {
 	d := &discovery{byPath: map[string]*discovered{}, names: map[string]bool{}}
 	format := strings.ToLower(strings.TrimSpace(opts.String("format")))
+	nonBlank := 0
+	for _, rec := range samples {
+		if len(bytes.TrimSpace(rec)) > 0 {
+			nonBlank++
+		}
+	}
 	good := 0
+	var meta arrow.Metadata
 	switch format {
 	case "", "json":
+		if nonBlank == 0 {
+			return nil, fmt.Errorf("%w: the input is empty", ErrNoSamples)
+		}
 		for _, rec := range samples {
 			if len(bytes.TrimSpace(rec)) == 0 {
 				continue
@@ -122,23 +203,41 @@ func DiscoverWith(samples [][]byte, opts sources.Options) (*arrow.Schema, error)
 			return nil, err
 		}
 		dec := &CSV{delim: delim, quote: quote}
+		var rows [][]csvField
 		for _, rec := range samples {
-			if len(bytes.TrimSpace(rec)) == 0 || !d.walkCSV(dec, rec) {
+			if len(bytes.TrimSpace(rec)) == 0 {
 				continue
 			}
-			good++
+			if row, ok := splitCSV(dec, rec); ok {
+				rows = append(rows, row)
+			}
 		}
+		if nonBlank == 0 {
+			return nil, fmt.Errorf("%w: the input is empty", ErrNoSamples)
+		}
+		var header []csvField
+		if len(rows) > 0 && (opts.Bool("header") || looksLikeHeader(rows)) {
+			header, rows = rows[0], rows[1:]
+			meta = arrow.NewMetadata([]string{"header"}, []string{"true"})
+			if len(rows) == 0 {
+				return nil, fmt.Errorf("%w: the input holds only a header", ErrNoSamples)
+			}
+		}
+		for _, row := range rows {
+			d.observeCSV(header, row)
+		}
+		good = len(rows)
 	default:
 		return nil, fmt.Errorf("codec: discover: unknown format %q (use json or csv)", format)
 	}
 	if good == 0 {
-		return nil, fmt.Errorf("codec: discover: none of %d samples is a %s record", len(samples), strings.ToUpper(format))
+		return nil, fmt.Errorf("codec: discover: none of %d samples is a %s record", nonBlank, strings.ToUpper(format))
 	}
 	fields := make([]arrow.Field, len(d.cols))
 	for i, c := range d.cols {
 		fields[i] = c.field()
 	}
-	return arrow.NewSchema(fields, nil), nil
+	return arrow.NewSchema(fields, &meta), nil
 }
 
 func (d *discovery) walkJSON(rec []byte, obj span, name, path string, level int) {
@@ -198,19 +297,59 @@ func jsonType(rec []byte, v span) (inferred, []byte) {
 	return tString, text // objects and arrays as JSON text
 }
 
-func (d *discovery) walkCSV(dec *CSV, rec []byte) bool {
-	dec.scratch = dec.scratch[:0]
-	for i, pos := 0, 0; pos <= len(rec); i++ {
+// csvField is one field of a sampled CSV record.
+type csvField struct {
+	text   []byte
+	quoted bool
+}
+
+// splitCSV splits a record into its fields; ok is false when it is not
+// well-formed.
+func splitCSV(dec *CSV, rec []byte) ([]csvField, bool) {
+	var row []csvField
+	for pos := 0; pos <= len(rec); {
+		dec.scratch = dec.scratch[:0]
 		field, next, quoted, err := dec.field(rec, pos)
 		if err != nil {
-			return false
+			return nil, false
 		}
 		pos = next
-		name := "COL_" + strconv.Itoa(i+1)
-		t := csvType(field, quoted)
-		d.observe(name, name, "", t, field)
+		row = append(row, csvField{text: append([]byte(nil), field...), quoted: quoted})
 	}
-	return true
+	return row, true
+}
+
+// looksLikeHeader tells whether the first row is a header: every field a
+// non-empty, non-numeric string, and some later row with a field that is
+// not a string.
+func looksLikeHeader(rows [][]csvField) bool {
+	for _, f := range rows[0] {
+		if csvType(f.text, f.quoted) != tString {
+			return false
+		}
+	}
+	for _, row := range rows[1:] {
+		for _, f := range row {
+			if t := csvType(f.text, f.quoted); t != tString && t != tUnknown {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// observeCSV records one row, naming columns from header where it has a
+// non-empty field and COL_n otherwise.
+func (d *discovery) observeCSV(header, row []csvField) {
+	for i, f := range row {
+		name := "COL_" + strconv.Itoa(i+1)
+		if i < len(header) {
+			if h := strings.TrimSpace(string(header[i].text)); h != "" {
+				name = h
+			}
+		}
+		d.observe(strconv.Itoa(i), name, "", csvType(f.text, f.quoted), f.text)
+	}
 }
 
 func csvType(f []byte, quoted bool) inferred {
@@ -238,7 +377,8 @@ func (c *discovered) field() arrow.Field {
 	var typ arrow.DataType
 	var sqlType string
 	keys, vals := []string{}, []string{}
-	switch c.typ {
+	t, odd, outvoted := c.vote()
+	switch t {
 	case tBool:
 		typ, sqlType = arrow.FixedWidthTypes.Boolean, "BOOLEAN"
 	case tInt:
@@ -248,7 +388,7 @@ func (c *discovered) field() arrow.Field {
 	case tTimestamp:
 		typ, sqlType = sources.TimestampType, "TIMESTAMP"
 	default:
-		n := max(c.maxLen, 1)
+		n := varcharLength(c.maxLen)
 		typ, sqlType = arrow.BinaryTypes.String, fmt.Sprintf("VARCHAR(%d)", n)
 		keys, vals = append(keys, MetaLength), append(vals, strconv.Itoa(n))
 	}
@@ -256,25 +396,37 @@ func (c *discovered) field() arrow.Field {
 	if c.path != "" {
 		keys, vals = append(keys, MetaMapping), append(vals, c.path)
 	}
+	if odd > 0 {
+		keys, vals = append(keys, MetaOutvoted), append(vals, outvotedText(odd, c.counts, outvoted))
+	}
 	return arrow.Field{Name: c.name, Type: typ, Nullable: true, Metadata: arrow.NewMetadata(keys, vals)}
 }
 
-// columnName upper-cases a JSON key and replaces every character that may
-// not appear in an unquoted SQL identifier with '_'.
-func columnName(key string) string {
-	var sb strings.Builder
-	for i, r := range strings.ToUpper(key) {
-		switch {
-		case r >= 'A' && r <= 'Z', r == '_', r >= '0' && r <= '9' && i > 0:
-			sb.WriteRune(r)
-		default:
-			sb.WriteByte('_')
-		}
+// outvotedText says how many of a column's samples were outvoted, such as
+// `1 of 40 samples: "12x"`.
+func outvotedText(odd int, counts [tString + 1]int, vals []string) string {
+	n := 0
+	for t := tBool; t <= tString; t++ {
+		n += counts[t]
 	}
-	if sb.Len() == 0 {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = strconv.Quote(v)
+	}
+	more := ""
+	if odd > len(vals) {
+		more = ", …"
+	}
+	return fmt.Sprintf("%d of %d samples: %s%s", odd, n, strings.Join(q, ", "), more)
+}
+
+// columnName is the column a JSON key becomes: the key as written, "_" for
+// an empty key.
+func columnName(key string) string {
+	if key == "" {
 		return "_"
 	}
-	return sb.String()
+	return key
 }
 
 // pathKey is the JSONPath step selecting key.
@@ -295,21 +447,16 @@ func pathKey(key string) string {
 }
 
 // Sample reads up to n records from r for DiscoverWith, framed as opts
-// (validated against Options) say, skipping blank lines and, with option
-// header, the first record.
+// (validated against Options) say, skipping blank lines. A header record
+// is kept (it is the first sample), for DiscoverWith to name columns by.
 func Sample(ctx context.Context, r io.Reader, opts sources.Options, n int) ([][]byte, error) {
 	fr, err := NewFramer(opts, 0)
 	if err != nil {
 		return nil, err
 	}
 	var out [][]byte
-	skip := opts.Bool("header")
 	take := func(rec Record) {
 		if rec.Err != nil || len(out) >= n {
-			return
-		}
-		if skip {
-			skip = false
 			return
 		}
 		if len(bytes.TrimSpace(rec.Data)) > 0 {

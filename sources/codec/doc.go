@@ -12,7 +12,8 @@
 // milliseconds); a string is parsed for numeric, datetime and binary
 // (base64 or X'hex') columns, is TRUE in a BOOLEAN iff it is "true"
 // (any case), and is truncated to a VARCHAR(n)'s n characters (field
-// metadata "length"); objects and arrays go into strings as their JSON
+// metadata "length"; counted through CountTruncations, or with option
+// strict_varchar rejected as a TruncationError); objects and arrays go into strings as their JSON
 // text. A record that is malformed or has a value that does not convert is
 // rejected whole (SyntaxError, CoercionError) and nothing of it is kept.
 //
@@ -25,6 +26,11 @@
 // framing goes on with the next line. An over-long line is rejected with
 // ErrTooLong and skipped. An input that breaks off (a damaged gzip
 // stream) keeps the rows before the break (Ingest.Break).
+//
+// Discovery names JSON columns after their keys as written and CSV
+// columns after a header row when there is one; it lets a column's type
+// outvote up to OutvotePercent of odd samples and sizes VARCHAR with
+// headroom (see DiscoverWith).
 //
 // Not yet: JSONPath flattening of arrays into several rows
 // ($.arr[0:].field), wildcards and filters; multi-character CSV

@@ -56,3 +56,37 @@ func (e *CoercionError) Error() string {
 
 // Is makes errors.Is(err, ErrCoerce) true.
 func (e *CoercionError) Is(target error) bool { return target == ErrCoerce }
+
+// ErrNoSamples is matched (errors.Is) by the error of a discovery that had
+// nothing to sample: an empty input, or one holding only a CSV header.
+var ErrNoSamples = errors.New("codec: discover: there was nothing to sample")
+
+// ErrTruncated is matched (errors.Is) by the error for a string longer
+// than its column's declared length, with option strict_varchar.
+var ErrTruncated = errors.New("codec: value longer than its column")
+
+// TruncationError is a string value longer than its VARCHAR(n) or CHAR(n)
+// column, rejected rather than truncated (option strict_varchar).
+type TruncationError struct {
+	Column string // the declared column
+	Value  string // the value as it appears in the record
+	Quoted bool   // Value was text (a JSON string or a CSV field)
+	Type   string // the column's SQL type
+	Length int    // the declared length in characters
+}
+
+// Error returns the message, such as
+// `codec: column SYM: "GOOGL" is longer than VARCHAR(4) (strict_varchar)`.
+func (e *TruncationError) Error() string {
+	v := e.Value
+	if len(v) > 64 {
+		v = v[:61] + "..."
+	}
+	if e.Quoted {
+		v = fmt.Sprintf("%q", v)
+	}
+	return fmt.Sprintf("codec: column %s: %s is longer than %s (strict_varchar)", e.Column, v, e.Type)
+}
+
+// Is makes errors.Is(err, ErrTruncated) true.
+func (e *TruncationError) Is(target error) bool { return target == ErrTruncated }

@@ -47,6 +47,9 @@ func NewIngest(env sources.Env, opts sources.Options, batchSize int) (*Ingest, e
 		return nil, err
 	}
 	dec, err := New(declared, opts)
+	if err == nil && env.Truncated != nil {
+		CountTruncations(dec, env.Truncated)
+	}
 	if err != nil {
 		return nil, err
 	}

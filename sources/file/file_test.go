@@ -386,8 +386,8 @@ func TestFileDiscover(t *testing.T) {
 		opts sources.Options
 		want string
 	}{
-		{"csv gzip with header", sources.Options{"path": filepath.Join(dir, "q.csv.gz"), "format": "csv", "header": "true"}, "COL_1 VARCHAR(4), COL_2 DOUBLE"},
-		{"json", sources.Options{"path": filepath.Join(dir, "q.jsonl")}, "A_B BIGINT, T TIMESTAMP"},
+		{"csv gzip with header", sources.Options{"path": filepath.Join(dir, "q.csv.gz"), "format": "csv", "header": "true"}, "sym VARCHAR(16), price DOUBLE"},
+		{"json", sources.Options{"path": filepath.Join(dir, "q.jsonl")}, "a_b BIGINT, t TIMESTAMP"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

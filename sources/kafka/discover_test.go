@@ -22,7 +22,7 @@ func TestDiscoverSamplesTheTopic(t *testing.T) {
 		want                []string
 		err                 string
 	}{
-		{name: "json", topic: "disc", format: "json", want: []string{"AUCTION:int64", "BIDDER:int64", "PRICE:int64", "DATETIME:timestamp[ms]"}},
+		{name: "json", topic: "disc", format: "json", want: []string{"auction:int64", "bidder:int64", "price:int64", "dateTime:timestamp[ms]"}},
 		{name: "raw", topic: "disc", format: "raw", want: []string{"MESSAGE:utf8"}},
 		{name: "empty topic", topic: "empty", format: "json", err: "hold no message yet"},
 	}

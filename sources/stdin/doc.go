@@ -3,7 +3,9 @@
 // input. A partial batch is emitted once its oldest row is linger old, so
 // rows typed interactively show up promptly. Records that do not decode go
 // to Env.Reject with origin "stdin" and their line number; a stray CSV
-// quote costs only its own line (see codec.Ingest).
+// quote costs only its own line (see codec.Ingest). Schema discovery
+// samples standard input through a Replay, and the source then delivers
+// the sampled records and the rest.
 //
 // Not yet: a Read blocked on the process's standard input cannot be
 // interrupted, so Close does not wait for the reading goroutine in that one

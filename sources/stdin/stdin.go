@@ -15,15 +15,47 @@ import (
 	"github.com/eddy-sql/eddy/sources/codec"
 )
 
+// input is the process's standard input as the registered connector reads
+// it: discovery peeks at its beginning and the source then replays it. It
+// stands for os.Stdin, of which a process has one, so it is the package's
+// only state.
+var input = NewReplay(os.Stdin)
+
 func init() {
 	sources.Register(sources.Factory{
 		Name:    "stdin",
 		Doc:     "JSON-lines or CSV records from standard input",
 		Options: Options(),
 		Open: func(_ context.Context, env sources.Env, opts sources.Options) (sources.Source, error) {
-			return New(env, opts, os.Stdin)
+			return New(env, opts, input)
+		},
+		Discover: func(ctx context.Context, opts sources.Options) (*arrow.Schema, error) {
+			return Discover(ctx, opts, input)
 		},
 	})
+}
+
+// discoverSamples is how many records Discover reads at most.
+const discoverSamples = 100
+
+// Discover samples up to 100 records from the start of r (without
+// consuming them: the source opened on r afterwards delivers them too),
+// with options raw validated against Options, and infers the stream's
+// declared columns from them.
+func Discover(ctx context.Context, raw map[string]string, r *Replay) (*arrow.Schema, error) {
+	opts, err := sources.Validate(raw, Options(), true)
+	if err != nil {
+		return nil, fmt.Errorf("stdin: %w", err)
+	}
+	samples, err := codec.Sample(ctx, r.Peek(), opts, discoverSamples)
+	if err != nil {
+		return nil, fmt.Errorf("stdin: %w", err)
+	}
+	s, err := codec.DiscoverWith(samples, opts)
+	if err != nil {
+		return nil, fmt.Errorf("stdin: %w", err)
+	}
+	return s, nil
 }
 
 // Options returns the options of the stdin connector, beyond sources.Common.
@@ -66,7 +98,8 @@ var _ sources.Source = (*source)(nil)
 
 // New returns a source reading records from r, with options raw validated
 // against Options and sources.Common. Reading starts with the first Next.
-// Close closes r when it is an io.Closer (other than os.Stdin).
+// Close closes r when it is an io.Closer (other than os.Stdin). r may be a
+// Replay that Discover sampled.
 func New(env sources.Env, raw map[string]string, r io.Reader) (sources.Source, error) {
 	opts, err := sources.Validate(raw, Options(), true)
 	if err != nil {
@@ -74,7 +107,7 @@ func New(env sources.Env, raw map[string]string, r io.Reader) (sources.Source, e
 	}
 	s := &source{
 		env: env, clock: env.Clock, linger: opts.Duration("linger"), batchSize: int(opts.Int("batch_size")),
-		r: r, detach: r == io.Reader(os.Stdin),
+		r: r, detach: r == io.Reader(os.Stdin) || isDetached(r),
 		blocks: make(chan []byte, nblocks), free: make(chan []byte, nblocks), done: make(chan struct{}),
 	}
 	if s.clock == nil {
@@ -91,6 +124,13 @@ func New(env sources.Env, raw map[string]string, r io.Reader) (sources.Source, e
 	}
 	s.in.Start("stdin", "")
 	return s, nil
+}
+
+// isDetached tells whether r wraps a reader whose Read cannot be
+// interrupted.
+func isDetached(r io.Reader) bool {
+	d, ok := r.(interface{ detached() bool })
+	return ok && d.detached()
 }
 
 func (s *source) read() {

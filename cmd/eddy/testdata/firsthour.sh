@@ -37,7 +37,8 @@ cd "$WORK"
 printf 'sym,price,ts\nAAPL,183.5,2024-05-01 10:00:00\nIBM,140.25,2024-05-01 10:00:01\n' > t.csv
 "$eddy" discover t.csv > discovered.sql || fail "eddy discover t.csv exited $?"
 grep -q "CREATE OR REPLACE STREAM" discovered.sql && grep -q "format = 'csv'" discovered.sql \
-    && grep -q "header = 'true'" discovered.sql && grep -q ' DOUBLE' discovered.sql && grep -q ' TIMESTAMP' discovered.sql \
+    && grep -q "header = 'true'" discovered.sql && grep -q '"price" DOUBLE' discovered.sql && grep -q '"ts" TIMESTAMP' discovered.sql \
+    && grep -q '"sym" VARCHAR(16)' discovered.sql && ! grep -q 'COL_1' discovered.sql \
     || fail "eddy discover t.csv printed: $(cat discovered.sql)"
 
 step "the quickstart, stopped after 3 s"
