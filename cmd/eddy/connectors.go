@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,7 +199,14 @@ func columnsOf(schema *arrow.Schema) []planner.Column {
 		if sqlType == "" {
 			sqlType = planner.SQLTypeOf(f.Type)
 		}
-		cols = append(cols, planner.Column{Name: f.Name, Type: f.Type, SQLType: sqlType})
+		col := planner.Column{Name: f.Name, Type: f.Type, SQLType: sqlType}
+		// A discovered VARCHAR(n) truncates longer values, as a declared one.
+		if _, after, ok := strings.Cut(strings.ToUpper(sqlType), "CHAR("); ok {
+			if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(after), ")")); err == nil && n > 0 {
+				col.Length = n
+			}
+		}
+		cols = append(cols, col)
 	}
 	return cols
 }

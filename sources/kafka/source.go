@@ -134,6 +134,9 @@ func Open(ctx context.Context, env sources.Env, opts sources.Options) (Source, e
 	if err != nil {
 		return fail(fmt.Errorf("kafka: %w", err))
 	}
+	if cfg.format != "raw" {
+		codec.CountTruncations(s.dec, env.Truncated)
+	}
 	if s.bat, err = sources.NewBatcher(alloc, s.lay.payload, opts.String("rowtime"), cfg.batchSize); err != nil {
 		return fail(fmt.Errorf("kafka: %w", err))
 	}

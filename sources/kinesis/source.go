@@ -150,6 +150,7 @@ func New(ctx context.Context, env sources.Env, raw map[string]string) (sources.S
 		s.lay.release()
 		return nil, fmt.Errorf("kinesis: %w", err)
 	}
+	codec.CountTruncations(s.dec, env.Truncated)
 	if s.bat, err = sources.NewBatcher(alloc, s.lay.data, opts.String("rowtime"), s.batch); err != nil {
 		s.lay.release()
 		return nil, fmt.Errorf("kinesis: %w", err)
