@@ -302,6 +302,20 @@ func (s *joinSide) read(ctx context.Context, quit chan struct{}) {
 // while processing the next batch of either input; the caller releases the
 // batch.
 func (o *join) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	return o.step(ctx, joinSteps{add: o.add, settle: o.settle})
+}
+
+// joinSteps are what a two-input operator built on join does with a batch
+// of one side (add) and after it, or after both inputs ended (settle);
+// step does the rest.
+type joinSteps struct {
+	add    func(ctx context.Context, side int, b arrow.RecordBatch, origin exec.Origin) error
+	settle func() (arrow.RecordBatch, error)
+}
+
+// step takes the next message of either input — from the side behind in
+// event time when it is ready — and hands it to do, under mu.
+func (o *join) step(ctx context.Context, do joinSteps) (arrow.RecordBatch, error) {
 	if o.eof || o.closed {
 		return nil, io.EOF
 	}
@@ -322,7 +336,7 @@ func (o *join) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		o.mu.Lock()
 		defer o.mu.Unlock()
-		return o.finish()
+		return o.finish(do.settle)
 	}
 	// Take the side that is behind in event time when it is ready, so
 	// that neither side runs far ahead of the other (which would hold the
@@ -379,13 +393,13 @@ func (o *join) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, m.err
 	}
 	o.ackSide = side
-	err := o.add(ctx, side, m.b, m.origin)
+	err := do.add(ctx, side, m.b, m.origin)
 	m.b.Release()
 	if err != nil {
 		return nil, err
 	}
 	s.emit, s.floor = s.tracker.Advance(m.parts, s.explicit)
-	return o.settle()
+	return do.settle()
 }
 
 // recv returns the side's channel, nil (never ready) once it ended.
@@ -398,13 +412,13 @@ func (s *joinSide) recv() chan sideMsg {
 
 // finish settles every held row (both inputs ended) and returns the last
 // batch; the next Next returns io.EOF.
-func (o *join) finish() (arrow.RecordBatch, error) {
+func (o *join) finish(settle func() (arrow.RecordBatch, error)) (arrow.RecordBatch, error) {
 	o.eof = true
 	for _, s := range o.sides {
 		s.tracker.Finish()
 		s.emit, s.floor = s.tracker.Emission(), s.tracker.Floor()
 	}
-	return o.settle()
+	return settle()
 }
 
 // settle frees the rows that can no longer match (emitting the unmatched

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"slices"
 	"time"
 
@@ -119,85 +118,10 @@ func (o *temporal) StateBytes() int { return o.sides[0].bytes() + o.sides[1].byt
 // reached while processing the next batch of either input; the caller
 // releases the batch.
 func (o *temporal) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.eof || o.closed {
-		return nil, io.EOF
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if !o.started {
-		o.start(ctx)
-	}
-	if o.ackSide >= 0 {
-		o.sides[o.ackSide].ack <- struct{}{}
-		o.ackSide = -1
-	}
-	l, r := o.sides[0], o.sides[1]
-	if l.ended && r.ended {
-		if l.stopped || r.stopped {
-			return nil, exec.ErrStopped
-		}
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		o.eof = true
-		for _, s := range o.sides {
-			s.tracker.Finish()
-			s.emit, s.floor = s.tracker.Emission(), s.tracker.Floor()
-		}
-		return o.settleTemporal(ctx)
-	}
-	behind := 0
-	if r.tracker.maxAll < l.tracker.maxAll {
-		behind = 1
-	}
-	var m sideMsg
-	side := -1
-	for try := 0; try < 4 && side < 0; try++ {
-		select {
-		case m = <-o.sides[behind].recv():
-			side = behind
-		default:
-			if try < 3 {
-				runtime.Gosched()
-			}
-		}
-	}
-	if side < 0 {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case m = <-l.recv():
-			side = 0
-		case m = <-r.recv():
-			side = 1
-		}
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	s := o.sides[side]
-	switch {
-	case errors.Is(m.err, io.EOF):
-		s.ended, s.eof = true, true
-		s.tracker.Finish()
-		s.emit, s.floor = s.tracker.Emission(), s.tracker.Floor()
-		return o.pend.empty(), nil
-	case errors.Is(m.err, exec.ErrStopped):
-		s.ended, s.stopped = true, true
-		if l.ended && r.ended {
-			return nil, exec.ErrStopped
-		}
-		return o.pend.empty(), nil
-	case m.err != nil:
-		return nil, m.err
-	}
-	o.ackSide = side
-	err := o.addTemporal(ctx, side, m.b, m.origin)
-	m.b.Release()
-	if err != nil {
-		return nil, err
-	}
-	s.emit, s.floor = s.tracker.Advance(m.parts, s.explicit)
-	return o.settleTemporal(ctx)
+	return o.step(ctx, joinSteps{
+		add:    o.addTemporal,
+		settle: func() (arrow.RecordBatch, error) { return o.settleTemporal(ctx) },
+	})
 }
 
 // addTemporal takes one batch of side: sets late rows aside and holds the
