@@ -109,11 +109,11 @@ func TestServeAWSCLILifecycle(t *testing.T) {
 	schema := disc["InputSchema"].(map[string]any)
 	for _, col := range schema["RecordColumns"].([]any) {
 		c := col.(map[string]any)
-		switch c["Name"] {
-		case "TICKER":
-			c["SqlType"] = "VARCHAR(8)"
-		case "PRICE":
-			c["SqlType"] = "DOUBLE"
+		switch c["Name"] { // keys as written; renamed for the code's unquoted names
+		case "ticker":
+			c["Name"], c["SqlType"] = "TICKER", "VARCHAR(8)"
+		case "price":
+			c["Name"], c["SqlType"] = "PRICE", "DOUBLE"
 		default:
 			t.Fatalf("discovered column %v", c)
 		}

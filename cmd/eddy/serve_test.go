@@ -69,13 +69,15 @@ func TestServeKDALifecycle(t *testing.T) {
 	for _, col := range disc.InputSchema.RecordColumns {
 		cols = append(cols, aws.ToString(col.Name)+" "+aws.ToString(col.SqlType)+" "+aws.ToString(col.Mapping))
 	}
-	// Whole prices read as BIGINT; JSON keys come in the records' order.
-	if want := []string{"PRICE BIGINT $.price", "TICKER VARCHAR(4) $.ticker"}; !reflect.DeepEqual(cols, want) {
+	// Whole prices read as BIGINT; JSON keys come as written, in the
+	// records' order; VARCHAR sizes have headroom.
+	if want := []string{"price BIGINT $.price", "ticker VARCHAR(16) $.ticker"}; !reflect.DeepEqual(cols, want) {
 		t.Fatalf("discovered %q, want %q", cols, want)
 	}
-	// Widen the columns, as a KDA user edited the discovered schema.
-	disc.InputSchema.RecordColumns[0].SqlType = aws.String("DOUBLE")
-	disc.InputSchema.RecordColumns[1].SqlType = aws.String("VARCHAR(8)")
+	// Rename and widen the columns, as a KDA user edited the discovered
+	// schema (the code names them unquoted).
+	disc.InputSchema.RecordColumns[0].Name, disc.InputSchema.RecordColumns[0].SqlType = aws.String("PRICE"), aws.String("DOUBLE")
+	disc.InputSchema.RecordColumns[1].Name, disc.InputSchema.RecordColumns[1].SqlType = aws.String("TICKER"), aws.String("VARCHAR(8)")
 
 	_, err = c.CreateApplication(ctx, &kinesisanalytics.CreateApplicationInput{
 		ApplicationName: aws.String("tickers"), ApplicationCode: aws.String(fmt.Sprintf(tickerCode, 20)),
