@@ -336,3 +336,29 @@ func newRedactorOf(opts ...map[string]string) *planner.Redactor {
 	}
 	return r
 }
+
+// Bindings are the statements and connector bindings an application's KDA
+// configuration turns into: what eddy import runs without a server.
+type Bindings struct {
+	// Prelude declares the inputs (CREATE STREAM) and reference tables
+	// (CREATE TABLE) from their KDA schemas.
+	Prelude string
+	// Inputs, Outputs and References bind stream and table names to
+	// connector options (a WITH clause's keys, connector included).
+	Inputs, Outputs, References map[string]map[string]string
+}
+
+// BindingsOf maps c's inputs, outputs and reference data sources to
+// connectors as the server does, with the services of svc; position is
+// where the inputs start (PositionNow or PositionTrimHorizon).
+func BindingsOf(c *AppConfig, svc ServiceConfig, position string) (Bindings, error) {
+	p, err := planOf(c, svc, position)
+	if err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) {
+			return Bindings{}, errors.New(ae.Message)
+		}
+		return Bindings{}, err
+	}
+	return Bindings{Prelude: p.prelude, Inputs: p.inputs, Outputs: p.outputs, References: p.references}, nil
+}
