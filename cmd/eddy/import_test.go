@@ -94,23 +94,54 @@ func tumblingExampleCode(t *testing.T) string {
 }
 
 // TestImportPrint pins what --print shows: the bindings from the ARNs and
-// --config (secrets as ***), the declarations from the schema, the code.
+// --config (secrets as ***), the declarations from the schemas, the code.
 func TestImportPrint(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
 	code := "CREATE OR REPLACE STREAM \"DESTINATION_SQL_STREAM\" (TICKER VARCHAR(4), PRICE REAL);\n" +
 		"CREATE OR REPLACE PUMP \"P\" AS INSERT INTO \"DESTINATION_SQL_STREAM\"\n" +
 		"  SELECT STREAM TICKER, PRICE FROM \"SOURCE_SQL_STREAM_001\" WHERE PRICE > 10;\n"
-	file := writeFile(t, dir, "tickers.json", describeJSON(code, "ticks", "alerts", nil))
-	cfg := writeFile(t, dir, "config.json", `{"region": "eu-west-1", "kinesis": {"endpoint": "http://127.0.0.1:4567", "access_key_id": "AKIDX", "secret_access_key": "very-secret"}}`)
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"import", file, "--config", cfg, "--print", "--start", "TRIM_HORIZON"}, nil, &stdout, &stderr); code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+	cases := []struct {
+		name, golden string
+		change       func(map[string]any)
+	}{
+		{name: "kinesis in and out", golden: "import_print.txt"},
+		{name: "csv input, reference table, firehose and lambda outputs", golden: "import_print_reference.txt", change: func(d map[string]any) {
+			in := d["InputDescriptions"].([]any)[0].(map[string]any)
+			in["InputSchema"] = map[string]any{
+				"RecordFormat":  map[string]any{"RecordFormatType": "CSV", "MappingParameters": map[string]any{"CSVMappingParameters": map[string]string{"RecordRowDelimiter": "\n", "RecordColumnDelimiter": ";"}}},
+				"RecordColumns": []map[string]string{{"Name": "TICKER", "SqlType": "VARCHAR(4)"}, {"Name": "PRICE", "SqlType": "REAL"}},
+			}
+			d["OutputDescriptions"] = []any{
+				map[string]any{"OutputId": "2.1", "Name": "DESTINATION_SQL_STREAM", "KinesisFirehoseOutputDescription": map[string]string{"ResourceARN": "arn:aws:firehose:us-east-1:123456789012:deliverystream/archive"}, "DestinationSchema": map[string]string{"RecordFormatType": "CSV"}},
+				map[string]any{"OutputId": "3.1", "Name": "ALERTS", "LambdaOutputDescription": map[string]string{"ResourceARN": "arn:aws:lambda:us-east-1:123456789012:function:notify"}, "DestinationSchema": map[string]string{"RecordFormatType": "JSON"}},
+			}
+			d["ReferenceDataSourceDescriptions"] = []any{map[string]any{
+				"ReferenceId": "4.1", "TableName": "COMPANIES",
+				"S3ReferenceDataSourceDescription": map[string]string{"BucketARN": "arn:aws:s3:::refdata", "FileKey": "companies.json", "ReferenceRoleARN": "arn:aws:iam::123456789012:role/kda"},
+				"ReferenceSchema": map[string]any{
+					"RecordFormat":  map[string]any{"RecordFormatType": "JSON", "MappingParameters": map[string]any{"JSONMappingParameters": map[string]string{"RecordRowPath": "$"}}},
+					"RecordColumns": []map[string]string{{"Name": "TICKER", "SqlType": "VARCHAR(4)", "Mapping": "$.ticker"}, {"Name": "NAME", "SqlType": "VARCHAR(64)", "Mapping": "$.name"}},
+				},
+			}}
+		}},
 	}
-	if strings.Contains(stdout.String(), "very-secret") {
-		t.Errorf("--print shows a secret:\n%s", stdout.String())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			file := writeFile(t, dir, "tickers.json", describeJSON(code, "ticks", "alerts", tc.change))
+			cfg := writeFile(t, dir, "config.json", `{"region": "eu-west-1", "kinesis": {"endpoint": "http://127.0.0.1:4567", "access_key_id": "AKIDX", "secret_access_key": "very-secret"},
+  "firehose": {"endpoint": "http://127.0.0.1:4573"}, "lambda": {"endpoint": "http://127.0.0.1:9001"}, "s3": {"endpoint": "http://127.0.0.1:9000", "secret_access_key": "s3-secret"}}`)
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"import", file, "--config", cfg, "--print", "--start", "TRIM_HORIZON"}, nil, &stdout, &stderr); code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			if strings.Contains(stdout.String(), "very-secret") || strings.Contains(stdout.String(), "s3-secret") {
+				t.Errorf("--print shows a secret:\n%s", stdout.String())
+			}
+			checkGolden(t, tc.golden, stdout.String())
+		})
 	}
-	checkGolden(t, "import_print.txt", stdout.String())
 }
 
 // TestImportUnsupported checks that what Eddy cannot run is refused
