@@ -254,8 +254,12 @@ func withService(opts, service map[string]string, known map[string]bool) map[str
 func sourceKeys(connector string) map[string]bool {
 	keys := map[string]bool{}
 	if f, ok := sources.Lookup(connector); ok {
-		for _, o := range append(f.Options, sources.Common...) {
-			keys[o.Name] = true
+		// Not append(f.Options, …): that would write into the
+		// registry's slice when it has room, racing with other callers.
+		for _, opts := range [][]sources.OptionSpec{f.Options, sources.Common} {
+			for _, o := range opts {
+				keys[o.Name] = true
+			}
 		}
 	}
 	return keys
