@@ -409,6 +409,12 @@ func importRemote(fs *flagSet, imp *imported, position string, stdout, stderr io
 	}
 	cfg := imp.cfg
 	fail := func(err error) int {
+		var ke *kdaException
+		if errors.As(err, &ke) && ke.Type == "CodeValidationException" {
+			// line:col in the code: placed in the file's ApplicationCode.
+			fmt.Fprintf(stderr, "eddy import: %s on %s: %s\n%s#ApplicationCode:%s\n", cfg.Name, c.base, ke.Type, fs.args[0], ke.Message)
+			return exitUsage
+		}
 		fmt.Fprintf(stderr, "eddy import: %s on %s: %v\n", cfg.Name, c.base, err)
 		return exitFailure
 	}
@@ -449,7 +455,9 @@ func importRemote(fs *flagSet, imp *imported, position string, stdout, stderr io
 		inputs = append(inputs, map[string]any{"Id": in.InputId, "InputStartingPositionConfiguration": map[string]string{"InputStartingPosition": position}})
 	}
 	if err := c.kdaCall("StartApplication", map[string]any{"ApplicationName": cfg.Name, "InputConfigurations": inputs}, nil); err != nil {
-		return fail(err)
+		code := fail(err)
+		fmt.Fprintf(stderr, "eddy import: %s stays created but READY on %s; import again with --replace\n", cfg.Name, c.base)
+		return code
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {

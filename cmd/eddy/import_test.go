@@ -334,9 +334,27 @@ func TestImportServer(t *testing.T) {
 	}
 	stdout.Reset()
 	stderr.Reset()
-	if code := run([]string{"import", file, "--server", s.url, "--replace", "--start", "NOW"}, nil, &stdout, &stderr); code != exitOK {
+	code2 := code + "\n-- the second version\n"
+	file2 := writeFile(t, dir, "tickers2.json", describeJSON(code2, "ticks", "minmax", nil))
+	if code := run([]string{"import", file2, "--server", s.url, "--replace", "--start", "NOW"}, nil, &stdout, &stderr); code != exitOK {
 		t.Fatalf("import --replace: exit %d: %s", code, stderr.String())
 	}
+	if d := waitStatus(t, c, "tickers", kdatypes.ApplicationStatusRunning); aws.ToString(d.ApplicationCode) != code2 || aws.ToInt64(d.ApplicationVersionId) != 1 {
+		t.Errorf("after --replace: version %d, code replaced %v; want a new application (version 1) with the second file's code", aws.ToInt64(d.ApplicationVersionId), aws.ToString(d.ApplicationCode) == code2)
+	}
+
+	// An error in the code is placed in the file's ApplicationCode.
+	bad := writeFile(t, dir, "bad.json", describeJSON("CREATE OR REPLACE STREAM \"DESTINATION_SQL_STREAM\" (TICKER VARCHAR(4));\n"+
+		"CREATE OR REPLACE PUMP \"P\" AS INSERT INTO \"DESTINATION_SQL_STREAM\"\n  SELECT STREAM NO_SUCH_COLUMN FROM \"SOURCE_SQL_STREAM_001\";\n", "ticks", "minmax", nil))
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"import", bad, "--server", s.url, "--name", "bad"}, nil, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), bad+"#ApplicationCode:3:") {
+		t.Errorf("import of bad code: exit %d, stderr %q", code, stderr.String())
+	}
+	if _, err := c.DeleteApplication(ctx, &kinesisanalytics.DeleteApplicationInput{ApplicationName: aws.String("bad"), CreateTimestamp: waitStatus(t, c, "bad", kdatypes.ApplicationStatusReady).CreateTimestamp}); err != nil {
+		t.Fatal(err)
+	}
+
 	out, err := c.ListApplications(ctx, &kinesisanalytics.ListApplicationsInput{})
 	if err != nil {
 		t.Fatal(err)
