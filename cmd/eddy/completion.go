@@ -17,6 +17,7 @@ var commandFlags = map[string][]string{
 	"gen":        {"--events", "--table", "--seed", "-o", "--help"},
 	"serve":      {"--data", "--listen", "--config", "--token-file", "--tls-cert", "--tls-key", "--allow-path", "--checkpoint-interval", "--max-body", "--stop-timeout", "--log-format", "--help"},
 	"submit":     {"--name", "--input", "--output", "--reference", "--set", "--start", "--no-start", "--replace", "--server", "--token-file", "--ca-file", "--help"},
+	"import":     {"--config", "--start", "--state", "--print", "--name", "--server", "--replace", "--token-file", "--ca-file", "--help"},
 	"apps":       {"--server", "--token-file", "--ca-file", "--help"},
 	"stop":       {"--server", "--token-file", "--ca-file", "--help"},
 	"logs":       {"--rows", "--server", "--token-file", "--ca-file", "--help"},

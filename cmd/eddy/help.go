@@ -75,6 +75,12 @@ examples:
 	{"submit", "create and start an application on a server", submitUsage + `example (with eddy serve running):
   eddy submit cmd/eddy/examples/ticker_alerts.sql --name ticker_alerts
 `},
+	{"import", "run a KDA application from its describe-application JSON, here or on a server", importUsage + `examples:
+  aws kinesisanalytics describe-application --application-name ticker_alerts > ticker_alerts.json
+  eddy import ticker_alerts.json --print
+  eddy import ticker_alerts.json --config services.json --start TRIM_HORIZON
+  eddy import ticker_alerts.json --server http://127.0.0.1:8080 --replace
+`},
 	{"apps", "list the applications of a server", "usage: eddy apps [--server URL] [--token-file FILE]\n" + clientFlagsHelp + "example:\n  eddy apps\n"},
 	{"stop", "stop an application of a server", "usage: eddy stop NAME [--server URL] [--token-file FILE]\n" + clientFlagsHelp + "example:\n  eddy stop ticker_alerts\n"},
 	{"logs", "show an application's error stream and notices", "usage: eddy logs NAME [--rows N] [--server URL] [--token-file FILE]\n  --rows N            how many of the last rows (default 100)\n" + clientFlagsHelp + "example:\n  eddy logs ticker_alerts --rows 50\n"},

@@ -75,6 +75,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdServe(rest, stdout, stderr)
 	case "submit":
 		return cmdSubmit(rest, stdout, stderr)
+	case "import":
+		return cmdImport(rest, stdout, stderr)
 	case "apps", "stop", "logs":
 		return cmdClient(name, rest, stdout, stderr)
 	case "connectors":

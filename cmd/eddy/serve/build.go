@@ -254,8 +254,12 @@ func withService(opts, service map[string]string, known map[string]bool) map[str
 func sourceKeys(connector string) map[string]bool {
 	keys := map[string]bool{}
 	if f, ok := sources.Lookup(connector); ok {
-		for _, o := range append(f.Options, sources.Common...) {
-			keys[o.Name] = true
+		// Not append(f.Options, …): that would write into the
+		// registry's slice when it has room, racing with other callers.
+		for _, opts := range [][]sources.OptionSpec{f.Options, sources.Common} {
+			for _, o := range opts {
+				keys[o.Name] = true
+			}
 		}
 	}
 	return keys
@@ -335,4 +339,30 @@ func newRedactorOf(opts ...map[string]string) *planner.Redactor {
 		r.Add(o)
 	}
 	return r
+}
+
+// Bindings are the statements and connector bindings an application's KDA
+// configuration turns into: what eddy import runs without a server.
+type Bindings struct {
+	// Prelude declares the inputs (CREATE STREAM) and reference tables
+	// (CREATE TABLE) from their KDA schemas.
+	Prelude string
+	// Inputs, Outputs and References bind stream and table names to
+	// connector options (a WITH clause's keys, connector included).
+	Inputs, Outputs, References map[string]map[string]string
+}
+
+// BindingsOf maps c's inputs, outputs and reference data sources to
+// connectors as the server does, with the services of svc; position is
+// where the inputs start (PositionNow or PositionTrimHorizon).
+func BindingsOf(c *AppConfig, svc ServiceConfig, position string) (Bindings, error) {
+	p, err := planOf(c, svc, position)
+	if err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) {
+			return Bindings{}, errors.New(ae.Message)
+		}
+		return Bindings{}, err
+	}
+	return Bindings{Prelude: p.prelude, Inputs: p.inputs, Outputs: p.outputs, References: p.references}, nil
 }
