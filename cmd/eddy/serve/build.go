@@ -152,6 +152,11 @@ func inputOptions(in Input, svc ServiceConfig, position string) (map[string]stri
 	if in.KinesisFirehoseInput != nil {
 		return nil, errors.New("Kinesis Data Firehose inputs are not supported; use a Kinesis stream")
 	}
+	if in.InputProcessingConfiguration != nil {
+		// Refused rather than ignored: the records would reach the
+		// application without the preprocessor's changes.
+		return nil, errors.New("an input preprocessor (InputProcessingConfiguration, a Lambda function run on records before decoding) is not supported yet")
+	}
 	if in.KinesisStreamsInput == nil {
 		return nil, errors.New("KinesisStreamsInput is required")
 	}

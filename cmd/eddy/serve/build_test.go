@@ -194,3 +194,17 @@ func TestStoreSavesAtomicallyOwnerOnly(t *testing.T) {
 		t.Fatalf("after remove: %+v", got)
 	}
 }
+
+// An input preprocessor is refused, not ignored: records would otherwise
+// reach the application unprocessed.
+func TestInputPreprocessorIsRefused(t *testing.T) {
+	t.Parallel()
+	c := &AppConfig{Inputs: []Input{{
+		InputId: "1.1", NamePrefix: "SOURCE_SQL_STREAM",
+		KinesisStreamsInput:          &ResourceRole{ResourceARN: "arn:aws:kinesis:us-east-1:123456789012:stream/in", RoleARN: "arn:aws:iam::123456789012:role/r"},
+		InputProcessingConfiguration: &InputProcessingConfiguration{},
+	}}}
+	if _, err := planOf(c, ServiceConfig{}, "NOW"); err == nil || !strings.Contains(err.Error(), "preprocessor") {
+		t.Fatalf("planOf = %v, want the preprocessor refused", err)
+	}
+}
