@@ -12,8 +12,9 @@
 // it back, which the window operators use for checkpoints (Snapshotter).
 //
 // Not yet: the KDA date/time conversions beyond TIMESTAMP_TO_CHAR and
-// CHAR_TO_TIMESTAMP, the *_LOG_PARSE row functions, and Java regular
-// expression features beyond RE2 (backreferences, lookaround).
+// CHAR_TO_TIMESTAMP (CHAR_TO_DATE, DATE_TO_CHAR, …), and possessive
+// quantifiers and POSIX classes in regular expressions (patterns RE2
+// cannot run go to regexp2, which lacks those).
 //
 // It never imports sql or planner: the planner compiles SQL into the values
 // this package exports.

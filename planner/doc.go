@@ -1,7 +1,9 @@
 // Package planner turns parsed SQL statements into running pipelines. It
 // keeps the catalog of in-application streams, pumps and reports, binds
 // names and types, builds an immutable logical plan per query (scans,
-// filters, projections, windowed aggregation, sliding windows, unions),
+// filters, projections, windowed aggregation, sliding windows, unions,
+// lookup, stream-stream and temporal joins, table functions, DISTINCT and
+// ORDER BY on streams),
 // rewrites it with an ordered list of rules (merge filters, merge
 // projections, push predicates into sources), and lowers it to exec and
 // window operators and tasks in one exhaustive type switch.
@@ -14,8 +16,10 @@
 // It sees connectors only through its Connectors interface; cmd supplies
 // one backed by the sources and sinks registries.
 //
-// Not yet: joins (stream-stream, stream-table, temporal), table functions
-// (KDA's TOP_K_ITEMS_TUMBLING, RANDOM_CUT_FOREST, HOTSPOTS), checkpoints
-// of streaming DISTINCT and ORDER BY state (forms.go), and unbounded
-// (non-windowed) GROUP BY with retractions.
+// Event time: the lateness and late_rows a window uses come from the
+// streams it reads (event_time.go); the rules themselves are window.Tracker's.
+//
+// Not yet: checkpoints of streaming DISTINCT and ORDER BY state
+// (forms.go), unbounded (non-windowed) GROUP BY with retractions, and
+// hash-partitioning keyed operators across cores.
 package planner

@@ -13,7 +13,8 @@
 // The optional abilities in checkpoint.go (Positioner, Seeker, Committer)
 // let the engine resume a source and acknowledge input upstream.
 //
-// Not yet: ROWTIME is not checked for monotonicity here (late rows and
-// watermarks are the engine's business; partitioned connectors such as
-// Kafka and Kinesis expose their own per-partition Watermark).
+// Partitioned sources (Kafka, Kinesis, a file glob) report their partitions
+// (Partitioned: origin of each batch, backlog, idle, done, newest ROWTIME);
+// they compute no watermark: late rows and watermarks are the engine's
+// business (window.Tracker).
 package sources
