@@ -44,6 +44,43 @@ type Env struct {
 	// each string value cut to the column's VARCHAR(n)/CHAR(n) length. It
 	// may be called from several goroutines at once and must not block.
 	Truncated func(column string)
+	// Preprocess, when set, transforms the records of one read (one
+	// Kinesis GetRecords call) before they are decoded, as KDA's input
+	// Lambda preprocessor did. origin and partition name the input and
+	// its shard. It returns one Preprocessed per record, in order; an
+	// error stops the source. Only connectors that accept the preprocess
+	// option (kinesis) call it.
+	Preprocess func(ctx context.Context, origin, partition string, recs []RawRecord) ([]Preprocessed, error)
+}
+
+// RawRecord is an input record before decoding, as Env.Preprocess sees it.
+type RawRecord struct {
+	ID       string // unique within one call
+	Position string // the sequence number
+	Key      string // the partition key
+	Arrival  time.Time
+	Data     []byte
+}
+
+// PreprocessResult is what a preprocessor did with a record.
+type PreprocessResult int
+
+// The results of a preprocessed record, as KDA's preprocessing contract
+// names them ("Ok", "Dropped", "ProcessingFailed").
+const (
+	PreprocessOK      PreprocessResult = iota // decode Data
+	PreprocessDropped                         // skip the record
+	PreprocessFailed                          // reject the record with Err
+)
+
+// Preprocessed is a record after Env.Preprocess: with PreprocessOK, Data
+// replaces the record's data; with PreprocessFailed, Err says why (the
+// function's verdict, a record missing from its reply, a reply that did
+// not parse).
+type Preprocessed struct {
+	Result PreprocessResult
+	Data   []byte
+	Err    error
 }
 
 // BadRecord is an input record that did not decode, with where it came from.

@@ -15,6 +15,7 @@ import (
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sinks"
+	"github.com/eddy-sql/eddy/sinks/function"
 	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sources/codec"
 )
@@ -70,6 +71,9 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 		},
 		Truncated: c.truncs.counter(stream),
 	}
+	if env.Preprocess, err = preprocessor(ctx, opts); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
 	src, err := f.Open(ctx, env, opts)
 	if err != nil {
 		return nil, err
@@ -82,6 +86,36 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 	op := &sourceOp{Source: src, idle: opts.Duration("idle_timeout"), clock: c.clock, maxTime: math.MinInt64}
 	op.parted, _ = src.(sources.Partitioned)
 	return &planner.OpenedSource{Op: op, Raw: src}, nil
+}
+
+// preprocessor builds the Env.Preprocess hook of a source whose options
+// set preprocess (the kinesis source: KDA's input preprocessing with a
+// Lambda function), with preprocess_region, preprocess_endpoint and
+// preprocess_timeout as the function destination's region, endpoint and
+// timeout; nil when preprocess is not set.
+func preprocessor(ctx context.Context, opts sources.Options) (func(context.Context, string, string, []sources.RawRecord) ([]sources.Preprocessed, error), error) {
+	spec := opts.String("preprocess")
+	if spec == "" {
+		return nil, nil
+	}
+	t, err := function.ParseTarget(spec)
+	if err != nil {
+		return nil, fmt.Errorf("preprocess: %w", err)
+	}
+	if r := opts.String("preprocess_region"); r != "" && t.Region == "" {
+		t.Region = r
+	}
+	if e := opts.String("preprocess_endpoint"); e != "" && t.Endpoint == "" {
+		t.Endpoint = e
+	}
+	if d := opts.Duration("preprocess_timeout"); d > 0 && t.Timeout == 0 {
+		t.Timeout = d
+	}
+	inv, err := function.NewInvoker(ctx, t)
+	if err != nil {
+		return nil, fmt.Errorf("preprocess: %w", err)
+	}
+	return function.NewPreprocessor(inv, function.PreprocessConfig{}).Preprocess, nil
 }
 
 // sourceOp runs a source as an exec operator whose partitions are the

@@ -22,6 +22,10 @@ func Options() []sources.OptionSpec {
 		{Name: "discover_interval", Kind: sources.KindDuration, Default: "10s", Doc: "how often to list the shards to find new ones"},
 		{Name: "max_skew", Kind: sources.KindDuration, Default: "1m", Doc: "watermark alignment: a shard whose newest ROWTIME is more than this ahead of the slowest shard that is neither idle nor done waits for it (its records stay unread); 0 disables"},
 		{Name: "checkpoint_dir", Doc: "a directory where Commit stores the position, resumed from when the source opens without an engine checkpoint"},
+		{Name: "preprocess", Doc: "KDA's input preprocessing: a function run on each GetRecords call's records before decoding (lambda:NAME, a Lambda ARN, an http(s) URL or command:PROGRAM), under KDA's preprocessing contract; the engine runs it (eddy wires it through sinks/function)"},
+		{Name: "preprocess_region", Doc: "the AWS region of the preprocess Lambda function"},
+		{Name: "preprocess_endpoint", Doc: "overrides the Lambda service URL for preprocess"},
+		{Name: "preprocess_timeout", Kind: sources.KindDuration, Default: "30s", Doc: "bounds one preprocess invocation"},
 		{Name: "stop_at_end", Kind: sources.KindBool, Default: "false", Doc: "end (io.EOF) once every shard has been read up to its newest record"},
 	}
 	return append(append(ClientOptions(), own...), codec.Options()...)

@@ -2,8 +2,10 @@ package kinesis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -127,6 +129,9 @@ func New(ctx context.Context, env sources.Env, raw map[string]string) (sources.S
 	if s.stream, err = ParseStream(opts.String("stream")); err != nil {
 		return nil, err
 	}
+	if opts.String("preprocess") != "" && env.Preprocess == nil {
+		return nil, fmt.Errorf("kinesis: %w: preprocess = %q, but the engine set no preprocessor", sources.ErrOption, opts.String("preprocess"))
+	}
 	if s.start, err = parseStart(opts.String("start")); err != nil {
 		return nil, err
 	}
@@ -199,7 +204,11 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		s.refresh()
 		if sh := s.pick(s.clock()); sh != nil {
-			if rec := s.take(sh); rec != nil {
+			rec, err := s.take(ctx, sh)
+			if err != nil {
+				return nil, err
+			}
+			if rec != nil {
 				return rec, nil
 			}
 			continue // nothing but rejects and end marks
@@ -242,8 +251,10 @@ func (s *source) drained() bool {
 
 // take decodes records of shard sh, whole Kinesis records, until the
 // batch is full or none is buffered, and returns them as a batch the
-// caller owns; nil when no row came (only rejects or the end).
-func (s *source) take(sh *shard) arrow.RecordBatch {
+// caller owns; nil when no row came (only rejects or the end). With
+// Env.Preprocess, the records of each chunk go through it first; its
+// error is the source's.
+func (s *source) take(ctx context.Context, sh *shard) (arrow.RecordBatch, error) {
 	seq := ""
 	for s.bat.Len() < s.batch {
 		if len(sh.pending) == 0 {
@@ -263,7 +274,16 @@ func (s *source) take(sh *shard) arrow.RecordBatch {
 			if len(c.records) == 0 {
 				break
 			}
-			sh.pending = c.records
+			recs, err := s.preprocess(ctx, sh.id, c.records)
+			if err != nil {
+				return nil, err
+			}
+			if len(recs) == 0 {
+				// All dropped or failed: still a position reached.
+				seq = aws.ToString(c.records[len(c.records)-1].SequenceNumber)
+				continue
+			}
+			sh.pending = recs
 		}
 		r := &sh.pending[0]
 		sh.pending = sh.pending[1:]
@@ -279,13 +299,55 @@ func (s *source) take(sh *shard) arrow.RecordBatch {
 		s.pos[sh.id] = p
 	}
 	if s.bat.Len() == 0 {
-		return nil
+		return nil, nil
 	}
 	rec := s.lay.assemble(s.bat.Flush())
 	s.origin = sh.origin
 	s.observe(sh, rec)
-	return rec
+	return rec, nil
 }
+
+// preprocess runs Env.Preprocess, when set, on the records of one chunk
+// and returns those to decode, their data replaced by the function's;
+// dropped records vanish and failed ones are rejected with the reason,
+// the shard and the sequence number.
+func (s *source) preprocess(ctx context.Context, shard string, recs []types.Record) ([]types.Record, error) {
+	if s.env.Preprocess == nil {
+		return recs, nil
+	}
+	raw := make([]sources.RawRecord, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		raw[i] = sources.RawRecord{
+			ID: strconv.Itoa(i), Position: aws.ToString(r.SequenceNumber), Key: aws.ToString(r.PartitionKey),
+			Arrival: aws.ToTime(r.ApproximateArrivalTimestamp), Data: r.Data,
+		}
+	}
+	out, err := s.env.Preprocess(ctx, s.stream.String(), shard, raw)
+	if err != nil {
+		return nil, fmt.Errorf("kinesis: %s: preprocess: %w", shard, err)
+	}
+	if len(out) != len(recs) {
+		return nil, fmt.Errorf("kinesis: %s: preprocess returned %d results for %d records", shard, len(out), len(recs))
+	}
+	keep := make([]types.Record, 0, len(recs))
+	for i, p := range out {
+		switch p.Result {
+		case sources.PreprocessOK:
+			r := recs[i]
+			r.Data = p.Data
+			keep = append(keep, r)
+		case sources.PreprocessFailed:
+			s.reject(shard, raw[i].Position, 0, recs[i].Data, fmt.Errorf("%w: %w", ErrPreprocess, p.Err))
+		}
+	}
+	return keep, nil
+}
+
+// ErrPreprocess is wrapped by the error of every record the input
+// preprocessor failed (result ProcessingFailed, missing from its reply,
+// or a reply that did not parse).
+var ErrPreprocess = errors.New("preprocessing failed")
 
 // decode appends the rows of one Kinesis record, de-aggregating it, and
 // rejects what does not decode.
