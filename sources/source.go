@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -72,6 +73,11 @@ const (
 	PreprocessDropped                         // skip the record
 	PreprocessFailed                          // reject the record with Err
 )
+
+// ErrPreprocess is wrapped by the error of every bad record that the
+// input preprocessor failed (PreprocessFailed), so that the error stream
+// can name it apart from records that did not decode.
+var ErrPreprocess = errors.New("preprocessing failed")
 
 // Preprocessed is a record after Env.Preprocess: with PreprocessOK, Data
 // replaces the record's data; with PreprocessFailed, Err says why (the

@@ -12,6 +12,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sinks"
@@ -60,8 +62,11 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 		Stream: stream, Schema: schema, Alloc: c.alloc, Clock: c.clock,
 		Reject: func(r sources.BadRecord) {
 			name := "DECODE"
-			if errors.Is(r.Err, codec.ErrTruncated) {
+			switch {
+			case errors.Is(r.Err, codec.ErrTruncated):
 				name = "TRUNCATED"
+			case errors.Is(r.Err, sources.ErrPreprocess):
+				name = "PREPROCESS"
 			}
 			errs.ReportError(exec.ErrorRecord{
 				Time: c.clock(), Level: "ERROR", Name: name, Message: r.Err.Error(),
@@ -92,7 +97,9 @@ func (c *registryConnectors) OpenSource(ctx context.Context, stream string, sche
 // set preprocess (the kinesis source: KDA's input preprocessing with a
 // Lambda function), with preprocess_region, preprocess_endpoint and
 // preprocess_timeout as the function destination's region, endpoint and
-// timeout; nil when preprocess is not set.
+// timeout. A Lambda function is invoked with the source's credentials
+// (access_key_id, secret_access_key, session_token, profile) and, without
+// preprocess_region, its region. nil when preprocess is not set.
 func preprocessor(ctx context.Context, opts sources.Options) (func(context.Context, string, string, []sources.RawRecord) ([]sources.Preprocessed, error), error) {
 	spec := opts.String("preprocess")
 	if spec == "" {
@@ -111,8 +118,32 @@ func preprocessor(ctx context.Context, opts sources.Options) (func(context.Conte
 	if d := opts.Duration("preprocess_timeout"); d > 0 && t.Timeout == 0 {
 		t.Timeout = d
 	}
-	inv, err := function.NewInvoker(ctx, t)
-	if err != nil {
+	var inv function.Invoker
+	if t.Lambda != "" {
+		// The function is called with the source's AWS credentials and
+		// profile, as KDA called it with the application's role.
+		var load []func(*config.LoadOptions) error
+		if t.Region == "" {
+			t.Region = opts.String("region")
+		}
+		if t.Region != "" {
+			load = append(load, config.WithRegion(t.Region))
+		}
+		if p := opts.String("profile"); p != "" {
+			load = append(load, config.WithSharedConfigProfile(p))
+		}
+		if key := opts.String("access_key_id"); key != "" {
+			load = append(load, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, opts.String("secret_access_key"), opts.String("session_token"))))
+		}
+		cfg, err := config.LoadDefaultConfig(ctx, load...)
+		if err != nil {
+			return nil, fmt.Errorf("preprocess: lambda %s: load AWS configuration: %w", t.Lambda, err)
+		}
+		if cfg.Region == "" {
+			cfg.Region = "us-east-1"
+		}
+		inv = function.NewLambdaInvoker(cfg, t.Lambda, t.Endpoint, t.Timeout)
+	} else if inv, err = function.NewInvoker(ctx, t); err != nil {
 		return nil, fmt.Errorf("preprocess: %w", err)
 	}
 	return function.NewPreprocessor(inv, function.PreprocessConfig{}).Preprocess, nil

@@ -124,7 +124,7 @@ func TestSourcePreprocessesBeforeDecoding(t *testing.T) {
 				if err := json.Unmarshal(b.Data, &tk); err != nil || tk.Seq%4 != 2 {
 					t.Errorf("reject of %s (%v)", b.Data, err)
 				}
-				if !errors.Is(b.Err, ErrPreprocess) || b.Partition == "" || b.Position == "" || b.Origin != stream {
+				if !errors.Is(b.Err, sources.ErrPreprocess) || b.Partition == "" || b.Position == "" || b.Origin != stream {
 					t.Errorf("reject %+v", b)
 				}
 			}

@@ -2,7 +2,6 @@ package kinesis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -338,16 +337,11 @@ func (s *source) preprocess(ctx context.Context, shard string, recs []types.Reco
 			r.Data = p.Data
 			keep = append(keep, r)
 		case sources.PreprocessFailed:
-			s.reject(shard, raw[i].Position, 0, recs[i].Data, fmt.Errorf("%w: %w", ErrPreprocess, p.Err))
+			s.reject(shard, raw[i].Position, 0, recs[i].Data, fmt.Errorf("%w: %w", sources.ErrPreprocess, p.Err))
 		}
 	}
 	return keep, nil
 }
-
-// ErrPreprocess is wrapped by the error of every record the input
-// preprocessor failed (result ProcessingFailed, missing from its reply,
-// or a reply that did not parse).
-var ErrPreprocess = errors.New("preprocessing failed")
 
 // decode appends the rows of one Kinesis record, de-aggregating it, and
 // rejects what does not decode.
