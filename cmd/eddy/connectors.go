@@ -105,6 +105,11 @@ func preprocessor(ctx context.Context, opts sources.Options) (func(context.Conte
 	if spec == "" {
 		return nil, nil
 	}
+	if strings.TrimSpace(spec) != spec {
+		// eddy serve's confinement looks for a command: prefix in the
+		// value as written; ParseTarget would trim it away.
+		return nil, fmt.Errorf("preprocess %q: %w: no leading or trailing spaces", spec, sources.ErrOption)
+	}
 	t, err := function.ParseTarget(spec)
 	if err != nil {
 		return nil, fmt.Errorf("preprocess: %w", err)

@@ -37,9 +37,11 @@ from their ARNs. With --server it is created and started on that server.
   --replace                with --server: delete an application of the same name first
   --token-file FILE        the server's token (default $EDDY_TOKEN)
   --ca-file FILE           trust this CA for an https server
-Not supported, and reported with their place in FILE.json: a Lambda
-preprocessor (InputProcessingConfiguration), a Kinesis Data Firehose
-input, an InputParallelism above 1.
+A Lambda preprocessor (InputProcessingConfiguration) runs on the input's
+records before decoding (the kinesis source's preprocess option; the
+config's lambda endpoint reaches it). Not supported, and reported with
+their place in FILE.json: a Kinesis Data Firehose input, an
+InputParallelism above 1.
 `
 
 // describedApp is the ApplicationDetail of describe-application, as the
@@ -118,9 +120,6 @@ func readDescribe(path string) (*imported, error) {
 	imp := &imported{cfg: c}
 	var problems []string
 	for i, in := range d.InputDescriptions {
-		if p := in.InputProcessingConfigurationDescription; p != nil && p.InputLambdaProcessorDescription != nil {
-			problems = append(problems, fmt.Sprintf("%s: input %s: the Lambda preprocessor %s (InputProcessingConfiguration) is not supported by Eddy: do the preprocessing in SQL (the application code) or before the stream, and remove it", where("InputProcessingConfigurationDescription", i), in.NamePrefix, p.InputLambdaProcessorDescription.ResourceARN))
-		}
 		if in.KinesisFirehoseInputDescription != nil {
 			problems = append(problems, fmt.Sprintf("%s: input %s: a Kinesis Data Firehose input (%s) is not supported: Eddy reads Kinesis streams; point the producers at a Kinesis stream", where("KinesisFirehoseInputDescription", i), in.NamePrefix, in.KinesisFirehoseInputDescription.ResourceARN))
 		}
@@ -130,7 +129,12 @@ func readDescribe(path string) (*imported, error) {
 		if p := in.InputStartingPositionConfiguration; p != nil {
 			imp.position = p.InputStartingPosition
 		}
-		c.Inputs = append(c.Inputs, serve.Input{InputId: in.InputId, NamePrefix: in.NamePrefix, InputSchema: in.InputSchema, InputParallelism: in.InputParallelism, KinesisStreamsInput: in.KinesisStreamsInputDescription, KinesisFirehoseInput: in.KinesisFirehoseInputDescription})
+		input := serve.Input{InputId: in.InputId, NamePrefix: in.NamePrefix, InputSchema: in.InputSchema, InputParallelism: in.InputParallelism, KinesisStreamsInput: in.KinesisStreamsInputDescription, KinesisFirehoseInput: in.KinesisFirehoseInputDescription}
+		if p := in.InputProcessingConfigurationDescription; p != nil && p.InputLambdaProcessorDescription != nil {
+			// The kinesis source runs it (option preprocess).
+			input.InputProcessingConfiguration = &serve.InputProcessingConfiguration{InputLambdaProcessor: p.InputLambdaProcessorDescription}
+		}
+		c.Inputs = append(c.Inputs, input)
 	}
 	if len(d.InputDescriptions) > 1 {
 		problems = append(problems, fmt.Sprintf("%s: %d inputs: an application has at most one streaming input", where("InputDescriptions", 0), len(d.InputDescriptions)))

@@ -157,8 +157,6 @@ func TestImportUnsupported(t *testing.T) {
 		text   string // the whole file when set
 		want   string // a regexp of stderr
 	}{
-		{name: "lambda preprocessor", change: input("InputProcessingConfigurationDescription", map[string]any{"InputLambdaProcessorDescription": map[string]string{"ResourceARN": "arn:aws:lambda:us-east-1:123456789012:function:clean", "RoleARN": "arn:aws:iam::123456789012:role/kda"}}),
-			want: `app\.json:\d+:\d+: input SOURCE_SQL_STREAM: the Lambda preprocessor arn:aws:lambda:us-east-1:123456789012:function:clean \(InputProcessingConfiguration\) is not supported`},
 		{name: "firehose input", change: func(d map[string]any) {
 			in := d["InputDescriptions"].([]any)[0].(map[string]any)
 			delete(in, "KinesisStreamsInputDescription")
@@ -193,18 +191,26 @@ func TestImportUnsupported(t *testing.T) {
 	}
 }
 
-// TestImportPositionedPreprocessorError pins the line and column of the
-// preprocessor's key in the file.
-func TestImportPositionedPreprocessorError(t *testing.T) {
+// TestImportMapsPreprocessor checks that an input's Lambda preprocessor
+// becomes the kinesis source's preprocess option, reaching the function
+// through the config's lambda endpoint.
+func TestImportMapsPreprocessor(t *testing.T) {
 	t.Parallel()
-	text := "{\"ApplicationDetail\": {\"ApplicationName\": \"a\", \"ApplicationCode\": \"\",\n  \"InputDescriptions\": [{\"NamePrefix\": \"S\",\n    \"InputProcessingConfigurationDescription\": {\"InputLambdaProcessorDescription\": {\"ResourceARN\": \"arn:aws:lambda:us-east-1:1:function:f\"}}}]}}"
-	file := writeFile(t, t.TempDir(), "app.json", text)
+	text := "{\"ApplicationDetail\": {\"ApplicationName\": \"a\", \"ApplicationCode\": \"CREATE STREAM \\\"D\\\" (A INT);\",\n  \"InputDescriptions\": [{\"InputId\": \"1.1\", \"NamePrefix\": \"S\",\n" +
+		"    \"KinesisStreamsInputDescription\": {\"ResourceARN\": \"arn:aws:kinesis:us-east-1:1:stream/in\"},\n" +
+		"    \"InputSchema\": {\"RecordFormat\": {\"RecordFormatType\": \"JSON\"}, \"RecordColumns\": [{\"Name\": \"A\", \"SqlType\": \"INTEGER\", \"Mapping\": \"$.a\"}]},\n" +
+		"    \"InputProcessingConfigurationDescription\": {\"InputLambdaProcessorDescription\": {\"ResourceARN\": \"arn:aws:lambda:us-east-1:1:function:clean\"}}}]}}"
+	dir := t.TempDir()
+	file := writeFile(t, dir, "app.json", text)
+	cfg := writeFile(t, dir, "config.json", `{"region": "eu-west-1", "lambda": {"endpoint": "http://127.0.0.1:9001"}}`)
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"import", file, "--print"}, nil, &stdout, &stderr); code != exitUsage {
+	if code := run([]string{"import", file, "--config", cfg, "--print"}, nil, &stdout, &stderr); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	if want := file + ":3:5: input S: the Lambda preprocessor"; !strings.Contains(stderr.String(), want) {
-		t.Errorf("stderr %q, want it to contain %q", stderr.String(), want)
+	for _, want := range []string{"preprocess=lambda:clean", "preprocess_endpoint=http://127.0.0.1:9001", "preprocess_region=eu-west-1"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("--print does not show %s:\n%s", want, stdout.String())
+		}
 	}
 }
 

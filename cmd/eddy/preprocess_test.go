@@ -164,3 +164,37 @@ CREATE OR REPLACE PUMP p AS INSERT INTO "DEST" SELECT STREAM SYM, NOTE FROM "SRC
 		}
 	}
 }
+
+// TestPreprocessorOption checks how option preprocess builds the hook.
+func TestPreprocessorOption(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		opts    map[string]string
+		hook    bool
+		wantErr bool
+	}{
+		{name: "unset: no hook", opts: map[string]string{}},
+		{name: "a lambda function", opts: map[string]string{"preprocess": "lambda:f", "preprocess_endpoint": "http://127.0.0.1:1", "region": "eu-west-1"}, hook: true},
+		{name: "a URL", opts: map[string]string{"preprocess": "http://127.0.0.1:1/f"}, hook: true},
+		{name: "a leading space, which would hide command: from eddy serve", opts: map[string]string{"preprocess": " command:true"}, wantErr: true},
+		{name: "not a function", opts: map[string]string{"preprocess": "ftp://x"}, wantErr: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			opts := map[string]string{"connector": "kinesis", "stream": "s"}
+			for k, v := range tc.opts {
+				opts[k] = v
+			}
+			_, valid, err := sourceFactory(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hook, err := preprocessor(context.Background(), valid)
+			if (err != nil) != tc.wantErr || (hook != nil) != tc.hook {
+				t.Fatalf("hook %v, err %v; want hook %v, error %v", hook != nil, err, tc.hook, tc.wantErr)
+			}
+		})
+	}
+}

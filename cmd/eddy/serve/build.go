@@ -152,11 +152,6 @@ func inputOptions(in Input, svc ServiceConfig, position string) (map[string]stri
 	if in.KinesisFirehoseInput != nil {
 		return nil, errors.New("Kinesis Data Firehose inputs are not supported; use a Kinesis stream")
 	}
-	if in.InputProcessingConfiguration != nil {
-		// Refused rather than ignored: the records would reach the
-		// application without the preprocessor's changes.
-		return nil, errors.New("an input preprocessor (InputProcessingConfiguration, a Lambda function run on records before decoding) is not supported yet")
-	}
 	if in.KinesisStreamsInput == nil {
 		return nil, errors.New("KinesisStreamsInput is required")
 	}
@@ -174,7 +169,33 @@ func inputOptions(in Input, svc ServiceConfig, position string) (map[string]stri
 	if position == PositionTrimHorizon {
 		opts["start"] = "trim_horizon"
 	}
+	if p := in.InputProcessingConfiguration; p != nil {
+		if err := preprocessOptions(opts, p, svc); err != nil {
+			return nil, err
+		}
+	}
 	return withService(opts, svc.options("kinesis"), sourceKeys("kinesis")), nil
+}
+
+// preprocessOptions maps an input's Lambda preprocessor to the kinesis
+// source's preprocess options: the function, and the Lambda service
+// configuration's endpoint, region and timeout.
+func preprocessOptions(opts map[string]string, p *InputProcessingConfiguration, svc ServiceConfig) error {
+	if p.InputLambdaProcessor == nil || p.InputLambdaProcessor.ResourceARN == "" {
+		return errors.New("InputProcessingConfiguration needs an InputLambdaProcessor with a ResourceARN")
+	}
+	name, err := lambdaFunction(p.InputLambdaProcessor.ResourceARN)
+	if err != nil {
+		return fmt.Errorf("InputLambdaProcessor: %w", err)
+	}
+	opts["preprocess"] = "lambda:" + name
+	lambda := svc.options("lambda")
+	for _, k := range []string{"endpoint", "region", "timeout"} {
+		if v := lambda[k]; v != "" {
+			opts["preprocess_"+k] = v
+		}
+	}
+	return nil
 }
 
 // referenceOptions maps a KDA reference data source to the options of an

@@ -38,6 +38,17 @@ func TestARNsMapToConnectors(t *testing.T) {
 			map[string]map[string]string{"D": {"connector": "firehose", "destination": "firehose://fh", "format": "json", "buffer_interval": "1s", "region": "eu-west-1"}}, ""},
 		{"a firehose input", AppConfig{Inputs: []Input{{NamePrefix: "S", InputSchema: schema, KinesisFirehoseInput: &ResourceRole{ResourceARN: "arn:aws:firehose:x:1:deliverystream/a"}}}}, nil, "Firehose inputs are not supported"},
 		{"a stream ARN of another service", AppConfig{Inputs: []Input{{NamePrefix: "S", InputSchema: schema, KinesisStreamsInput: &ResourceRole{ResourceARN: "arn:aws:sqs:x:1:stream/a"}}}}, nil, "is not a kinesis stream/"},
+		{"a lambda preprocessor", AppConfig{Inputs: []Input{{
+			InputId: "1.1", NamePrefix: "SRC", InputSchema: schema, KinesisStreamsInput: &ResourceRole{ResourceARN: "arn:aws:kinesis:eu-west-1:1:stream/ticks"},
+			InputProcessingConfiguration: &InputProcessingConfiguration{InputLambdaProcessor: &InputLambdaProcessor{ResourceARN: "arn:aws:lambda:eu-west-1:1:function:pre"}},
+		}}}, map[string]map[string]string{
+			"SRC_001": {"connector": "kinesis", "stream": "ticks", "format": "json", "mapping": "ticker=$.t", "start": "trim_horizon", "endpoint": "http://k", "region": "eu-west-1", "poll_interval": "20ms",
+				"preprocess": "lambda:pre", "preprocess_endpoint": "http://l", "preprocess_region": "eu-west-1"},
+		}, ""},
+		{"a preprocessor without a lambda", AppConfig{Inputs: []Input{{NamePrefix: "S", InputSchema: schema, KinesisStreamsInput: &ResourceRole{ResourceARN: "arn:aws:kinesis:x:1:stream/a"},
+			InputProcessingConfiguration: &InputProcessingConfiguration{}}}}, nil, "needs an InputLambdaProcessor"},
+		{"a preprocessor that is not a lambda function", AppConfig{Inputs: []Input{{NamePrefix: "S", InputSchema: schema, KinesisStreamsInput: &ResourceRole{ResourceARN: "arn:aws:kinesis:x:1:stream/a"},
+			InputProcessingConfiguration: &InputProcessingConfiguration{InputLambdaProcessor: &InputLambdaProcessor{ResourceARN: "arn:aws:kinesis:x:1:stream/b"}}}}}, nil, "InputLambdaProcessor"},
 		{"an encoding", AppConfig{Inputs: []Input{{NamePrefix: "S", InputSchema: &SourceSchema{RecordFormat: &RecordFormat{RecordFormatType: "JSON"}, RecordEncoding: "UTF-16", RecordColumns: schema.RecordColumns}, KinesisStreamsInput: &ResourceRole{ResourceARN: "arn:aws:kinesis:x:1:stream/a"}}}}, nil, "only UTF-8"},
 	}
 	for _, tc := range cases {
@@ -192,19 +203,5 @@ func TestStoreSavesAtomicallyOwnerOnly(t *testing.T) {
 	}
 	if got, _ := s.load(); len(got) != 0 {
 		t.Fatalf("after remove: %+v", got)
-	}
-}
-
-// An input preprocessor is refused, not ignored: records would otherwise
-// reach the application unprocessed.
-func TestInputPreprocessorIsRefused(t *testing.T) {
-	t.Parallel()
-	c := &AppConfig{Inputs: []Input{{
-		InputId: "1.1", NamePrefix: "SOURCE_SQL_STREAM",
-		KinesisStreamsInput:          &ResourceRole{ResourceARN: "arn:aws:kinesis:us-east-1:123456789012:stream/in", RoleARN: "arn:aws:iam::123456789012:role/r"},
-		InputProcessingConfiguration: &InputProcessingConfiguration{},
-	}}}
-	if _, err := planOf(c, ServiceConfig{}, "NOW"); err == nil || !strings.Contains(err.Error(), "preprocessor") {
-		t.Fatalf("planOf = %v, want the preprocessor refused", err)
 	}
 }

@@ -14,7 +14,10 @@
 // its host (cmd/eddy) passes in; it wraps them to count records and bytes,
 // to confine file paths and to refuse connectors that run programs.
 //
+// An input's Lambda preprocessor (InputProcessingConfiguration) becomes the
+// kinesis source's preprocess option, which cmd/eddy runs through
+// sinks/function's Preprocessor.
+//
 // Not yet: InputParallelism above 1, Kinesis Data Firehose as an input,
-// input preprocessing with Lambda (AddApplicationInputProcessingConfiguration
-// is accepted and recorded but not applied), CloudWatch logging options.
+// CloudWatch logging options.
 package serve

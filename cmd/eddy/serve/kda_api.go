@@ -36,8 +36,8 @@ var kdaOps = map[string]func(*api, []byte) (any, error){
 	"TagResource":                                   (*api).tagResource,
 	"UntagResource":                                 (*api).untagResource,
 	"ListTagsForResource":                           (*api).listTagsForResource,
-	"AddApplicationInputProcessingConfiguration":    unsupported,
-	"DeleteApplicationInputProcessingConfiguration": unsupported,
+	"AddApplicationInputProcessingConfiguration":    (*api).addApplicationInputProcessingConfiguration,
+	"DeleteApplicationInputProcessingConfiguration": (*api).deleteApplicationInputProcessingConfiguration,
 	"AddApplicationCloudWatchLoggingOption":         unsupported,
 	"DeleteApplicationCloudWatchLoggingOption":      unsupported,
 }
@@ -346,6 +346,64 @@ func (a *api) addApplicationInput(body []byte) (any, error) {
 		i.InputId = c.newID()
 		c.Inputs = append(c.Inputs, i)
 		return nil
+	})
+}
+
+// addApplicationInputProcessingConfiguration sets the Lambda
+// preprocessor of an input; the kinesis source runs it (option
+// preprocess) when the application next starts.
+func (a *api) addApplicationInputProcessingConfiguration(body []byte) (any, error) {
+	var in struct {
+		versioned
+		InputId                      string
+		InputProcessingConfiguration *InputProcessingConfiguration
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	p := in.InputProcessingConfiguration
+	if p == nil || p.InputLambdaProcessor == nil || p.InputLambdaProcessor.ResourceARN == "" {
+		return nil, invalid("InputProcessingConfiguration.InputLambdaProcessor.ResourceARN is required")
+	}
+	if _, err := lambdaFunction(p.InputLambdaProcessor.ResourceARN); err != nil {
+		return nil, invalid("InputLambdaProcessor: %v", err)
+	}
+	return nil, a.m.Update(in.ApplicationName, in.CurrentApplicationVersionId, func(c *AppConfig) error {
+		for i := range c.Inputs {
+			if c.Inputs[i].InputId == in.InputId {
+				if c.Inputs[i].InputProcessingConfiguration != nil {
+					return invalid("input %s already has a processing configuration", in.InputId)
+				}
+				pc := *p
+				c.Inputs[i].InputProcessingConfiguration = &pc
+				return nil
+			}
+		}
+		return &apiError{Type: errResourceNotFound, Message: fmt.Sprintf("no input %s", in.InputId)}
+	})
+}
+
+// deleteApplicationInputProcessingConfiguration removes an input's
+// preprocessor.
+func (a *api) deleteApplicationInputProcessingConfiguration(body []byte) (any, error) {
+	var in struct {
+		versioned
+		InputId string
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	return nil, a.m.Update(in.ApplicationName, in.CurrentApplicationVersionId, func(c *AppConfig) error {
+		for i := range c.Inputs {
+			if c.Inputs[i].InputId == in.InputId {
+				if c.Inputs[i].InputProcessingConfiguration == nil {
+					return &apiError{Type: errResourceNotFound, Message: fmt.Sprintf("input %s has no processing configuration", in.InputId)}
+				}
+				c.Inputs[i].InputProcessingConfiguration = nil
+				return nil
+			}
+		}
+		return &apiError{Type: errResourceNotFound, Message: fmt.Sprintf("no input %s", in.InputId)}
 	})
 }
 
