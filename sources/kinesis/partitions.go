@@ -16,19 +16,23 @@ import (
 // it. Its reader goroutine fills buf, behind and full; the coordinator sets
 // started; the other fields belong to Next.
 type shard struct {
-	id       string
-	parents  [2]string // parent and adjacent parent, "" for none
-	origin   sources.Origin
-	buf      chan chunk     // GetRecords results not yet returned: two at most
-	behind   atomic.Int64   // MillisBehindLatest of the last GetRecords; -1 before one
-	full     atomic.Bool    // the last GetRecords returned max_records: more may wait
-	started  atomic.Bool    // its reader runs (its parents are done)
-	pending  []types.Record // the rest of the chunk Next is taking rows from
-	maxTime  int64          // largest ROWTIME returned; math.MinInt64 none
-	last     time.Time      // when a row was last returned, or the shard found
-	done     bool           // will return no more rows
-	children []*shard       // known shards with this one as a parent
-	parent   []*shard       // its known parents
+	id      string
+	parents [2]string // parent and adjacent parent, "" for none
+	origin  sources.Origin
+	buf     chan chunk     // GetRecords results not yet returned: two at most
+	behind  atomic.Int64   // MillisBehindLatest of the last GetRecords; -1 before one
+	full    atomic.Bool    // the last GetRecords returned max_records: more may wait
+	started atomic.Bool    // its reader runs (its parents are done)
+	pending []types.Record // the rest of the chunk Next is taking rows from
+	// chunkEnd is the sequence number of the chunk's last record, which
+	// the preprocessor may have dropped or failed: the position once
+	// pending is empty.
+	chunkEnd string
+	maxTime  int64     // largest ROWTIME returned; math.MinInt64 none
+	last     time.Time // when a row was last returned, or the shard found
+	done     bool      // will return no more rows
+	children []*shard  // known shards with this one as a parent
+	parent   []*shard  // its known parents
 }
 
 // newShard returns the state of shard sh, found at now.

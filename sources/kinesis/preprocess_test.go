@@ -27,7 +27,7 @@ func TestSourcePreprocessesBeforeDecoding(t *testing.T) {
 		opts    map[string]string
 		failErr bool // the preprocessor fails as a whole
 	}{
-		{name: "one shard", shards: 1, n: 50},
+		{name: "one shard, the last record dropped", shards: 1, n: 50},
 		{name: "several shards, small chunks", shards: 3, n: 120, opts: map[string]string{"max_records": "7", "batch_size": "5"}},
 		{name: "a failing preprocessor stops the source", shards: 1, n: 10, failErr: true},
 	}
@@ -45,6 +45,7 @@ func TestSourcePreprocessesBeforeDecoding(t *testing.T) {
 			}
 			var mu sync.Mutex
 			calls := 0
+			newest := map[string]string{} // shard → largest sequence number preprocessed
 			env := f.envFor()
 			env.Preprocess = func(_ context.Context, origin, shard string, recs []sources.RawRecord) ([]sources.Preprocessed, error) {
 				mu.Lock()
@@ -58,6 +59,11 @@ func TestSourcePreprocessesBeforeDecoding(t *testing.T) {
 				}
 				out := make([]sources.Preprocessed, len(recs))
 				for i, r := range recs {
+					mu.Lock()
+					if seqLess(newest[shard], r.Position) {
+						newest[shard] = r.Position
+					}
+					mu.Unlock()
 					var tk tick
 					if err := json.Unmarshal(r.Data, &tk); err != nil || r.Position == "" || r.Key != tk.Symbol {
 						t.Errorf("record %+v: %v", r, err)
@@ -130,6 +136,21 @@ func TestSourcePreprocessesBeforeDecoding(t *testing.T) {
 			}
 			if calls == 0 {
 				t.Error("preprocess never called")
+			}
+			// The position covers the records the preprocessor removed,
+			// the last ones included (SEQ n-1 is dropped).
+			raw, err := src.(sources.Positioner).Position()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pos position
+			if err := json.Unmarshal(raw, &pos); err != nil {
+				t.Fatal(err)
+			}
+			for shard, seq := range newest {
+				if pos.Shards[shard].Seq != seq {
+					t.Errorf("shard %s: position %q, want the last record's %q", shard, pos.Shards[shard].Seq, seq)
+				}
 			}
 		})
 	}

@@ -277,9 +277,10 @@ func (s *source) take(ctx context.Context, sh *shard) (arrow.RecordBatch, error)
 			if err != nil {
 				return nil, err
 			}
+			sh.chunkEnd = aws.ToString(c.records[len(c.records)-1].SequenceNumber)
 			if len(recs) == 0 {
 				// All dropped or failed: still a position reached.
-				seq = aws.ToString(c.records[len(c.records)-1].SequenceNumber)
+				seq = sh.chunkEnd
 				continue
 			}
 			sh.pending = recs
@@ -288,6 +289,10 @@ func (s *source) take(ctx context.Context, sh *shard) (arrow.RecordBatch, error)
 		sh.pending = sh.pending[1:]
 		s.decode(sh.id, r)
 		seq = aws.ToString(r.SequenceNumber)
+		if len(sh.pending) == 0 {
+			// Records the preprocessor removed after r are read too.
+			seq = sh.chunkEnd
+		}
 	}
 	if len(sh.pending) == 0 {
 		sh.pending = nil
