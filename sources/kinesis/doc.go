@@ -41,6 +41,15 @@
 // Option stop_at_end makes the source bounded: it ends with io.EOF once
 // every shard has been read up to the newest record (a replay).
 //
+// Option preprocess is KDA's input preprocessing with a Lambda function:
+// the engine sets sources.Env.Preprocess (cmd/eddy builds it with
+// sinks/function's Preprocessor), and the source hands it the records of
+// each GetRecords call, whole Kinesis records as stored (an aggregated
+// record is de-aggregated after), before decoding. Ok records are decoded
+// from the data it returns, dropped ones vanish, failed ones are rejected
+// (sources.ErrPreprocess) with the shard and the sequence number, and its
+// error stops the source. Without Env.Preprocess the option fails at open.
+//
 // The package also holds the KPL aggregation format (Aggregate,
 // Deaggregate), which sinks/kinesis uses to write aggregated records, and
 // NewClient, which both connectors use to reach the service.
