@@ -218,8 +218,10 @@ func TestKillAndRestartFirehoseDirectoryIsExactlyOnce(t *testing.T) {
 	state, objects := filepath.Join(dir, "state"), filepath.Join(dir, "objects")
 	args := []string{"run", writeFile(t, dir, "paced.sql", fmt.Sprintf(checkpointApp, 20000)), "--state", state,
 		"--set", "checkpoint_interval=150ms", "--output", "PER_WINDOW=firehose:?destination=file://" + objects + "&buffer_interval=100ms"}
+	var killed lockedBuffer
 	for attempt := 0; attempt < 3; attempt++ {
 		cmd := eddyCmd(args...)
+		cmd.Stderr = &killed
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -231,21 +233,26 @@ func TestKillAndRestartFirehoseDirectoryIsExactlyOnce(t *testing.T) {
 	if code := run(args, nil, &bytes.Buffer{}, &errb); code != 0 {
 		t.Fatalf("final run: %s", errb.String())
 	}
-	var got []string
+	var got, files []string
 	filepath.Walk(objects, func(p string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() && !strings.HasPrefix(info.Name(), ".") {
 			data, _ := os.ReadFile(p)
+			n := 0
 			for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 				if l != "" {
 					got = append(got, l)
+					n++
 				}
 			}
+			files = append(files, fmt.Sprintf("%s (%d rows)", strings.TrimPrefix(p, objects), n))
 		}
 		return nil
 	})
 	sort.Strings(got)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("objects hold %d rows, want %d exactly once", len(got), len(want))
+		missing, extra := etMultisetDiff(got, want)
+		t.Fatalf("objects hold %d rows, want %d exactly once: %d missing, %d extra (e.g. %s)\nobjects:\n%s\nkilled runs' stderr:\n%s\nfinal run's stderr:\n%s",
+			len(got), len(want), len(missing), len(extra), etFirst(extra, 3), strings.Join(files, "\n"), killed.String(), errb.String())
 	}
 }
 
