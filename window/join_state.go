@@ -203,47 +203,13 @@ func (h *slotHeap) Pop() any {
 // add takes one batch of side: sets late rows aside, matches the on-time
 // ones with the other side's held rows, and holds them.
 func (o *join) add(ctx context.Context, side int, b arrow.RecordBatch, origin exec.Origin) error {
-	n := int(b.NumRows())
-	if n == 0 {
-		return nil
-	}
-	s, other := o.sides[side], o.sides[1-side]
-	col := b.Column(s.timeIdx)
-	ts := arrowTimes(col)
-	var valid func(int) bool
-	if col.NullN() > 0 {
-		valid = func(i int) bool {
-			if col.IsNull(i) {
-				o.reportNullTime(b, i)
-				return false
-			}
-			return true
-		}
-	}
-	if o.lateFn == nil {
-		o.lateFn = o.reportLate
-	}
-	o.cur, o.curSide = b, side
-	s.acc = s.tracker.Select(origin, ts, valid, s.acc[:0], o.lateFn)
-	o.cur = nil
-	acc := s.acc
-	if len(acc) == 0 {
-		return nil
-	}
-	keyArrs := make([]arrow.Array, len(s.keys))
+	acc, ts, keyArrs, err := o.admit(side, b, origin, "join")
 	defer release(keyArrs)
-	for i, k := range s.keys {
-		a, err := k.Eval(o.ec, b)
-		if err != nil {
-			return fmt.Errorf("window: join: %s key: %w", sideName(s.right), err)
-		}
-		keyArrs[i] = a
+	if err != nil || len(acc) == 0 {
+		return err
 	}
-	ids, err := o.keys.Groups(keyArrs, n, acc, o.ids[:0])
-	if err != nil {
-		return fmt.Errorf("window: join: %w", err)
-	}
-	o.ids = ids
+	ids := o.ids
+	s, other := o.sides[side], o.sides[1-side]
 	// Match with the other side's held rows, then hold the new ones.
 	var mine, theirs []int32 // pairs: batch row, other side's slot
 	slots := make([]int32, len(acc))
@@ -684,4 +650,53 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// admit decides which rows of b, a batch of side, are on time (late rows
+// and rows with a NULL time are reported), and groups the on-time ones by
+// key into o.ids. It returns the on-time rows in b's order, b's event
+// times, and the evaluated keys, which the caller releases; what names the
+// operator in errors.
+func (o *join) admit(side int, b arrow.RecordBatch, origin exec.Origin, what string) (acc []int32, ts []int64, keyArrs []arrow.Array, err error) {
+	n := int(b.NumRows())
+	if n == 0 {
+		return nil, nil, nil, nil
+	}
+	s := o.sides[side]
+	col := b.Column(s.timeIdx)
+	ts = arrowTimes(col)
+	var valid func(int) bool
+	if col.NullN() > 0 {
+		valid = func(i int) bool {
+			if col.IsNull(i) {
+				o.reportNullTime(b, i)
+				return false
+			}
+			return true
+		}
+	}
+	if o.lateFn == nil {
+		o.lateFn = o.reportLate
+	}
+	o.cur, o.curSide = b, side
+	s.acc = s.tracker.Select(origin, ts, valid, s.acc[:0], o.lateFn)
+	o.cur = nil
+	acc = s.acc
+	if len(acc) == 0 {
+		return nil, ts, nil, nil
+	}
+	keyArrs = make([]arrow.Array, len(s.keys))
+	for i, k := range s.keys {
+		a, err := k.Eval(o.ec, b)
+		if err != nil {
+			return nil, ts, keyArrs, fmt.Errorf("window: %s: %s key: %w", what, sideName(s.right), err)
+		}
+		keyArrs[i] = a
+	}
+	ids, err := o.keys.Groups(keyArrs, n, acc, o.ids[:0])
+	if err != nil {
+		return nil, ts, keyArrs, fmt.Errorf("window: %s: %w", what, err)
+	}
+	o.ids = ids
+	return acc, ts, keyArrs, nil
 }

@@ -128,47 +128,13 @@ func (o *temporal) Next(ctx context.Context) (arrow.RecordBatch, error) {
 // on-time ones (a right row with a NULL key, or a left row with one in an
 // INNER join, is dropped: it can match nothing).
 func (o *temporal) addTemporal(ctx context.Context, side int, b arrow.RecordBatch, origin exec.Origin) error {
-	n := int(b.NumRows())
-	if n == 0 {
-		return nil
-	}
-	s := o.sides[side]
-	col := b.Column(s.timeIdx)
-	ts := arrowTimes(col)
-	var valid func(int) bool
-	if col.NullN() > 0 {
-		valid = func(i int) bool {
-			if col.IsNull(i) {
-				o.reportNullTime(b, i)
-				return false
-			}
-			return true
-		}
-	}
-	if o.lateFn == nil {
-		o.lateFn = o.reportLate
-	}
-	o.cur, o.curSide = b, side
-	s.acc = s.tracker.Select(origin, ts, valid, s.acc[:0], o.lateFn)
-	o.cur = nil
-	acc := s.acc
-	if len(acc) == 0 {
-		return nil
-	}
-	keyArrs := make([]arrow.Array, len(s.keys))
+	acc, ts, keyArrs, err := o.admit(side, b, origin, "temporal join")
 	defer release(keyArrs)
-	for i, k := range s.keys {
-		a, err := k.Eval(o.ec, b)
-		if err != nil {
-			return fmt.Errorf("window: temporal join: %s key: %w", sideName(s.right), err)
-		}
-		keyArrs[i] = a
+	if err != nil || len(acc) == 0 {
+		return err
 	}
-	ids, err := o.keys.Groups(keyArrs, n, acc, o.ids[:0])
-	if err != nil {
-		return fmt.Errorf("window: temporal join: %w", err)
-	}
-	o.ids = ids
+	ids := o.ids
+	s := o.sides[side]
 	keepNull := side == 0 && o.cfg.Kind == JoinLeft
 	chunk := int32(-1)
 	var unused []uint32
