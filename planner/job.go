@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -83,6 +84,17 @@ func (j *Job) Stream(name string) (*exec.Stream, bool) {
 		}
 	}
 	return nil, false
+}
+
+// StreamNames returns the names of the job's in-application streams, the
+// error stream included, sorted.
+func (j *Job) StreamNames() []string {
+	out := make([]string, 0, len(j.streams))
+	for k := range j.streams {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Errors returns how many rows went to the error stream.

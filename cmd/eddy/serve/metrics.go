@@ -28,6 +28,9 @@ type flowCounters struct {
 type appMetrics struct {
 	mu     sync.Mutex
 	flows  map[string]*flowCounters    // by flow + "/" + stream
+	// inner are the in-application streams of the latest run that are
+	// neither sources nor destinations (tapped in the stream itself).
+	inner []string
 	lag    map[string]map[string]int64 // stream → partition → MillisBehindLatest
 	errors map[string]int64            // error stream rows by ERROR_NAME
 	// abandoned counts the checkpoints given up (the planner's notices).
