@@ -54,6 +54,19 @@ CREATE PUMP P2 AS INSERT INTO DESTINATION_SQL_STREAM SELECT STREAM TICKER_SYMBOL
 	if cols := tap.Columns(); len(cols) != 3 || cols[0] != "TICKER_SYMBOL" || cols[1] != "PRICE" || cols[2] != "ROWTIME" {
 		t.Errorf("columns %q, want TICKER_SYMBOL, PRICE, ROWTIME", cols)
 	}
+	// Once the graph is watched, MID's edge counts its rows.
+	if _, ok, err := m.Graph("inner"); err != nil || !ok {
+		t.Fatalf("Graph: ok %v, err %v", ok, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		g, _, _ := m.Graph("inner")
+		if g.Rows["MID"] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("graph rows %v after 10s, want MID > 0", g.Rows)
+		}
+	}
 	streams, err := m.TapStreams("inner")
 	if err != nil {
 		t.Fatal(err)

@@ -114,6 +114,7 @@ func (t *Tap) offer(row TapRow) {
 // (the pipeline) pay one atomic load per batch while nothing taps it.
 type streamTap struct {
 	n    atomic.Int32
+	rows atomic.Int64 // rows of a stream between pumps, counted once the graph is watched
 	mu   sync.Mutex
 	taps []*Tap
 	cols []string
@@ -239,7 +240,13 @@ func (m *appMetrics) tapStreams(job *planner.Job) {
 		}
 		tap := m.tapOf(name)
 		tap.setSchema(st.Schema())
-		st.Tap(tap.batch) // the job's streams go with the run: no need to remove
+		// The job's streams go with the run: no need to remove the tap.
+		st.Tap(func(b arrow.RecordBatch) {
+			if m.watched.Load() {
+				tap.rows.Add(b.NumRows())
+			}
+			tap.batch(b)
+		})
 		inner = append(inner, name)
 	}
 	m.mu.Lock()
