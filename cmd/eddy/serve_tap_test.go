@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/eddy-sql/eddy/cmd/eddy/serve"
 )
 
@@ -81,4 +83,31 @@ CREATE PUMP P2 AS INSERT INTO DESTINATION_SQL_STREAM SELECT STREAM TICKER_SYMBOL
 			t.Errorf("TapStreams: %s is %q, want %q (all: %+v)", name, kinds[name], kind, streams)
 		}
 	}
+}
+
+// innerApp is a ticker into a stream between two pumps.
+const innerApp = `CREATE STREAM TICKS (TICKER_SYMBOL VARCHAR(4), PRICE DOUBLE)
+  WITH (connector = 'generator', kind = 'ticker', rate = '50', batch_size = '5');
+CREATE STREAM MID (TICKER_SYMBOL VARCHAR(4), PRICE DOUBLE);
+CREATE PUMP P1 AS INSERT INTO MID SELECT STREAM TICKER_SYMBOL, PRICE FROM TICKS;
+CREATE STREAM DESTINATION_SQL_STREAM (TICKER_SYMBOL VARCHAR(4), PRICE DOUBLE);
+CREATE PUMP P2 AS INSERT INTO DESTINATION_SQL_STREAM SELECT STREAM TICKER_SYMBOL, PRICE FROM MID;
+`
+
+// The console's pipeline shows rows/s on the edges of a stream between
+// pumps, and offers it in the live view's picker.
+func TestConsoleInnerStreamEdge(t *testing.T) {
+	t.Parallel()
+	s := startTestServer(t, "--data", tempDir(t))
+	if status, answer := submitJSON(t, s.url, serve.Submission{Name: "inner", Code: innerApp, Start: "NOW"}); status != 200 {
+		t.Fatalf("submit: %d %s", status, answer)
+	}
+	ctx, cancel := browser(t, 1280, 800)
+	defer cancel()
+	do(t, ctx, "open", chromedp.Navigate(s.url+"/console/#/apps/inner"), chromedp.WaitVisible(chromedp.CSS("svg#graph")))
+	do(t, ctx, "inner edges",
+		chromedp.WaitVisible(`//*[local-name()="text" and @data-rate="p:P1>s:MID" and contains(., "/s") and not(starts-with(., "0.0"))]`),
+		chromedp.WaitVisible(`//*[local-name()="text" and @data-rate="s:MID>p:P2" and contains(., "/s") and not(starts-with(., "0.0"))]`),
+		chromedp.WaitReady(`//option[@value="MID" and contains(., "(stream)")]`), // options of a closed select are never visible
+	)
 }
