@@ -34,6 +34,8 @@ type Stream struct {
 	readers       []*streamReader
 	writers       int
 	closedWriters map[int]bool // writer id → whether it stopped (rather than finished)
+
+	taps streamTaps // see Tap
 }
 
 type message struct {
@@ -200,6 +202,7 @@ func (s *Stream) publish(ctx context.Context, m message) error {
 			}
 		}
 	}
+	s.tap(m.batch)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,8 @@ type Job struct {
 	mem *memoryWatch
 	// windows are the job's windowed operators, for LateRows.
 	windows []windowEntry
+	// streams are the job's in-application streams by name, for Stream.
+	streams map[string]*exec.Stream
 }
 
 type windowEntry struct {
@@ -66,6 +69,33 @@ func (j *Job) LateRows() []LateRows {
 
 // Explain returns the physical pipeline, one task per line.
 func (j *Job) Explain() string { return strings.Join(j.physical, "\n") + "\n" }
+
+// Stream returns the job's in-application stream name (the error stream
+// included): the stream of that exact name, else the one whose name differs
+// only in case. Watching it (exec.Stream.Tap) never slows the job down as
+// long as the tap does not block.
+func (j *Job) Stream(name string) (*exec.Stream, bool) {
+	if s, ok := j.streams[name]; ok {
+		return s, true
+	}
+	for k, s := range j.streams {
+		if strings.EqualFold(k, name) {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// StreamNames returns the names of the job's in-application streams, the
+// error stream included, sorted.
+func (j *Job) StreamNames() []string {
+	out := make([]string, 0, len(j.streams))
+	for k := range j.streams {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // Errors returns how many rows went to the error stream.
 func (j *Job) Errors() int64 { return j.errs.Count() }
@@ -105,6 +135,7 @@ func (s *Session) Build(ctx context.Context, onError func(exec.ErrorRecord)) (*J
 	}
 	job := &Job{errs: exec.NewErrorStream(s.cfg.Alloc), onError: onError, mem: s.memoryWatch()}
 	b := &jobBuilder{s: s, ctx: ctx, job: job, streams: map[string]*exec.Stream{}, readers: map[string]int{}, seq: map[string]int{}}
+	job.streams = b.streams
 	if s.cfg.StateDir != "" {
 		interval := 10 * time.Second
 		if v, ok := s.settings["checkpoint_interval"]; ok {

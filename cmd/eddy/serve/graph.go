@@ -23,6 +23,9 @@ type Graph struct {
 	// sources and destinations report them (intermediate streams are not
 	// reachable from outside the job).
 	Times map[string]StreamTime `json:"times"`
+	// Rows are, by stream between pumps, the rows it has carried since the
+	// graph was first asked for (the console turns them into rows/s).
+	Rows map[string]int64 `json:"rows"`
 }
 
 // GraphPump is one pump of a Graph.
@@ -194,9 +197,16 @@ func (m *Manager) Graph(app string) (g Graph, ok bool, err error) {
 	g = *a.graph
 	a.mu.Unlock()
 	g.Times = map[string]StreamTime{}
+	g.Rows = map[string]int64{}
+	a.metrics.watched.Store(true)
 	a.metrics.mu.Lock()
 	for k, t := range a.metrics.times {
 		g.Times[k] = t.get()
+	}
+	for _, name := range a.metrics.inner {
+		if t := a.metrics.taps[strings.ToUpper(name)]; t != nil {
+			g.Rows[name] = t.rows.Load()
+		}
 	}
 	a.metrics.mu.Unlock()
 	return g, true, nil

@@ -521,6 +521,7 @@ func (a *application) runJob(ctx context.Context, run *runState, s *planner.Sess
 		a.metrics.tapOf(exec.ErrorStreamName).record(a.rows.add(r, redact))
 	})
 	if err == nil {
+		a.metrics.tapStreams(job)
 		run.job.Store(job)
 		a.mu.Lock()
 		if a.status == StatusStarting {

@@ -26,10 +26,16 @@ type flowCounters struct {
 // appMetrics are an application's counters. They outlive its jobs: a
 // restart keeps counting.
 type appMetrics struct {
-	mu     sync.Mutex
-	flows  map[string]*flowCounters    // by flow + "/" + stream
-	lag    map[string]map[string]int64 // stream → partition → MillisBehindLatest
-	errors map[string]int64            // error stream rows by ERROR_NAME
+	mu    sync.Mutex
+	flows map[string]*flowCounters // by flow + "/" + stream
+	// inner are the in-application streams of the latest run that are
+	// neither sources nor destinations (tapped in the stream itself).
+	inner []string
+	// watched: the console has asked for the graph, so the rows of the
+	// inner streams are counted for its edges.
+	watched atomic.Bool
+	lag     map[string]map[string]int64 // stream → partition → MillisBehindLatest
+	errors  map[string]int64            // error stream rows by ERROR_NAME
 	// abandoned counts the checkpoints given up (the planner's notices).
 	abandoned atomic.Int64
 	// taps are the console's live views, by stream (upper case).

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/eddy-sql/eddy/exec"
+	"github.com/eddy-sql/eddy/planner"
 )
 
 // Tap options' defaults.
@@ -113,6 +114,7 @@ func (t *Tap) offer(row TapRow) {
 // (the pipeline) pay one atomic load per batch while nothing taps it.
 type streamTap struct {
 	n    atomic.Int32
+	rows atomic.Int64 // rows of a stream between pumps, counted once the graph is watched
 	mu   sync.Mutex
 	taps []*Tap
 	cols []string
@@ -221,16 +223,48 @@ func (m *appMetrics) tapOf(stream string) *streamTap {
 	return t
 }
 
+// tapStreams hooks the taps of a run's intermediate streams (those
+// written by one pump and read by another: sources and destinations are
+// tapped at their connectors, the error stream as rows are recorded) into
+// the streams themselves. The pipeline pays one atomic load per batch
+// while nothing taps a stream.
+func (m *appMetrics) tapStreams(job *planner.Job) {
+	var inner []string
+	for _, name := range job.StreamNames() {
+		m.mu.Lock()
+		edge := m.flows["input/"+name] != nil || m.flows["output/"+name] != nil
+		m.mu.Unlock()
+		st, ok := job.Stream(name)
+		if edge || !ok || strings.EqualFold(name, exec.ErrorStreamName) {
+			continue
+		}
+		tap := m.tapOf(name)
+		tap.setSchema(st.Schema())
+		// The job's streams go with the run: no need to remove the tap.
+		st.Tap(func(b arrow.RecordBatch) {
+			if m.watched.Load() {
+				tap.rows.Add(b.NumRows())
+			}
+			tap.batch(b)
+		})
+		inner = append(inner, name)
+	}
+	m.mu.Lock()
+	m.inner = inner
+	m.mu.Unlock()
+}
+
 // TapStream describes a stream that can be tapped.
 type TapStream struct {
 	Name string `json:"name"`
-	// Kind is source, destination or error_stream.
+	// Kind is source, destination, stream (an in-application stream
+	// between pumps) or error_stream.
 	Kind string `json:"kind"`
 }
 
 // TapStreams lists the streams of application app that Tap reaches:
-// the sources and destinations its runs have opened, and its error
-// stream.
+// the sources and destinations its runs have opened, the other
+// in-application streams of its latest run, and its error stream.
 func (m *Manager) TapStreams(app string) ([]TapStream, error) {
 	a, err := m.get(app)
 	if err != nil {
@@ -250,9 +284,16 @@ func (m *Manager) TapStreams(app string) ([]TapStream, error) {
 			out = append(out, TapStream{Name: f.stream, Kind: kind})
 		}
 	}
+	for _, name := range a.metrics.inner {
+		if k := strings.ToUpper(name); !seen[k] {
+			seen[k] = true
+			out = append(out, TapStream{Name: name, Kind: "stream"})
+		}
+	}
+	order := map[string]int{"source": 0, "stream": 1, "destination": 2}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Kind != out[j].Kind {
-			return out[i].Kind > out[j].Kind // sources first
+			return order[out[i].Kind] < order[out[j].Kind] // sources first
 		}
 		return out[i].Name < out[j].Name
 	})

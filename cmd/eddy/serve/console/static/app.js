@@ -98,7 +98,7 @@ function drawGraph(g, r) {
   const W = 196, H = 44, DX = 246, DY = 78;
   cols.forEach((col, d) => col.forEach((n, i) => { n.x = 10 + d * DX; n.y = 10 + i * DY; }));
   const width = 20 + (cols.length - 1) * DX + W, height = 30 + Math.max(...cols.map(c => c.length)) * DY - DY + H + 14;
-  const streamRate = x => { const v = r.streams && (r.streams['input/' + x] ?? r.streams['output/' + x]); return v === undefined ? null : v; };
+  const streamRate = x => { const v = (r.streams && (r.streams['input/' + x] ?? r.streams['output/' + x])) ?? (r.inner && r.inner[x]); return v === undefined ? null : v; };
   const times = g.times || {};
   const edges = [];
   for (const p of g.pumps) {
@@ -435,6 +435,7 @@ function editorPage(info) {
   render();
   if (isNew) nameInput.focus();
   if (!isNew) {
+    let prevRows = null; // the graph's row counts of streams between pumps, for their rates
     const refresh = async () => {
       let a, r;
       try { a = await call('GET', '/v1/applications/' + encodeURIComponent(info.name)); r = (await rates())[info.name] || {}; } catch (e) { say(e.message); return; }
@@ -447,7 +448,17 @@ function editorPage(info) {
       live.refresh();
       try {
         const g = await fetch('/console/graph/' + encodeURIComponent(info.name), { credentials: 'same-origin' });
-        if (g.ok) graphBox.replaceChildren(drawGraph(await g.json(), r));
+        if (g.ok) {
+          const gj = await g.json(), now = performance.now();
+          r.inner = {};
+          if (prevRows && gj.rows) {
+            for (const [k, v] of Object.entries(gj.rows)) {
+              if (prevRows.rows[k] !== undefined && now > prevRows.t) r.inner[k] = Math.max(0, (v - prevRows.rows[k]) / ((now - prevRows.t) / 1000));
+            }
+          }
+          prevRows = { rows: gj.rows || {}, t: now };
+          graphBox.replaceChildren(drawGraph(gj, r));
+        }
         else if (!graphBox.firstChild) graphBox.textContent = 'The pipeline shows once the application has started.';
       } catch (e) { /* next second */ }
     };
