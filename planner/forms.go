@@ -335,7 +335,7 @@ func (b *jobBuilder) lowerDistinct(n *Distinct, env exec.Env) (exec.Operator, er
 		in.Close()
 		return nil, err
 	}
-	b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: op.(window.LateCounter)})
+	b.countLate(env.Pump, et.Late, op)
 	return b.stateful(env.Pump, op, nil)
 }
 
@@ -358,7 +358,7 @@ func (b *jobBuilder) lowerStreamSort(n *StreamSort, env exec.Env) (exec.Operator
 		in.Close()
 		return nil, err
 	}
-	b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: op.(window.LateCounter)})
+	b.countLate(env.Pump, et.Late, op)
 	return b.stateful(env.Pump, op, nil)
 }
 

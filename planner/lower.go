@@ -91,8 +91,8 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			Assigner: n.Assigner, Lateness: et.Lateness, Emit: n.Emit, Late: et.Late, Drain: b.s.cfg.Drain,
 			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
 		})
-		if lc, ok := op.(window.LateCounter); ok && err == nil {
-			b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: lc})
+		if err == nil {
+			b.countLate(env.Pump, et.Late, op)
 		}
 		return b.stateful(env.Pump, op, err)
 	case *Sort:
@@ -115,8 +115,8 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			Specs: n.Specs, Lateness: et.Lateness, Late: et.Late, Drain: b.s.cfg.Drain,
 			Alloc: env.Alloc, Errors: env.Errors, Pump: env.Pump, Start: env.Start, Clock: env.Clock,
 		})
-		if lc, ok := op.(window.LateCounter); ok && err == nil {
-			b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: lc})
+		if err == nil {
+			b.countLate(env.Pump, et.Late, op)
 		}
 		return b.stateful(env.Pump, op, err)
 	case *TableFunction:
@@ -173,4 +173,34 @@ func physical(op exec.Operator) string {
 		return s.String()
 	}
 	return fmt.Sprintf("%T", op)
+}
+
+// countLate lists op, a windowed operator of pump, for Job.LateRows when it
+// counts late rows.
+func (b *jobBuilder) countLate(pump string, policy window.LatePolicy, op exec.Operator) {
+	if lc, ok := op.(window.LateCounter); ok {
+		b.job.windows = append(b.job.windows, windowEntry{pump: pump, policy: policy, op: lc})
+	}
+}
+
+// lowerSides lowers the two inputs of a join and resolves their event time
+// (each side's lateness comes from the streams it reads; late_rows from
+// either); the caller owns the operators.
+func (b *jobBuilder) lowerSides(left, right Node, env exec.Env) (l, r exec.Operator, let, ret, late eventTime, err error) {
+	if let, err = b.s.inputEventTime(left); err != nil {
+		return
+	}
+	if ret, err = b.s.inputEventTime(right); err != nil {
+		return
+	}
+	late = let
+	late.merge(ret)
+	if l, err = b.lower(left, env); err != nil {
+		return
+	}
+	if r, err = b.lower(right, env); err != nil {
+		l.Close()
+		l = nil
+	}
+	return
 }

@@ -474,23 +474,8 @@ func (s *Session) stateTTL() (time.Duration, bool, error) {
 // streamJoinOp lowers a StreamJoin: each side's lateness comes from the
 // streams it reads.
 func (b *jobBuilder) streamJoin(n *StreamJoin, env exec.Env) (exec.Operator, error) {
-	let, err := b.s.inputEventTime(n.Left)
+	l, r, let, ret, late, err := b.lowerSides(n.Left, n.Right, env)
 	if err != nil {
-		return nil, err
-	}
-	ret, err := b.s.inputEventTime(n.Right)
-	if err != nil {
-		return nil, err
-	}
-	late := let
-	late.merge(ret)
-	l, err := b.lower(n.Left, env)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.lower(n.Right, env)
-	if err != nil {
-		l.Close()
 		return nil, err
 	}
 	op, err := window.NewJoin(l, r, window.JoinConfig{
@@ -504,9 +489,7 @@ func (b *jobBuilder) streamJoin(n *StreamJoin, env exec.Env) (exec.Operator, err
 		r.Close()
 		return nil, err
 	}
-	if lc, ok := op.(window.LateCounter); ok {
-		b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: late.Late, op: lc})
-	}
+	b.countLate(env.Pump, late.Late, op)
 	return b.stateful(env.Pump, op, nil)
 }
 

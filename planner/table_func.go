@@ -366,8 +366,8 @@ func (b *jobBuilder) lowerTableFunction(n *TableFunction, env exec.Env) (exec.Op
 		} else {
 			op, err = window.NewDistinctItems(in, cfg)
 		}
-		if lc, ok := op.(window.LateCounter); ok && err == nil {
-			b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: et.Late, op: lc})
+		if err == nil {
+			b.countLate(env.Pump, et.Late, op)
 		}
 	}
 	if err != nil {

@@ -163,23 +163,8 @@ func samePrimaryKey(cols, pk []string) bool {
 // temporalJoin lowers a TemporalJoin: each side's lateness comes from the
 // streams it reads.
 func (b *jobBuilder) temporalJoin(n *TemporalJoin, env exec.Env) (exec.Operator, error) {
-	let, err := b.s.inputEventTime(n.Left)
+	l, r, let, ret, late, err := b.lowerSides(n.Left, n.Right, env)
 	if err != nil {
-		return nil, err
-	}
-	ret, err := b.s.inputEventTime(n.Right)
-	if err != nil {
-		return nil, err
-	}
-	late := let
-	late.merge(ret)
-	l, err := b.lower(n.Left, env)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.lower(n.Right, env)
-	if err != nil {
-		l.Close()
 		return nil, err
 	}
 	op, err := window.NewTemporalJoin(l, r, window.TemporalConfig{
@@ -192,9 +177,7 @@ func (b *jobBuilder) temporalJoin(n *TemporalJoin, env exec.Env) (exec.Operator,
 		r.Close()
 		return nil, err
 	}
-	if lc, ok := op.(window.LateCounter); ok {
-		b.job.windows = append(b.job.windows, windowEntry{pump: env.Pump, policy: late.Late, op: lc})
-	}
+	b.countLate(env.Pump, late.Late, op)
 	return b.stateful(env.Pump, op, nil)
 }
 
