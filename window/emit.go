@@ -50,6 +50,17 @@ func (e *emitter) add(keys, aggs []arrow.Array, starts, ends []int64, partial bo
 	e.rows += n
 }
 
+// addPiece appends a piece another emitter of the same schema made
+// (owned by this one from now on).
+func (e *emitter) addPiece(cols []arrow.Array) {
+	rt := cols[len(cols)-1]
+	for _, t := range arrowTimes(rt) {
+		e.maxEnd = max(e.maxEnd, t)
+	}
+	e.pieces = append(e.pieces, cols)
+	e.rows += rt.Len()
+}
+
 // batch returns the gathered rows as one batch (possibly empty), which the
 // caller releases, and forgets the pieces.
 func (e *emitter) batch() (arrow.RecordBatch, error) {

@@ -17,3 +17,13 @@ func PendingRows(op exec.Operator) int {
 	}
 	return 0
 }
+
+// NewParallelGroupByN is NewParallelGroupBy that keeps the windows on
+// workers goroutines even for one worker.
+func NewParallelGroupByN(input exec.Operator, cfg Config, workers int) (exec.Operator, error) {
+	o, err := newGroupBy(input, cfg, workers)
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}

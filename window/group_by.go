@@ -131,6 +131,16 @@ type windowState interface {
 // LateCounter, UpdateCounter, StateCounter, exec.Snapshotter and
 // exec.StateSizer.
 func NewGroupBy(input exec.Operator, cfg Config) (exec.Operator, error) {
+	o, err := newGroupBy(input, cfg, 0)
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// newGroupBy builds the group-by; workers > 0 keeps its windows on that
+// many workers (see NewParallelGroupBy), 0 on the operator's goroutine.
+func newGroupBy(input exec.Operator, cfg Config, workers int) (*groupBy, error) {
 	if input == nil || cfg.Assigner == nil || cfg.Alloc == nil {
 		return nil, errors.New("window: group by: input, assigner and allocator are required")
 	}
@@ -172,7 +182,11 @@ func NewGroupBy(input exec.Operator, cfg Config) (exec.Operator, error) {
 	fields = append(fields, arrow.Field{Name: exec.RowtimeColumn, Type: exec.TimestampType})
 	schema := arrow.NewSchema(fields, nil)
 
-	st, err := newWindowState(cfg, keyTypes)
+	newState := func() (windowState, error) { return newWindowState(cfg, keyTypes) }
+	if workers > 0 {
+		newState = func() (windowState, error) { return newParallelState(cfg, keyTypes, schema, workers) }
+	}
+	st, err := newState()
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +202,7 @@ func NewGroupBy(input exec.Operator, cfg Config) (exec.Operator, error) {
 		explicit: tcName == exec.RowtimeColumn,
 		schema:   schema,
 		state:    st,
+		newState: newState,
 		clock:    clock,
 		tracker:  NewTracker(cfg.Lateness, cfg.Retention, clock),
 		ec:       &exec.EvalContext{Alloc: cfg.Alloc, Start: cfg.Start, Clock: cfg.Clock},
@@ -225,6 +240,7 @@ type groupBy struct {
 	explicit bool // the time column is ROWTIME: explicit watermarks apply
 	schema   *arrow.Schema
 	state    windowState
+	newState func() (windowState, error) // an empty state of the operator's form
 	clock    func() time.Time
 	tracker  *Tracker
 	ec       *exec.EvalContext

@@ -91,7 +91,7 @@ func (o *groupBy) Restore(r io.Reader) error {
 		if h.Floor > h.WM || h.Tracker.Emit != h.WM || h.Tracker.Free != h.Floor {
 			return fmt.Errorf("%w: watermarks out of order", ErrSnapshot)
 		}
-		st, err := newWindowState(o.cfg, o.keyTypes)
+		st, err := o.newState()
 		if err != nil {
 			return err
 		}

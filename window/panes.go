@@ -33,6 +33,11 @@ type paneState struct {
 	pool    []*exec.HashAggregator
 
 	sel map[int64][]int32
+
+	// mirror is set on the workers of a parallel group-by: each holds
+	// every pane that has rows on any worker (see addShare), so all fire,
+	// re-emit and free the same windows.
+	mirror bool
 }
 
 func newPaneState(a assignerSpec, keyTypes []arrow.DataType, specs []exec.AggSpec, mem memory.Allocator) (*paneState, error) {
@@ -224,7 +229,8 @@ func (s *paneState) emitDirty(e *emitter) error {
 		}
 		if i, ok := slices.BinarySearch(s.fired, end); ok {
 			e.updates += int64(n)
-		} else if n > 0 {
+		} else if n > 0 || s.mirror {
+			// (A mirror's window has rows on some worker, if not here.)
 			s.fired = slices.Insert(s.fired, i, end)
 		}
 	}

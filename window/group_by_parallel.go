@@ -1,0 +1,577 @@
+package window
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddy-sql/eddy/exec"
+)
+
+// MaxWorkers bounds the workers of NewParallelGroupBy.
+const MaxWorkers = 256
+
+// Parallelizable reports whether NewParallelGroupBy runs a group-by of cfg
+// on several workers: it must have keys (a global window has one group),
+// aligned windows (tumbling, hopping, cumulate; session and stagger
+// windows stay on one goroutine) and the default emit policy (no early
+// partial results).
+func Parallelizable(cfg Config) bool {
+	if len(cfg.Keys) == 0 || cfg.Assigner == nil || cfg.Emit.Every > 0 {
+		return false
+	}
+	switch cfg.Assigner.spec().kind {
+	case kindTumbling, kindHopping, kindCumulate:
+		return true
+	}
+	return false
+}
+
+// NewParallelGroupBy returns the windowed GROUP BY of NewGroupBy with the
+// windows' state partitioned by the hash of the grouping keys over workers
+// goroutines, each folding and emitting the groups of its own keys. When
+// workers ≤ 1 or cfg is not Parallelizable it is NewGroupBy.
+//
+// Event time is decided once, on the operator's goroutine, exactly as
+// NewGroupBy decides it: the same rows are late, the watermarks are the
+// same, and each Next returns the same rows as NewGroupBy would for the
+// same input batch, as a multiset. Rows come out in ascending ROWTIME
+// (window end) within each output batch, as with NewGroupBy; the order of
+// rows of equal ROWTIME differs (they are grouped by worker). Snapshots
+// have NewGroupBy's format: a snapshot of either form restores into the
+// other, or at another number of workers (keys are partitioned again).
+// LiveGroups and StateBytes are the workers' totals as of their last
+// finished batch: they may lag a few batches behind Next.
+func NewParallelGroupBy(input exec.Operator, cfg Config, workers int) (exec.Operator, error) {
+	if workers <= 1 || !Parallelizable(cfg) {
+		return NewGroupBy(input, cfg)
+	}
+	o, err := newGroupBy(input, cfg, min(workers, MaxWorkers))
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// parallelState is the windowState of a parallel group-by: panes on
+// workers, each a goroutine with its own paneState holding the groups
+// whose keys hash to it. The operator's goroutine (the front) keeps event
+// time; it hands each batch's on-time rows, their key hashes and the
+// watermarks to every worker in order. Each worker folds its own keys'
+// rows and mirrors the panes of all rows (see paneState.mirror), so every
+// worker fires, re-emits and frees the same windows, with its own keys.
+//
+// The front waits for the workers only when a batch may emit rows: a
+// window end is crossed by the emission watermark, a row lands at or below
+// the previous emission watermark (possibly in a fired window), the input
+// ends, or the state is snapshot. Otherwise the workers run behind it, up
+// to the depth of their queues.
+type parallelState struct {
+	a        assignerSpec
+	keyTypes []arrow.DataType
+	specs    []exec.AggSpec
+	mem      memory.Allocator
+	workers  []*paneWorker
+	free     chan *foldJob // jobs whose workers are done, for reuse
+
+	pending  *foldJob // the current batch's fold, sent with its close
+	mayDirty bool     // pending has a row at or below prevEmit
+	prevEmit int64    // emission watermark of the last close
+	merged   *paneState
+	pieces   []emitPiece
+}
+
+// paneWorker is one worker of a parallelState.
+type paneWorker struct {
+	id, n int
+	st    *paneState
+	emit  emitter
+	in    chan paneStep
+	out   chan struct{}
+	done  chan struct{}
+	mine  []int32
+	err   error // the first error (read by the front after a reply)
+
+	failed        atomic.Bool
+	liveN, bytesN atomic.Int64
+	reported      int64 // emit.updates already added to the front's count
+}
+
+// paneStep is one instruction to a worker.
+type paneStep struct {
+	job          *foldJob // rows to fold first, or nil
+	close, final bool     // then close at emit and floor
+	emit, floor  int64
+	partial      bool // then emit the open windows' partial results
+	reply        bool // then signal out
+}
+
+// foldJob is one batch's on-time rows, shared by every worker.
+type foldJob struct {
+	keys, args []arrow.Array
+	ts         []int64
+	rows       []int32 // nil: all n rows
+	n          int
+	hashes     []uint64 // per row of the batch
+	single     bool     // every row is in pane
+	pane       int64
+	refs       atomic.Int32
+	free       chan *foldJob
+}
+
+func newParallelState(cfg Config, keyTypes []arrow.DataType, schema *arrow.Schema, workers int) (*parallelState, error) {
+	sp := cfg.Assigner.spec()
+	if !Parallelizable(cfg) {
+		return nil, errors.New("window: group by: this group-by cannot run on several workers")
+	}
+	s := &parallelState{
+		a: sp, keyTypes: keyTypes, specs: cfg.Aggs, mem: cfg.Alloc,
+		free: make(chan *foldJob, 8), prevEmit: math.MinInt64,
+	}
+	for i := range workers {
+		st, err := newPaneState(sp, keyTypes, cfg.Aggs, cfg.Alloc)
+		if err != nil {
+			s.release()
+			return nil, fmt.Errorf("window: group by: %w", err)
+		}
+		st.mirror = true
+		w := &paneWorker{
+			id: i, n: workers, st: st,
+			emit: emitter{mem: cfg.Alloc, schema: schema, maxEnd: math.MinInt64},
+			in:   make(chan paneStep, 4), out: make(chan struct{}, 1), done: make(chan struct{}),
+		}
+		s.workers = append(s.workers, w)
+		go w.run()
+	}
+	return s, nil
+}
+
+// run executes the worker's steps until its queue is closed.
+func (w *paneWorker) run() {
+	defer close(w.done)
+	for st := range w.in {
+		var err error
+		if st.job != nil {
+			if w.err == nil {
+				err = w.fold(st.job)
+			}
+			st.job.release()
+		}
+		if err == nil && w.err == nil && st.close {
+			err = w.st.close(st.emit, st.floor, st.final, &w.emit)
+		}
+		if err == nil && w.err == nil && st.partial {
+			err = w.st.partial(&w.emit)
+		}
+		if err != nil && w.err == nil {
+			w.err = err
+			w.failed.Store(true)
+		}
+		w.liveN.Store(int64(w.st.live()))
+		w.bytesN.Store(int64(w.st.bytes()))
+		if st.reply {
+			w.out <- struct{}{}
+		}
+	}
+}
+
+// owns reports whether a key hash belongs to the worker.
+func (w *paneWorker) owns(h uint64) bool {
+	hi, _ := bits.Mul64(h, uint64(w.n))
+	return int(hi) == w.id
+}
+
+// fold mirrors the panes of every row of j and folds the worker's own.
+func (w *paneWorker) fold(j *foldJob) error {
+	s := w.st
+	if j.single {
+		if _, err := s.pane(j.pane); err != nil {
+			return err
+		}
+		s.touch(j.pane)
+	} else {
+		last, has := int64(0), false
+		mirror := func(r int) error {
+			if p := s.a.paneOf(j.ts[r]); !has || p != last {
+				if _, err := s.pane(p); err != nil {
+					return err
+				}
+				s.touch(p)
+				last, has = p, true
+			}
+			return nil
+		}
+		if j.rows == nil {
+			for r := range j.n {
+				if err := mirror(r); err != nil {
+					return err
+				}
+			}
+		} else {
+			for _, r := range j.rows {
+				if err := mirror(int(r)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	mine := w.mine[:0]
+	if j.rows == nil {
+		for i, h := range j.hashes {
+			if w.owns(h) {
+				mine = append(mine, int32(i))
+			}
+		}
+	} else {
+		for _, r := range j.rows {
+			if w.owns(j.hashes[r]) {
+				mine = append(mine, r)
+			}
+		}
+	}
+	w.mine = mine
+	if len(mine) == 0 {
+		return nil
+	}
+	if j.single {
+		h := s.panes[j.pane]
+		return h.Update(j.keys, j.args, j.n, mine)
+	}
+	return s.add(j.keys, j.args, j.ts, j.n, mine)
+}
+
+// release drops one worker's reference to the job; the last one releases
+// its arrays and offers it for reuse.
+func (j *foldJob) release() {
+	if j.refs.Add(-1) != 0 {
+		return
+	}
+	release(j.keys)
+	release(j.args)
+	clear(j.keys)
+	clear(j.args)
+	j.keys, j.args = j.keys[:0], j.args[:0]
+	select {
+	case j.free <- j:
+	default:
+	}
+}
+
+// add hands the on-time rows of a batch to the workers (with the close
+// that follows it). keys and args stay the caller's: the job retains them.
+func (s *parallelState) add(keys, args []arrow.Array, ts []int64, n int, rows []int32) error {
+	if err := s.failure(); err != nil {
+		return err
+	}
+	if s.pending != nil {
+		s.send(paneStep{job: s.pending})
+		s.pending = nil
+	}
+	var j *foldJob
+	select {
+	case j = <-s.free:
+	default:
+		j = &foldJob{free: s.free}
+	}
+	for _, a := range keys {
+		a.NullN() // computed once here, not racily by the workers
+		a.Retain()
+	}
+	for _, a := range args {
+		if a != nil {
+			a.NullN()
+			a.Retain()
+		}
+	}
+	j.keys = append(j.keys[:0], keys...)
+	j.args = append(j.args[:0], args...)
+	j.ts = append(j.ts[:0], ts[:n]...)
+	j.n = n
+	j.rows = nil
+	if rows != nil {
+		j.rows = append(make([]int32, 0, len(rows)), rows...)
+	}
+	var err error
+	if j.hashes, err = exec.HashKeys(keys, j.hashes); err != nil {
+		j.refs.Store(1)
+		j.release()
+		return fmt.Errorf("window: group by: %w", err)
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	if rows == nil {
+		for _, t := range j.ts {
+			lo, hi = min(lo, t), max(hi, t)
+		}
+	} else {
+		for _, r := range rows {
+			t := j.ts[r]
+			lo, hi = min(lo, t), max(hi, t)
+		}
+	}
+	j.pane = s.a.paneOf(lo)
+	j.single = j.pane == s.a.paneOf(hi)
+	if lo <= s.prevEmit {
+		s.mayDirty = true
+	}
+	s.pending = j
+	return nil
+}
+
+// send queues a step on every worker.
+func (s *parallelState) send(st paneStep) {
+	if st.job != nil {
+		st.job.refs.Store(int32(len(s.workers)))
+	}
+	for _, w := range s.workers {
+		w.in <- st
+	}
+}
+
+// sync queues st with a reply on every worker and waits for all of them;
+// it then collects their emitted pieces into e (nil: keep them for later)
+// in ascending window end, ties in worker order, and returns the first
+// worker error.
+func (s *parallelState) sync(st paneStep, e *emitter) error {
+	st.reply = true
+	s.send(st)
+	for _, w := range s.workers {
+		<-w.out
+	}
+	var err error
+	for _, w := range s.workers {
+		if w.err != nil && err == nil {
+			err = w.err
+		}
+	}
+	if e == nil {
+		return err
+	}
+	pieces := s.pieces[:0]
+	var updates int64
+	for _, w := range s.workers {
+		for _, cols := range w.emit.pieces {
+			pieces = append(pieces, emitPiece{end: pieceEnd(cols), cols: cols})
+		}
+		clear(w.emit.pieces)
+		w.emit.pieces, w.emit.rows = w.emit.pieces[:0], 0
+		updates += w.emit.updates - w.reported
+		w.reported = w.emit.updates
+	}
+	slices.SortStableFunc(pieces, func(x, y emitPiece) int { return cmp.Compare(x.end, y.end) })
+	for _, p := range pieces {
+		e.addPiece(p.cols)
+	}
+	e.updates += updates
+	clear(pieces)
+	s.pieces = pieces[:0]
+	return err
+}
+
+// emitPiece is one window's rows from one worker.
+type emitPiece struct {
+	end  int64
+	cols []arrow.Array
+}
+
+// pieceEnd returns the ROWTIME of the first row of an emitted piece.
+func pieceEnd(cols []arrow.Array) int64 {
+	c := cols[len(cols)-1]
+	if c.Len() == 0 {
+		return math.MinInt64
+	}
+	return arrowTimes(c)[0]
+}
+
+// failure returns a worker's error, once the workers stopped.
+func (s *parallelState) failure() error {
+	for _, w := range s.workers {
+		if w.failed.Load() {
+			return s.sync(paneStep{}, nil)
+		}
+	}
+	return nil
+}
+
+func (s *parallelState) close(emit, floor int64, final bool, e *emitter) error {
+	if err := s.failure(); err != nil {
+		return err
+	}
+	st := paneStep{job: s.pending, close: true, final: final, emit: emit, floor: floor}
+	need := final || s.mayDirty || s.crosses(emit)
+	s.pending, s.mayDirty, s.prevEmit = nil, false, emit
+	if need {
+		return s.sync(st, e)
+	}
+	s.send(st)
+	return nil
+}
+
+// crosses reports whether a window may end between the previous emission
+// watermark and emit: windows end on pane boundaries.
+func (s *parallelState) crosses(emit int64) bool {
+	switch {
+	case emit == s.prevEmit:
+		return false
+	case s.prevEmit == math.MinInt64 || emit == math.MaxInt64:
+		return true
+	}
+	return s.a.paneOf(emit+1) > s.prevEmit+1
+}
+
+func (s *parallelState) partial(e *emitter) error {
+	if s.pending != nil {
+		s.send(paneStep{job: s.pending})
+		s.pending = nil
+	}
+	return s.sync(paneStep{partial: true}, e)
+}
+
+// live and bytes are the workers' totals after their last step.
+func (s *parallelState) live() int {
+	n := 0
+	for _, w := range s.workers {
+		n += int(w.liveN.Load())
+	}
+	return n
+}
+
+func (s *parallelState) bytes() int {
+	n := 0
+	for _, w := range s.workers {
+		n += int(w.bytesN.Load())
+	}
+	return n
+}
+
+// snapshotHeader waits for the workers and merges their panes into one
+// paneState, which writeState then writes: the snapshot is NewGroupBy's.
+func (s *parallelState) snapshotHeader(h *groupByHeader) {
+	s.merged = nil
+	if err := s.sync(paneStep{}, nil); err != nil {
+		// writeState reports it.
+		return
+	}
+	w0 := s.workers[0].st
+	m, err := newPaneState(s.a, s.keyTypes, s.specs, s.mem)
+	if err != nil {
+		return
+	}
+	m.lastEnd = w0.lastEnd
+	m.fired = slices.Clone(w0.fired)
+	m.dirty = slices.Clone(w0.dirty)
+	for _, p := range w0.order {
+		agg, err := exec.NewHashAggregator(s.keyTypes, s.specs)
+		if err != nil {
+			return
+		}
+		for _, w := range s.workers {
+			if src, ok := w.st.panes[p]; ok {
+				if err := agg.Merge(src); err != nil {
+					return
+				}
+			}
+		}
+		m.panes[p] = agg
+		m.order = append(m.order, p)
+	}
+	s.merged = m
+	m.snapshotHeader(h)
+}
+
+func (s *parallelState) writeState(w *snapWriter) error {
+	m := s.merged
+	s.merged = nil
+	if m == nil {
+		if err := s.sync(paneStep{}, nil); err != nil {
+			return err
+		}
+		return errors.New("window: group by snapshot: workers' panes could not be merged")
+	}
+	return m.writeState(w)
+}
+
+// loadState reads a pane snapshot and deals its groups out to the
+// workers by key hash; every worker gets every pane (see mirror).
+func (s *parallelState) loadState(r *snapReader, h *groupByHeader) error {
+	all, err := newPaneState(s.a, s.keyTypes, s.specs, s.mem)
+	if err != nil {
+		return err
+	}
+	if err := all.loadState(r, h); err != nil {
+		return err
+	}
+	// The workers have not run a step yet: the front may fill their state.
+	for _, w := range s.workers {
+		st := w.st
+		st.lastEnd = all.lastEnd
+		st.fired = slices.Clone(all.fired)
+		st.dirty = slices.Clone(all.dirty)
+		for _, p := range all.order {
+			agg, err := exec.NewHashAggregator(s.keyTypes, s.specs)
+			if err != nil {
+				return err
+			}
+			if err := agg.Merge(all.panes[p]); err != nil {
+				return err
+			}
+			if err := keepOwn(agg, w, s.mem); err != nil {
+				return err
+			}
+			st.panes[p] = agg
+			st.order = append(st.order, p)
+		}
+		w.liveN.Store(int64(st.live()))
+		w.bytesN.Store(int64(st.bytes()))
+	}
+	return nil
+}
+
+// keepOwn deletes from agg the groups whose keys are not w's.
+func keepOwn(agg *exec.HashAggregator, w *paneWorker, mem memory.Allocator) error {
+	ids := agg.Table().LiveIDs(nil)
+	if len(ids) == 0 {
+		return nil
+	}
+	keys, err := agg.Table().KeyArrays(mem, ids)
+	if err != nil {
+		return err
+	}
+	defer release(keys)
+	hs, err := exec.HashKeys(keys, nil)
+	if err != nil {
+		return err
+	}
+	var drop []uint32
+	for i, id := range ids {
+		if !w.owns(hs[i]) {
+			drop = append(drop, id)
+		}
+	}
+	agg.Delete(drop)
+	return nil
+}
+
+// release stops the workers and frees what they hold.
+func (s *parallelState) release() {
+	if s.pending != nil {
+		s.pending.refs.Store(1)
+		s.pending.release()
+		s.pending = nil
+	}
+	for _, w := range s.workers {
+		close(w.in)
+	}
+	for _, w := range s.workers {
+		<-w.done
+		w.emit.release()
+	}
+	s.workers = nil
+	s.merged = nil
+}
