@@ -185,7 +185,7 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
 		if n.Assigner == nil {
 			b.WriteString(pad + "HashAggregate " + n.Text + "\n")
 		} else {
-			b.WriteString(pad + "WindowGroupBy " + n.Text + "\n")
+			b.WriteString(pad + "WindowGroupBy " + n.Text + s.groupByWorkersText(n) + "\n")
 		}
 	case *Sort:
 		b.WriteString(pad + "Sort " + n.Text + "\n")

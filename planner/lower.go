@@ -86,11 +86,12 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			in.Close()
 			return nil, err
 		}
-		op, err := window.NewGroupBy(in, window.Config{
+		cfg := window.Config{
 			Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, TimeColumn: n.TimeColumn,
 			Assigner: n.Assigner, Lateness: et.Lateness, Emit: n.Emit, Late: et.Late, Drain: b.s.cfg.Drain,
 			Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
-		})
+		}
+		op, err := window.NewParallelGroupBy(in, cfg, b.s.groupByWorkers(cfg))
 		if err == nil {
 			b.countLate(env.Pump, et.Late, op)
 		}

@@ -10,10 +10,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/eddy-sql/eddy/exec"
+	"github.com/eddy-sql/eddy/window"
 )
 
 // SettingParallelism is the setting of how many cores a job's sources
-// decode on: SET parallelism = '4'. Default: GOMAXPROCS.
+// decode on and its keyed windowed GROUP BYs run on (one worker per core,
+// each owning the groups of its keys): SET parallelism = '4'. Default:
+// GOMAXPROCS.
 const SettingParallelism = "parallelism"
 
 // parallelConnectors are the source connectors that decode on several
@@ -36,6 +39,34 @@ func (s *Session) parallelism() int {
 		}
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+// groupByWorkers returns how many workers a windowed GROUP BY of cfg
+// runs on (window.NewParallelGroupBy): the parallelism setting when the
+// group-by can be partitioned by its keys, else 1.
+func (s *Session) groupByWorkers(cfg window.Config) int {
+	if !window.Parallelizable(cfg) {
+		return 1
+	}
+	return min(s.parallelism(), window.MaxWorkers)
+}
+
+// groupByWorkersText describes the workers of a windowed GROUP BY for
+// EXPLAIN: " on N workers" when parallelism is set above 1, " on every
+// core" when it is not set (the count depends on the machine), "" when it
+// runs on one goroutine.
+func (s *Session) groupByWorkersText(n *Aggregate) string {
+	cfg := window.Config{Keys: n.Keys, Assigner: n.Assigner, Emit: n.Emit}
+	if !window.Parallelizable(cfg) {
+		return ""
+	}
+	if _, set := s.settings[SettingParallelism]; !set {
+		return " on every core"
+	}
+	if w := s.groupByWorkers(cfg); w > 1 {
+		return fmt.Sprintf(" on %d workers", w)
+	}
+	return ""
 }
 
 // parallelOptions passes the parallelism setting to a source connector

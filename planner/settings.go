@@ -30,7 +30,8 @@ import (
 //	                     size/slide, CUMULATE max/step); plans over it are
 //	                     refused; default DefaultMaxWindowsPerRow
 //	parallelism          how many cores a source decodes on (the file
-//	                     connector); default GOMAXPROCS
+//	                     connector) and keyed windowed GROUP BYs run on;
+//	                     default GOMAXPROCS
 //
 // Byte sizes are read by ParseSize: 64M = 64MiB = 64·2^20 bytes, 64MB =
 // 64·10^6 bytes.
