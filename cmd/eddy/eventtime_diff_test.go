@@ -267,6 +267,9 @@ type etCase struct {
 	// Kafka topic, a Kinesis stream) and returns the binding URI that reads
 	// them to their end; nil: files of a glob.
 	source func(t *testing.T, in etInput, w int) string
+	// parallelism, when positive, is SET parallelism for the run (0: the
+	// default, every core).
+	parallelism int
 }
 
 // sql returns the application of c.
@@ -300,6 +303,9 @@ func (c etCase) sql() string {
 // (written here) and the result in out.
 func (c etCase) args(t *testing.T, dir, app, out string) []string {
 	args := []string{"run", app, "--output", "QUERY_1=file:" + out + "?format=json"}
+	if c.parallelism > 0 {
+		args = append(args, "--set", fmt.Sprintf("parallelism=%d", c.parallelism))
+	}
 	bind := func(stream, glob string) {
 		var opts []string
 		if c.late.query != "" && !c.asRowtime {
@@ -528,8 +534,8 @@ func etCheck(t *testing.T, c etCase) (report, summary string) {
 	for _, p := range c.in.Parts {
 		in += len(p)
 	}
-	report = fmt.Sprintf("form %s, lateness %s (L=%dms), batch_size %s, writers %d: %d input rows, %d late by the reference\ninput: %s\nSQL:\n%s\nargs: %q\n  %s",
-		c.form.name, c.late.name, c.late.L, etBatchName(c.batch), max(c.writers, 1), in, len(late), c.in.Desc, c.sql(), args, strings.Join(problems, "\n  "))
+	report = fmt.Sprintf("form %s, lateness %s (L=%dms), batch_size %s, writers %d, parallelism %d: %d input rows, %d late by the reference\ninput: %s\nSQL:\n%s\nargs: %q\n  %s",
+		c.form.name, c.late.name, c.late.L, etBatchName(c.batch), max(c.writers, 1), c.parallelism, in, len(late), c.in.Desc, c.sql(), args, strings.Join(problems, "\n  "))
 	return report, strings.Join(short, ", ")
 }
 
@@ -728,6 +734,43 @@ func TestEventTimeRegressions(t *testing.T) {
 	}
 }
 
+// etParallelForms are the forms whose GROUP BY runs on several workers
+// (keyed aligned windows), and one that stays on one (session windows).
+var etParallelForms = []string{"tumble_tvf", "tumble_group", "hop_tvf", "hop_group", "cumulate_tvf", "step", "floor", "session_tvf"}
+
+// TestEventTimeParallel is the differential test in parallel mode: each
+// windowed form at SET parallelism 1, 2 and 8 over the same seeded input
+// gives the reference's rows and LATE rows.
+func TestEventTimeParallel(t *testing.T) {
+	t.Parallel()
+	seeds := 6
+	if *etSeedsFlag > 0 {
+		seeds = *etSeedsFlag
+	}
+	for _, name := range etParallelForms {
+		form := etFormNamed(t, name)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for i := range seeds {
+				seed := uint64(1000 + i)
+				late := etLatenesses[i%len(etLatenesses)]
+				batch := etBatchSizes[i%len(etBatchSizes)]
+				writers := 1 + i%2
+				in := etGenerate(seed, etGenOpts{Lateness: late.L, Rows: 300, Writers: writers})
+				for _, p := range []int{1, 2, 8} {
+					t.Run(fmt.Sprintf("%d_%s_batch%s_%dwriters_parallelism%d", seed, late.name, etBatchName(batch), writers, p), func(t *testing.T) {
+						t.Parallel()
+						c := etCase{form: form, late: late, batch: batch, writers: writers, in: in, parallelism: p}
+						if report, _ := etCheck(t, c); report != "" {
+							t.Errorf("seed %d at parallelism %d differs from the reference: %s", seed, p, report)
+						}
+					})
+				}
+			}
+		})
+	}
+}
+
 // TestEventTimeKillAndRestart runs a windowed query with checkpoints,
 // kills it with SIGKILL at random moments, restarts it from its state
 // directory and checks that the exactly-once file destination finally holds
@@ -747,12 +790,22 @@ func TestEventTimeKillAndRestart(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			etKillAndRestart(t, seed, etCase{form: etFormNamed(t, "tumble_tvf"), late: etLatenesses[1], batch: 1, in: tc.in})
+			etKillAndRestart(t, seed, etCase{form: etFormNamed(t, "tumble_tvf"), late: etLatenesses[1], batch: 1, in: tc.in}, nil)
 		})
 	}
+	// Each run at another parallelism: every restart restores the
+	// checkpointed windows onto a different number of workers.
+	t.Run("hostile_parallelism_2_1_8_2", func(t *testing.T) {
+		t.Parallel()
+		in := etGenerate(seed+1, etGenOpts{Lateness: 5_000, Rows: 20_000})
+		etKillAndRestart(t, seed+1, etCase{form: etFormNamed(t, "hop_tvf"), late: etLatenesses[1], batch: 7, in: in}, []int{2, 1, 8, 2})
+	})
 }
 
-func etKillAndRestart(t *testing.T, seed uint64, c etCase) {
+// etKillAndRestart runs c, killing it up to three times; parallelism, when
+// set, gives SET parallelism for each run in turn (the last for the final
+// run).
+func etKillAndRestart(t *testing.T, seed uint64, c etCase, parallelism []int) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	onTime, _ := refSplitLate(c.in.Parts, c.late.L)
 	want := c.form.ref(onTime)
@@ -761,8 +814,15 @@ func etKillAndRestart(t *testing.T, seed uint64, c etCase) {
 	out := filepath.Join(dir, "out.jsonl")
 	args := append(c.args(t, dir, app, out), "--state", filepath.Join(dir, "state"), "--set", "checkpoint_interval=50ms")
 	kills := 0
+	withParallelism := func(i int) []string {
+		if len(parallelism) == 0 {
+			return args
+		}
+		p := parallelism[min(i, len(parallelism)-1)]
+		return append(slices.Clone(args), "--set", fmt.Sprintf("parallelism=%d", p))
+	}
 	for attempt := 0; attempt < 3; attempt++ {
-		cmd := eddyCmd(args...)
+		cmd := eddyCmd(withParallelism(attempt)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
@@ -783,7 +843,7 @@ func etKillAndRestart(t *testing.T, seed uint64, c etCase) {
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+	if code := run(withParallelism(3), strings.NewReader(""), &stdout, &stderr); code != 0 {
 		t.Fatalf("seed %d: final run: exit %d: %s", seed, code, stderr.String())
 	}
 	var r etResult
