@@ -15,6 +15,9 @@ import (
 	"github.com/eddy-sql/eddy/exec"
 )
 
+// errParallelStopped is returned when a closed parallel group-by is used.
+var errParallelStopped = errors.New("window: group by: used after Close")
+
 // MaxWorkers bounds the workers of NewParallelGroupBy.
 const MaxWorkers = 256
 
@@ -86,6 +89,7 @@ type parallelState struct {
 	prevEmit int64    // emission watermark of the last close
 	merged   *paneState
 	pieces   []emitPiece
+	stopped  bool // released: the workers have exited
 }
 
 // paneWorker is one worker of a parallelState.
@@ -188,6 +192,9 @@ func (w *paneWorker) owns(h uint64) bool {
 	return int(hi) == w.id
 }
 
+// isZero is 1 when x is 0, else 0, without a branch.
+func isZero(x uint64) uint64 { return ((x | -x) >> 63) ^ 1 }
+
 // fold mirrors the panes of every row of j and folds the worker's own.
 func (w *paneWorker) fold(j *foldJob) error {
 	s := w.st
@@ -222,20 +229,28 @@ func (w *paneWorker) fold(j *foldJob) error {
 			}
 		}
 	}
-	mine := w.mine[:0]
+	// Select the worker's rows without a branch per row: ownership is a
+	// coin toss the branch predictor would lose.
+	cnt := j.n
+	if j.rows != nil {
+		cnt = len(j.rows)
+	}
+	mine := slices.Grow(w.mine[:0], cnt)[:cnt]
+	k, n, id := 0, uint64(w.n), uint64(w.id)
 	if j.rows == nil {
-		for i, h := range j.hashes {
-			if w.owns(h) {
-				mine = append(mine, int32(i))
-			}
+		for i, h := range j.hashes[:cnt] {
+			hi, _ := bits.Mul64(h, n)
+			mine[k] = int32(i)
+			k += int(isZero(hi ^ id))
 		}
 	} else {
 		for _, r := range j.rows {
-			if w.owns(j.hashes[r]) {
-				mine = append(mine, r)
-			}
+			hi, _ := bits.Mul64(j.hashes[r], n)
+			mine[k] = r
+			k += int(isZero(hi ^ id))
 		}
 	}
+	mine = mine[:k]
 	w.mine = mine
 	if len(mine) == 0 {
 		return nil
@@ -267,6 +282,9 @@ func (j *foldJob) release() {
 // add hands the on-time rows of a batch to the workers (with the close
 // that follows it). keys and args stay the caller's: the job retains them.
 func (s *parallelState) add(keys, args []arrow.Array, ts []int64, n int, rows []int32) error {
+	if s.stopped {
+		return errParallelStopped
+	}
 	if err := s.failure(); err != nil {
 		return err
 	}
@@ -339,6 +357,10 @@ func (s *parallelState) send(st paneStep) {
 // in ascending window end, ties in worker order, and returns the first
 // worker error.
 func (s *parallelState) sync(st paneStep, e *emitter) error {
+	if s.stopped {
+		// The workers have exited: their state is the front's to read.
+		return nil
+	}
 	st.reply = true
 	s.send(st)
 	for _, w := range s.workers {
@@ -400,6 +422,9 @@ func (s *parallelState) failure() error {
 }
 
 func (s *parallelState) close(emit, floor int64, final bool, e *emitter) error {
+	if s.stopped {
+		return errParallelStopped
+	}
 	if err := s.failure(); err != nil {
 		return err
 	}
@@ -426,6 +451,9 @@ func (s *parallelState) crosses(emit int64) bool {
 }
 
 func (s *parallelState) partial(e *emitter) error {
+	if s.stopped {
+		return errParallelStopped
+	}
 	if s.pending != nil {
 		s.send(paneStep{job: s.pending})
 		s.pending = nil
@@ -558,8 +586,14 @@ func keepOwn(agg *exec.HashAggregator, w *paneWorker, mem memory.Allocator) erro
 	return nil
 }
 
-// release stops the workers and frees what they hold.
+// release stops the workers and frees what they hold, except their
+// windows: the operator may still be snapshot after Close, as NewGroupBy's
+// can.
 func (s *parallelState) release() {
+	if s.stopped {
+		return
+	}
+	s.stopped = true
 	if s.pending != nil {
 		s.pending.refs.Store(1)
 		s.pending.release()
@@ -572,6 +606,5 @@ func (s *parallelState) release() {
 		<-w.done
 		w.emit.release()
 	}
-	s.workers = nil
 	s.merged = nil
 }
