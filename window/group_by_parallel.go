@@ -90,6 +90,12 @@ type parallelState struct {
 	merged   *paneState
 	pieces   []emitPiece
 	stopped  bool // released: the workers have exited
+	fastKey  bool // one 8-byte key: workers hash it themselves (keyOwner)
+
+	// The last close, which every step carries (a close is idempotent):
+	// a close due to emit nothing need not wake the workers.
+	closed            bool
+	lastEmit, lastFloor int64
 }
 
 // paneWorker is one worker of a parallelState.
@@ -102,6 +108,8 @@ type paneWorker struct {
 	done  chan struct{}
 	mine  []int32
 	err   error // the first error (read by the front after a reply)
+
+	fastKey bool
 
 	failed        atomic.Bool
 	liveN, bytesN atomic.Int64
@@ -117,17 +125,30 @@ type paneStep struct {
 	reply        bool // then signal out
 }
 
-// foldJob is one batch's on-time rows, shared by every worker.
+// coalesceRows is how many on-time rows the front gathers, over several
+// batches, before it hands them to the workers when no output is due: a
+// worker wakes once per job, not once per batch.
+const coalesceRows = 16384
+
+// foldJob is the on-time rows of one or more batches (segments), shared
+// by every worker.
 type foldJob struct {
+	segs []foldSeg // the first nseg are in use
+	nseg int
+	rows int
+	refs atomic.Int32
+	free chan *foldJob
+}
+
+// foldSeg is one batch's on-time rows.
+type foldSeg struct {
 	keys, args []arrow.Array
 	ts         []int64
 	rows       []int32 // nil: all n rows
 	n          int
-	hashes     []uint64 // per row of the batch
+	hashes     []uint64 // per row of the batch (not with fastKey)
 	single     bool     // every row is in pane
 	pane       int64
-	refs       atomic.Int32
-	free       chan *foldJob
 }
 
 func newParallelState(cfg Config, keyTypes []arrow.DataType, schema *arrow.Schema, workers int) (*parallelState, error) {
@@ -138,6 +159,7 @@ func newParallelState(cfg Config, keyTypes []arrow.DataType, schema *arrow.Schem
 	s := &parallelState{
 		a: sp, keyTypes: keyTypes, specs: cfg.Aggs, mem: cfg.Alloc,
 		free: make(chan *foldJob, 8), prevEmit: math.MinInt64,
+		fastKey: fastKey(keyTypes),
 	}
 	for i := range workers {
 		st, err := newPaneState(sp, keyTypes, cfg.Aggs, cfg.Alloc)
@@ -147,7 +169,7 @@ func newParallelState(cfg Config, keyTypes []arrow.DataType, schema *arrow.Schem
 		}
 		st.mirror = true
 		w := &paneWorker{
-			id: i, n: workers, st: st,
+			id: i, n: workers, st: st, fastKey: s.fastKey,
 			emit: emitter{mem: cfg.Alloc, schema: schema, maxEnd: math.MinInt64},
 			in:   make(chan paneStep, 4), out: make(chan struct{}, 1), done: make(chan struct{}),
 		}
@@ -162,11 +184,13 @@ func (w *paneWorker) run() {
 	defer close(w.done)
 	for st := range w.in {
 		var err error
-		if st.job != nil {
-			if w.err == nil {
-				err = w.fold(st.job)
+		if j := st.job; j != nil {
+			for i := range j.segs[:j.nseg] {
+				if err == nil && w.err == nil {
+					err = w.fold(&j.segs[i])
+				}
 			}
-			st.job.release()
+			j.release()
 		}
 		if err == nil && w.err == nil && st.close {
 			err = w.st.close(st.emit, st.floor, st.final, &w.emit)
@@ -186,17 +210,62 @@ func (w *paneWorker) run() {
 	}
 }
 
-// owns reports whether a key hash belongs to the worker.
-func (w *paneWorker) owns(h uint64) bool {
-	hi, _ := bits.Mul64(h, uint64(w.n))
-	return int(hi) == w.id
+// fastKey reports whether keys of these types are partitioned by
+// keyOwner's multiplicative hash of their 8 bytes rather than by
+// exec.HashKeys: one BIGINT, TIMESTAMP, DOUBLE… key.
+func fastKey(types []arrow.DataType) bool {
+	if len(types) != 1 || types[0].ID() == arrow.BOOL {
+		return false
+	}
+	fw, ok := types[0].(arrow.FixedWidthDataType)
+	return ok && fw.BitWidth() == 64 && types[0].ID() != arrow.DICTIONARY && types[0].ID() != arrow.EXTENSION
+}
+
+// fibHash is 2^64 / φ: multiplying by it spreads consecutive keys evenly
+// over the top bits.
+const fibHash = 0x9E3779B97F4A7C15
+
+// keyOwner returns the worker (of n) owning each row's key: the top bits
+// of a multiplicative hash for a fastKey (NULL to worker 0), else of
+// exec.HashKeys.
+func keyOwner(keys []arrow.Array, fast bool, n int) ([]int, error) {
+	out := make([]int, keys[0].Len())
+	if fast {
+		vals := fixed64(keys[0])
+		for i := range out {
+			if !keys[0].IsNull(i) {
+				hi, _ := bits.Mul64(vals[i]*fibHash, uint64(n))
+				out[i] = int(hi)
+			}
+		}
+		return out, nil
+	}
+	hs, err := exec.HashKeys(keys, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i, h := range hs {
+		hi, _ := bits.Mul64(h, uint64(n))
+		out[i] = int(hi)
+	}
+	return out, nil
+}
+
+// fixed64 returns the values of an 8-byte fixed-width column as uint64s.
+func fixed64(a arrow.Array) []uint64 {
+	d := a.Data()
+	buf := d.Buffers()[1]
+	if buf == nil {
+		return make([]uint64, a.Len())
+	}
+	return arrow.Uint64Traits.CastFromBytes(buf.Bytes())[d.Offset() : d.Offset()+a.Len()]
 }
 
 // isZero is 1 when x is 0, else 0, without a branch.
 func isZero(x uint64) uint64 { return ((x | -x) >> 63) ^ 1 }
 
 // fold mirrors the panes of every row of j and folds the worker's own.
-func (w *paneWorker) fold(j *foldJob) error {
+func (w *paneWorker) fold(j *foldSeg) error {
 	s := w.st
 	if j.single {
 		if _, err := s.pane(j.pane); err != nil {
@@ -237,13 +306,39 @@ func (w *paneWorker) fold(j *foldJob) error {
 	}
 	mine := slices.Grow(w.mine[:0], cnt)[:cnt]
 	k, n, id := 0, uint64(w.n), uint64(w.id)
-	if j.rows == nil {
+	switch {
+	case w.fastKey:
+		// NULL keys belong to worker 0: hash 0.
+		vals := fixed64(j.keys[0])
+		valid := j.keys[0].NullN() > 0
+		if j.rows == nil && !valid {
+			for i, x := range vals {
+				hi, _ := bits.Mul64(x*fibHash, n)
+				mine[k] = int32(i)
+				k += int(isZero(hi ^ id))
+			}
+			break
+		}
+		for i := range cnt {
+			r := i
+			if j.rows != nil {
+				r = int(j.rows[i])
+			}
+			x := vals[r]
+			if valid && j.keys[0].IsNull(r) {
+				x = 0
+			}
+			hi, _ := bits.Mul64(x*fibHash, n)
+			mine[k] = int32(r)
+			k += int(isZero(hi ^ id))
+		}
+	case j.rows == nil:
 		for i, h := range j.hashes[:cnt] {
 			hi, _ := bits.Mul64(h, n)
 			mine[k] = int32(i)
 			k += int(isZero(hi ^ id))
 		}
-	} else {
+	default:
 		for _, r := range j.rows {
 			hi, _ := bits.Mul64(j.hashes[r], n)
 			mine[k] = r
@@ -268,19 +363,24 @@ func (j *foldJob) release() {
 	if j.refs.Add(-1) != 0 {
 		return
 	}
-	release(j.keys)
-	release(j.args)
-	clear(j.keys)
-	clear(j.args)
-	j.keys, j.args = j.keys[:0], j.args[:0]
+	for i := range j.segs[:j.nseg] {
+		g := &j.segs[i]
+		release(g.keys)
+		release(g.args)
+		clear(g.keys)
+		clear(g.args)
+		g.keys, g.args = g.keys[:0], g.args[:0]
+	}
+	j.nseg, j.rows = 0, 0
 	select {
 	case j.free <- j:
 	default:
 	}
 }
 
-// add hands the on-time rows of a batch to the workers (with the close
-// that follows it). keys and args stay the caller's: the job retains them.
+// add gathers the on-time rows of a batch for the workers, who get them
+// with the next step (see close). keys and args stay the caller's: the job
+// retains them.
 func (s *parallelState) add(keys, args []arrow.Array, ts []int64, n int, rows []int32) error {
 	if s.stopped {
 		return errParallelStopped
@@ -288,16 +388,19 @@ func (s *parallelState) add(keys, args []arrow.Array, ts []int64, n int, rows []
 	if err := s.failure(); err != nil {
 		return err
 	}
-	if s.pending != nil {
-		s.send(paneStep{job: s.pending})
-		s.pending = nil
+	j := s.pending
+	if j == nil {
+		select {
+		case j = <-s.free:
+		default:
+			j = &foldJob{free: s.free}
+		}
+		s.pending = j
 	}
-	var j *foldJob
-	select {
-	case j = <-s.free:
-	default:
-		j = &foldJob{free: s.free}
+	if j.nseg == len(j.segs) {
+		j.segs = append(j.segs, foldSeg{})
 	}
+	g := &j.segs[j.nseg]
 	for _, a := range keys {
 		a.NullN() // computed once here, not racily by the workers
 		a.Retain()
@@ -308,38 +411,48 @@ func (s *parallelState) add(keys, args []arrow.Array, ts []int64, n int, rows []
 			a.Retain()
 		}
 	}
-	j.keys = append(j.keys[:0], keys...)
-	j.args = append(j.args[:0], args...)
-	j.ts = append(j.ts[:0], ts[:n]...)
-	j.n = n
-	j.rows = nil
+	j.nseg++
+	g.keys = append(g.keys[:0], keys...)
+	g.args = append(g.args[:0], args...)
+	g.ts = append(g.ts[:0], ts[:n]...)
+	g.n = n
+	g.rows = nil
+	cnt := n
 	if rows != nil {
-		j.rows = append(make([]int32, 0, len(rows)), rows...)
+		g.rows = append(make([]int32, 0, len(rows)), rows...)
+		cnt = len(rows)
 	}
-	var err error
-	if j.hashes, err = exec.HashKeys(keys, j.hashes); err != nil {
-		j.refs.Store(1)
-		j.release()
-		return fmt.Errorf("window: group by: %w", err)
+	j.rows += cnt
+	if !s.fastKey {
+		var err error
+		if g.hashes, err = exec.HashKeys(keys, g.hashes); err != nil {
+			return fmt.Errorf("window: group by: %w", err)
+		}
 	}
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	if rows == nil {
-		for _, t := range j.ts {
+		for _, t := range g.ts {
 			lo, hi = min(lo, t), max(hi, t)
 		}
 	} else {
 		for _, r := range rows {
-			t := j.ts[r]
+			t := g.ts[r]
 			lo, hi = min(lo, t), max(hi, t)
 		}
 	}
-	j.pane = s.a.paneOf(lo)
-	j.single = j.pane == s.a.paneOf(hi)
+	g.pane = s.a.paneOf(lo)
+	g.single = g.pane == s.a.paneOf(hi)
 	if lo <= s.prevEmit {
 		s.mayDirty = true
 	}
-	s.pending = j
 	return nil
+}
+
+// step returns a step with the gathered rows and the last close.
+func (s *parallelState) step() paneStep {
+	st := paneStep{job: s.pending, close: s.closed, emit: s.lastEmit, floor: s.lastFloor}
+	s.pending = nil
+	return st
 }
 
 // send queues a step on every worker.
@@ -415,7 +528,7 @@ func pieceEnd(cols []arrow.Array) int64 {
 func (s *parallelState) failure() error {
 	for _, w := range s.workers {
 		if w.failed.Load() {
-			return s.sync(paneStep{}, nil)
+			return s.sync(s.step(), nil)
 		}
 	}
 	return nil
@@ -428,13 +541,17 @@ func (s *parallelState) close(emit, floor int64, final bool, e *emitter) error {
 	if err := s.failure(); err != nil {
 		return err
 	}
-	st := paneStep{job: s.pending, close: true, final: final, emit: emit, floor: floor}
 	need := final || s.mayDirty || s.crosses(emit)
-	s.pending, s.mayDirty, s.prevEmit = nil, false, emit
-	if need {
+	s.mayDirty, s.prevEmit = false, emit
+	s.closed, s.lastEmit, s.lastFloor = true, emit, floor
+	switch {
+	case need:
+		st := s.step()
+		st.final = final
 		return s.sync(st, e)
+	case s.pending != nil && s.pending.rows >= coalesceRows:
+		s.send(s.step())
 	}
-	s.send(st)
 	return nil
 }
 
@@ -454,11 +571,9 @@ func (s *parallelState) partial(e *emitter) error {
 	if s.stopped {
 		return errParallelStopped
 	}
-	if s.pending != nil {
-		s.send(paneStep{job: s.pending})
-		s.pending = nil
-	}
-	return s.sync(paneStep{partial: true}, e)
+	st := s.step()
+	st.partial = true
+	return s.sync(st, e)
 }
 
 // live and bytes are the workers' totals after their last step.
@@ -482,7 +597,7 @@ func (s *parallelState) bytes() int {
 // paneState, which writeState then writes: the snapshot is NewGroupBy's.
 func (s *parallelState) snapshotHeader(h *groupByHeader) {
 	s.merged = nil
-	if err := s.sync(paneStep{}, nil); err != nil {
+	if err := s.sync(s.step(), nil); err != nil {
 		// writeState reports it.
 		return
 	}
@@ -517,7 +632,7 @@ func (s *parallelState) writeState(w *snapWriter) error {
 	m := s.merged
 	s.merged = nil
 	if m == nil {
-		if err := s.sync(paneStep{}, nil); err != nil {
+		if err := s.sync(s.step(), nil); err != nil {
 			return err
 		}
 		return errors.New("window: group by snapshot: workers' panes could not be merged")
@@ -572,13 +687,13 @@ func keepOwn(agg *exec.HashAggregator, w *paneWorker, mem memory.Allocator) erro
 		return err
 	}
 	defer release(keys)
-	hs, err := exec.HashKeys(keys, nil)
+	owner, err := keyOwner(keys, w.fastKey, w.n)
 	if err != nil {
 		return err
 	}
 	var drop []uint32
 	for i, id := range ids {
-		if !w.owns(hs[i]) {
+		if owner[i] != w.id {
 			drop = append(drop, id)
 		}
 	}
@@ -593,12 +708,11 @@ func (s *parallelState) release() {
 	if s.stopped {
 		return
 	}
-	s.stopped = true
-	if s.pending != nil {
-		s.pending.refs.Store(1)
-		s.pending.release()
-		s.pending = nil
+	// The gathered rows go into the windows first: a snapshot may follow.
+	if s.pending != nil || s.closed {
+		s.send(s.step())
 	}
+	s.stopped = true
 	for _, w := range s.workers {
 		close(w.in)
 	}
