@@ -94,7 +94,7 @@ type parallelState struct {
 
 	// The last close, which every step carries (a close is idempotent):
 	// a close due to emit nothing need not wake the workers.
-	closed            bool
+	closed              bool
 	lastEmit, lastFloor int64
 }
 
