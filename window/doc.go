@@ -79,12 +79,20 @@
 //     errors wrapping ErrSnapshot. StateBytes is O(1) per window pane or
 //     spec.
 //
+//   - NewParallelGroupBy: NewGroupBy with a keyed aligned window's groups
+//     on N workers (by a hash of the keys); event time is decided once,
+//     before the rows are dealt out, so each Next emits the rows NewGroupBy
+//     would, in ascending ROWTIME (rows of equal ROWTIME in unspecified
+//     order); snapshots are NewGroupBy's and restore at any N.
+//
 //   - NewTemporalJoin: Flink's event-time temporal join of a stream with a
 //     versioned stream (WITH (primary_key = …)): each left row joins the
 //     right version valid at its ROWTIME, emitted once both watermarks
 //     pass it.
 //
-// What it does not do yet: DISTINCT and ORDER BY keep no checkpoint (a
+// What it does not do yet: session, stagger and global windows, early
+// (EMIT EVERY) results, joins and OVER windows run on one goroutine;
+// DISTINCT and ORDER BY keep no checkpoint (a
 // restart forgets the keys seen and the rows held); ORDER BY sorts a
 // bucket with a comparison sort when it closes (about a million rows/s);
 // the join's ROWS windows (only RANGE bounds), its drain on a stop (held
