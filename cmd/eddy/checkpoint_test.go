@@ -242,8 +242,17 @@ func TestKillAndRestartFirehoseDirectoryIsExactlyOnce(t *testing.T) {
 	if code := run(args, nil, &bytes.Buffer{}, &errb); code != 0 {
 		t.Fatalf("final run: %s", errb.String())
 	}
-	var got, files []string
+	var got, files, staged []string
 	filepath.Walk(objects, func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.IsDir() && info.Name() == ".eddy-staging" {
+			filepath.Walk(p, func(q string, fi os.FileInfo, err error) error {
+				if err == nil && !fi.IsDir() {
+					staged = append(staged, strings.TrimPrefix(q, objects))
+				}
+				return nil
+			})
+			return filepath.SkipDir // objects waiting for a checkpoint: not delivered
+		}
 		if err == nil && !info.IsDir() && !strings.HasPrefix(info.Name(), ".") {
 			data, _ := os.ReadFile(p)
 			n := 0
@@ -257,6 +266,9 @@ func TestKillAndRestartFirehoseDirectoryIsExactlyOnce(t *testing.T) {
 		}
 		return nil
 	})
+	if len(staged) > 0 {
+		t.Errorf("the finished run left staged objects behind: %v", staged)
+	}
 	sort.Strings(got)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		missing, extra := etMultisetDiff(got, want)

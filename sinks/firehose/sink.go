@@ -92,6 +92,9 @@ type sink struct {
 	metrics  Metrics
 	err      error
 	closed   bool
+	// written is set by the first Write: until then nothing of this run
+	// can be in the staging area (see Abort).
+	written bool
 }
 
 var (
@@ -230,6 +233,7 @@ func (s *sink) Metrics() Metrics {
 func (s *sink) Write(ctx context.Context, batch arrow.RecordBatch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.written = true
 	if s.closed {
 		batch.Release()
 		return ErrClosed
