@@ -170,6 +170,14 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Error("the name TICKER_SYMBOL is highlighted as a keyword")
 	}
 
+	// On a narrow screen the editor, its diagnostic and message included,
+	// scrolls inside its own box.
+	do(t, ctx, "narrow editor", chromedp.EmulateViewport(390, 800))
+	if !get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`)) {
+		t.Error("the editor with an error is wider than a 390px screen")
+	}
+	do(t, ctx, "wide again", chromedp.EmulateViewport(1280, 800), chromedp.Focus(chromedp.CSS(".cm-content")))
+
 	// The fix, typed: the cursor sits on TICKS; delete " M", type " ". The
 	// diagnostic goes with the edit.
 	do(t, ctx, "fix the typo",
