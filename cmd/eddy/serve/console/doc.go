@@ -1,8 +1,9 @@
 // Package console is the web console of eddy serve: a page of every
 // application (status, input and output rates, watermark lag, error-stream
 // rate, last error; start, stop, delete), a live view of a stream's rows,
-// and an editor of an application's
-// SQL with Save and Run that shows Eddy's errors at their line and column.
+// and an editor of an application's SQL (CodeMirror 6, bundled from
+// editor/ into static/editor.js) with Save and Run that shows Eddy's errors
+// at their line and column.
 //
 // It is served by the same process as Eddy's API, with every asset
 // embedded: the page makes no request outside the server. With a token the
