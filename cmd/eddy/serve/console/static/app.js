@@ -351,9 +351,11 @@ function editorPage(info) {
   const live = isNew ? null : liveView(info.name);
   const graphBox = el('div', { class: 'graph-wrap', id: 'graph-wrap' });
   const graphSection = isNew ? '' : el('section', { 'aria-labelledby': 'graph-title' }, el('h2', { id: 'graph-title' }, 'Pipeline'), graphBox);
+  const charts = isNew ? null : appCharts(info.name); // charts.js
+  const reports = isNew ? null : appReports(info.name); // reports.js
   main.replaceChildren(
     el('h1', {}, isNew ? 'New application' : info.name),
-    statusLine, cards, graphSection, live ? live.section : '',
+    statusLine, cards, charts ? charts.section : '', graphSection, live ? live.section : '', reports ? reports.section : '',
     el('label', { for: 'app-name' }, 'Name'), nameInput, el('span', { id: 'name-help', class: 'hide-narrow' }, ' letters, digits, _ . -'),
     el('span', { class: 'label', id: 'code-label' }, 'SQL'),
     editorBox, problems, toolbar);
@@ -375,6 +377,8 @@ function editorPage(info) {
       cards.replaceChildren(card('Input', fmtRate(r.in)), card('Output', fmtRate(r.out)), card('Watermark lag', fmtLag(r.lag)), card('Error stream', fmtRate(r.errors)),
         card('Rows in', r.totalIn === undefined ? '–' : r.totalIn), card('Rows out', r.totalOut === undefined ? '–' : r.totalOut));
       live.refresh();
+      charts.refresh();
+      reports.refresh();
       try {
         const g = await fetch('/console/graph/' + encodeURIComponent(info.name), { credentials: 'same-origin' });
         if (g.ok) {
