@@ -36,7 +36,7 @@ function drawCharts(h, rates, lags, note) {
   }
   const gap = h.interval_ms * 2.5;
   rates.replaceChildren(lineChart({
-    id: 'chart-rates', title: 'Rows per second', gap, fmt: fmtRate, samples: s,
+    id: 'chart-rates', title: 'Rows per second', gap, interval: h.interval_ms, fmt: fmtRate, samples: s,
     series: [
       { key: 'in', name: 'in', value: x => x.in },
       { key: 'out', name: 'out', value: x => x.out },
@@ -44,7 +44,7 @@ function drawCharts(h, rates, lags, note) {
     ],
   }));
   lags.replaceChildren(lineChart({
-    id: 'chart-lag', title: 'Lag', gap, fmt: fmtLag, samples: s,
+    id: 'chart-lag', title: 'Lag', gap, interval: h.interval_ms, fmt: fmtLag, samples: s,
     series: [
       { key: 'watermark', name: 'watermark behind the clock', value: x => (x.watermark_lag_ms < 0 ? null : x.watermark_lag_ms) },
       { key: 'behind', name: 'behind latest (MillisBehindLatest)', value: x => (x.lag_ms < 0 ? null : x.lag_ms) },
@@ -72,11 +72,14 @@ function timeStep(span) {
 
 // lineChart draws series over samples (oldest first) as an SVG line chart:
 // time on x, values from 0 on y; a line breaks where samples are missing
-// (more than gap ms apart: the server was down) or a value is null.
-function lineChart({ id, title, series, samples, fmt, gap }) {
+// (more than gap ms apart: the server was down) or a value is null;
+// interval is the sampling interval in ms.
+function lineChart({ id, title, series, samples, fmt, gap, interval }) {
   const W = 640, H = 220, L = 58, R = 12, T = 12, B = 28;
   const t1 = samples.length ? samples[samples.length - 1].t : Date.now();
-  const t0 = samples.length > 1 ? samples[0].t : t1 - 60000;
+  // At least 24 sampling intervals (and 10 s) wide, so that a young
+  // history has time labels.
+  const t0 = Math.min(samples.length ? samples[0].t : t1, t1 - Math.max(10000, 24 * interval));
   let ymax = 0;
   for (const x of samples) for (const sr of series) { const v = sr.value(x); if (v !== null && v > ymax) ymax = v; }
   ymax = niceCeil(ymax * 1.05);
@@ -94,7 +97,8 @@ function lineChart({ id, title, series, samples, fmt, gap }) {
   for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
     const x = X(t);
     parts.push(svg('line', { class: 'grid', x1: x, x2: x, y1: T, y2: H - B }));
-    parts.push(svg('text', { class: 'tick', x, y: H - B + 16, 'text-anchor': 'middle' }, clock(t, step < 60000)));
+    const anchor = x > W - R - 30 ? 'end' : x < L + 30 ? 'start' : 'middle'; // kept inside the chart
+    parts.push(svg('text', { class: 'tick', x, y: H - B + 16, 'text-anchor': anchor }, clock(t, step < 60000)));
   }
   parts.push(svg('line', { class: 'axis', x1: L, x2: W - R, y1: H - B, y2: H - B }));
   parts.push(svg('line', { class: 'axis', x1: L, x2: L, y1: T, y2: H - B }));
@@ -120,7 +124,8 @@ function lineChart({ id, title, series, samples, fmt, gap }) {
     // A point alone (its neighbours missing) is drawn as a dot, so that it shows.
     for (const [cx, cy] of dots) parts.push(svg('circle', { class: 'dot s' + i, cx, cy, r: 2.5 }));
   });
-  const span = samples.length > 1 ? ` over the last ${fmtDuration(Math.round((t1 - t0) / 60000) * 60000 || Math.round((t1 - t0) / 1000) * 1000)}` : '';
+  const covered = samples.length > 1 ? samples[samples.length - 1].t - samples[0].t : 0;
+  const span = covered > 0 ? ` over the last ${fmtDuration(covered >= 60000 ? Math.round(covered / 60000) * 60000 : Math.max(1000, Math.round(covered / 1000) * 1000))}` : '';
   const label = samples.length ? `${title}${span}, latest: ${latest.join(', ')}` : `${title}: no samples yet`;
   const chart = svg('svg', { id, class: 'linechart', role: 'img', 'aria-label': label, viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'xMidYMid meet' },
     svg('title', {}, label), parts);
