@@ -14,10 +14,18 @@
 // its host (cmd/eddy) passes in; it wraps them to count records and bytes,
 // to confine file paths and to refuse connectors that run programs.
 //
+// Each application keeps a bounded metrics history (rows/s in, out and to
+// the error stream, and its lags, sampled every Options.SampleInterval) for
+// the console's charts, and runs the reports it declares (CREATE REPORT,
+// through cmd/eddy/report) while it runs, over the retained history of its
+// state directory, remembering their last runs.
+//
 // An input's Lambda preprocessor (InputProcessingConfiguration) becomes the
 // kinesis source's preprocess option, which cmd/eddy runs through
 // sinks/function's Preprocessor.
 //
 // Not yet: InputParallelism above 1, Kinesis Data Firehose as an input,
-// CloudWatch logging options.
+// CloudWatch logging options; the metrics history and the list of report
+// runs live in memory only (a server restart starts them afresh, though
+// report files stay in the state directory).
 package serve

@@ -16,6 +16,11 @@
 // most LiveRate rows a second, dropped rather than waited for, so that the
 // pipeline never slows for the page.
 //
+// The application page also charts the server's metrics history (GET
+// /v1/applications/NAME/history, static/charts.js) and lists the
+// application's reports and their runs, opening a run's HTML in a
+// sandboxed frame (static/reports.js).
+//
 // Not yet: live views of intermediate streams (a tap reaches a run's
 // sources, destinations and error stream, at the connectors; an
 // intermediate exec.Stream is not reachable from outside planner.Job).
