@@ -78,6 +78,12 @@ func TestConsoleChartsAndReports(t *testing.T) {
 		t.Errorf("the framed report is not the rendered HTML:\n%.500s", doc)
 	}
 	shot := get(t, ctx, chromedp.FullScreenshot(100))
+	// On a phone the charts stack, and the runs' table and the frame stay
+	// within the screen.
+	do(t, ctx, "narrow", chromedp.EmulateViewport(390, 800))
+	if !get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`)) {
+		t.Error("the application page with charts and reports is wider than a 390px screen")
+	}
 	if !bytes.HasPrefix(shot, []byte("\x89PNG")) || len(shot) < 10000 {
 		t.Fatalf("screenshot: %d bytes", len(shot))
 	}

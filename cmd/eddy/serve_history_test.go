@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +228,21 @@ func TestServeRunsReports(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted || !strings.Contains(string(body), "not running") {
 		t.Errorf("run now of a stopped application: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestServeReportDirIsConfined: a report's dir option is a file path like
+// any other: outside --allow-path the application does not start.
+func TestServeReportDirIsConfined(t *testing.T) {
+	t.Parallel()
+	dir := tempDir(t)
+	s := startTestServer(t, "--data", filepath.Join(dir, "data"), "--allow-path", filepath.Join(dir, "allowed"))
+	code := strings.Replace(servedReportApp, "retries = '0'", "retries = '0', dir = '"+filepath.Join(dir, "elsewhere")+"'", 1)
+	status, answer := submitJSON(t, s.url, serve.Submission{Name: "escaping", Code: code, Start: "NOW"})
+	if status == 200 || !strings.Contains(answer, "outside the allowed directories") {
+		t.Fatalf("submit with a report dir outside --allow-path: %d %s", status, answer)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "elsewhere")); !os.IsNotExist(err) {
+		t.Errorf("the report directory outside --allow-path exists: %v", err)
 	}
 }
