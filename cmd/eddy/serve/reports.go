@@ -76,6 +76,7 @@ type appReports struct {
 	running bool             // the scheduler runs
 	runs    map[string][]ReportRun
 	queued  map[string]bool
+	manual  string // the report whose run-now request is running
 	nextID  int64
 	now     chan *report.Report // run-now requests to the scheduler
 }
@@ -174,6 +175,15 @@ func (ar *appReports) loop(ctx context.Context, sched *report.Scheduler, cfg rep
 // time, or, when the retained history ends before that run's window, for
 // the first scheduled time after the newest retained row.
 func (ar *appReports) runNow(ctx context.Context, sched *report.Scheduler, cfg report.Config, r *report.Report) {
+	ar.mu.Lock()
+	ar.manual = r.Def.Name
+	ar.mu.Unlock()
+	defer func() {
+		ar.mu.Lock()
+		ar.manual = ""
+		delete(ar.queued, r.Def.Name)
+		ar.mu.Unlock()
+	}()
 	now := cfg.Clock()
 	newest, err := report.Newest(cfg.StateDir, r)
 	if err != nil {
@@ -190,8 +200,7 @@ func (ar *appReports) record(app string, o report.Outcome, redact *planner.Redac
 	defer ar.mu.Unlock()
 	ar.nextID++
 	run := ReportRun{ID: ar.nextID, Scheduled: o.Scheduled.UTC(), Started: o.Started.UTC(), Finished: o.Finished.UTC(), Status: RunSucceeded,
-		Rows: o.Rows, Attempts: o.Attempts, Manual: ar.queued[o.Report], file: o.File}
-	delete(ar.queued, o.Report)
+		Rows: o.Rows, Attempts: o.Attempts, Manual: ar.manual == o.Report, file: o.File}
 	for _, r := range ar.reports {
 		if r.Def.Name == o.Report {
 			run.Format = string(r.Format)
@@ -295,6 +304,8 @@ func (m *Manager) ReportOutput(app, name string, id int64) ([]byte, string, erro
 	key := name
 	if r, ok := ar.find(name); ok {
 		key = r.Def.Name
+	} else if _, ok := ar.runs[name]; !ok {
+		key = strings.ToUpper(name) // a report the last start no longer has
 	}
 	for _, run := range ar.runs[key] {
 		if run.ID == id {
