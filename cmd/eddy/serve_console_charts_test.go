@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -23,6 +26,31 @@ func TestConsoleChartsAndReports(t *testing.T) {
 	s := startTestServer(t, "--data", dir, "--token-file", writeFile(t, dir, "token", token+"\n"), "--history-interval", "250ms")
 	ctx, cancel := browser(t, 1280, 900)
 	defer cancel()
+	// Every request goes to the server, and nothing breaks the page's
+	// Content-Security-Policy (the report frame has its own).
+	var (
+		mu      sync.Mutex
+		foreign []string
+	)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && !strings.HasPrefix(e.Request.URL, s.url+"/") && !strings.HasPrefix(e.Request.URL, "data:") {
+			mu.Lock()
+			foreign = append(foreign, e.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspViolations}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(foreign) > 0 {
+			t.Errorf("the page requested URLs outside the server: %v", foreign)
+		}
+	}()
 	do(t, ctx, "log in",
 		chromedp.Navigate(s.url+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#token")),
@@ -76,6 +104,9 @@ func TestConsoleChartsAndReports(t *testing.T) {
 	doc := get(t, ctx, chromedp.Evaluate[string](`fetch(document.getElementById('report-frame').src, {credentials: 'same-origin'}).then(r => r.text())`, chromedp.EvalAwaitPromise))
 	if !strings.Contains(doc, "<table") || !strings.Contains(doc, "Ticks per symbol, last hour") || !strings.Contains(doc, "<svg") {
 		t.Errorf("the framed report is not the rendered HTML:\n%.500s", doc)
+	}
+	if v := get(t, ctx, chromedp.Evaluate[[]string](`window.cspViolations`)); len(v) > 0 {
+		t.Errorf("content security policy violations: %v", v)
 	}
 	shot := get(t, ctx, chromedp.FullScreenshot(100))
 	// On a phone the charts stack, and the runs' table and the frame stay
