@@ -14,6 +14,13 @@ const el = (tag, attrs = {}, ...kids) => {
   return e;
 };
 const say = msg => { document.getElementById('status').textContent = msg; };
+// insertSQL puts text into the SQL editor at the caret (config.js's
+// "Insert into SQL"); the editor's one entry point for other panels.
+window.eddyConsole = { insertSQL(text) {
+  const a = document.getElementById('code');
+  a.setRangeText(text, a.selectionStart, a.selectionEnd, 'end');
+  a.dispatchEvent(new Event('input'));
+} };
 
 async function call(method, path, body) {
   const opts = { method, headers: {}, credentials: 'same-origin' };
@@ -406,7 +413,8 @@ function editorPage(info) {
     say(start ? 'starting ' + name + '…' : 'saving ' + name + '…');
     try {
       const body = { name, code: area.value, replace: true };
-      if (!isNew) { body.inputs = info.inputs; body.outputs = info.outputs; body.references = info.references; body.settings = info.settings; }
+      Object.assign(body, config.bindings());
+      if (!isNew) body.settings = info.settings;
       if (start) body.start = 'NOW';
       await call('POST', '/v1/applications', body);
       say(start ? 'started ' + name : 'saved ' + name);
@@ -423,6 +431,7 @@ function editorPage(info) {
     stopBtn, el('span', { class: 'hide-narrow', style: undefined }, 'Ctrl+Enter runs · Esc then Tab leaves the editor'));
   area.addEventListener('keydown', ev => { if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submit(true); } });
   const live = isNew ? null : liveView(info.name);
+  const config = window.eddyConfig.panel(info);
   const graphBox = el('div', { class: 'graph-wrap', id: 'graph-wrap' });
   const graphSection = isNew ? '' : el('section', { 'aria-labelledby': 'graph-title' }, el('h2', { id: 'graph-title' }, 'Pipeline'), graphBox);
   main.replaceChildren(
@@ -431,7 +440,7 @@ function editorPage(info) {
     el('label', { for: 'app-name' }, 'Name'), nameInput, el('span', { id: 'name-help', class: 'hide-narrow' }, ' letters, digits, _ . -'),
     el('label', { for: 'code' }, 'SQL'),
     el('div', { class: 'editor' }, gutter, el('div', { class: 'code' }, mirror, area)),
-    problems, toolbar);
+    problems, toolbar, config.section);
   render();
   if (isNew) nameInput.focus();
   if (!isNew) {
