@@ -36,8 +36,9 @@ window.eddyConfig = (() => {
   function withMapping(b) {
     const fmt = (b.options.find(([k]) => k === 'format') || [])[1] || '';
     if (fmt.toLowerCase() !== 'json') return;
-    const pairs = b.columns.filter(c => c.mapping || c.name.toLowerCase() !== c.original.toLowerCase())
-      .map(c => `${c.name}=${c.mapping || (/^[A-Za-z_]\w*$/.test(c.original) ? '$.' + c.original : `$['${c.original.replace(/'/g, "\\'")}']`)}`);
+    const path = c => c.mapping || (/^[A-Za-z_]\w*$/.test(c.original) ? '$.' + c.original : `$['${c.original.replace(/'/g, "\\'")}']`);
+    // A column whose name finds its key (case-insensitively) needs none.
+    const pairs = b.columns.filter(c => path(c).toLowerCase() !== '$.' + c.name.toLowerCase()).map(c => `${c.name}=${path(c)}`);
     const i = b.options.findIndex(([k]) => k === 'mapping');
     if (!pairs.length) { if (i >= 0 && b.mappingSet) b.options.splice(i, 1); return; }
     if (i >= 0) b.options[i][1] = pairs.join(', '); else b.options.push(['mapping', pairs.join(', ')]);
@@ -60,6 +61,9 @@ window.eddyConfig = (() => {
     let focusId = null;
 
     const draw = () => {
+      // Redrawn, the panel keeps the focus where it was unless told.
+      const active = document.activeElement;
+      if (!focusId && active && active.id && body.contains(active)) focusId = active.id;
       const cat = catalog || { sources: [], destinations: [] };
       const lists = [];
       for (const c of [...cat.sources, ...cat.destinations]) {
