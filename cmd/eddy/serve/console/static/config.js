@@ -162,6 +162,7 @@ window.eddyConfig = (() => {
     };
 
     const discovered = (kind, b, base) => {
+      const paths = b.columns.some(c => c.mapping);
       const rows = b.columns.map((c, j) => {
         const id = `${base}-col-${j}`;
         const name = el('input', { type: 'text', id: id + '-name', value: c.name, 'aria-label': `Column ${j + 1} name (was ${c.original})`, autocomplete: 'off', spellcheck: 'false' });
@@ -169,7 +170,7 @@ window.eddyConfig = (() => {
         const types = sqlTypes.includes(c.type) ? sqlTypes : [c.type, ...sqlTypes];
         const type = el('select', { id: id + '-type', 'aria-label': `Column ${j + 1} type` }, types.map(t => el('option', { value: t, selected: t === c.type }, t)));
         type.addEventListener('change', () => { c.type = type.value; });
-        return el('tr', {}, el('td', {}, name), el('td', {}, type), el('td', {}, c.mapping || ''),
+        return el('tr', {}, el('td', {}, name), el('td', {}, type), paths ? el('td', {}, c.mapping || '') : '',
           el('td', {}, el('button', { type: 'button', class: 'icon', 'aria-label': `Remove column ${j + 1} (${c.name})`, onclick: () => {
             b.columns.splice(j, 1); focusId = base + '-insert'; draw();
           } }, '×')));
@@ -177,7 +178,7 @@ window.eddyConfig = (() => {
       return el('div', { class: 'cfg-schema' },
         el('div', { class: 'table-wrap' }, el('table', { id: base + '-columns' },
           el('caption', {}, `Discovered columns of ${b.name || 'the ' + kind.one}`),
-          el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Column'), el('th', { scope: 'col' }, 'Type'), el('th', { scope: 'col' }, 'JSON path'), el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Remove')))),
+          el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Column'), el('th', { scope: 'col' }, 'Type'), paths ? el('th', { scope: 'col' }, 'JSON path') : '', el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Remove')))),
           el('tbody', {}, rows))),
         b.notes && b.notes.length ? el('ul', { class: 'muted' }, b.notes.map(n => el('li', {}, n))) : '',
         el('button', { type: 'button', class: 'primary', id: base + '-insert', onclick: () => {
