@@ -43,7 +43,8 @@ const serveUsage = `usage: eddy serve --data DIR [flags]
   --stop-timeout DURATION    on SIGINT or SIGTERM, wait this long for jobs to checkpoint (30s)
   --log-format text|json     structured logs on stderr (default text)
 APIs: the Kinesis Data Analytics API (aws kinesisanalytics --endpoint-url URL …), Eddy's own
-under /v1/applications (eddy submit, apps, stop, logs), /metrics, /healthz, /readyz.
+under /v1/applications (eddy submit, apps, stop, logs), /v1/discover (a source's columns from
+its options), /v1/connectors, /metrics, /healthz, /readyz.
 `
 
 // newServeConnectors returns the connectors of one served application:

@@ -13,6 +13,10 @@
 // The package reaches connectors only through planner.Connectors, which
 // its host (cmd/eddy) passes in; it wraps them to count records and bytes,
 // to confine file paths and to refuse connectors that run programs.
+// Schema discovery (DiscoverInputSchema; POST /v1/discover, through
+// cmd/eddy/discovery, as eddy discover) and the connector list (GET
+// /v1/connectors) read the sources and sinks registries directly, after
+// the same confinement check.
 //
 // Each application keeps a bounded metrics history (rows/s in, out and to
 // the error stream, and its lags, sampled every Options.SampleInterval) for

@@ -175,12 +175,20 @@ func (a *api) submit(body []byte) (any, error) {
 	if ins == nil || outs == nil || refs == nil {
 		return nil, invalid("every binding needs a connector")
 	}
-	set := func(c *AppConfig) {
+	set := func(c *AppConfig) error {
+		if err := keepAppSecrets(c, ins, outs, refs, s.Settings); err != nil { // secrets sent back redacted
+			return err
+		}
 		c.Code, c.InputBindings, c.OutputBindings, c.ReferenceBindings, c.Settings = s.Code, ins, outs, refs, s.Settings
+		return nil
 	}
 	c := &AppConfig{Name: s.Name}
-	set(c)
-	err := a.m.Create(c)
+	var err error = inUse("application %s exists", s.Name)
+	if _, gerr := a.m.get(s.Name); gerr != nil || !s.Replace {
+		if err = set(c); err == nil {
+			err = a.m.Create(c)
+		}
+	}
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Type == errResourceInUse && s.Replace {
 		app, gerr := a.m.get(s.Name)
@@ -194,7 +202,7 @@ func (a *api) submit(body []byte) (any, error) {
 			}
 			a.m.waitReady(app)
 		}
-		err = a.m.Update(s.Name, &cur.Version, func(c *AppConfig) error { set(c); return nil })
+		err = a.m.Update(s.Name, &cur.Version, set)
 	}
 	if err != nil {
 		return nil, err

@@ -194,7 +194,7 @@ func (c *Console) forward(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rest := "/" + strings.TrimPrefix(r.URL.Path, Prefix+"api/")
-	if rest != "/metrics" && rest != "/v1/applications" && !strings.HasPrefix(rest, "/v1/applications/") {
+	if rest != "/metrics" && rest != "/v1/applications" && !strings.HasPrefix(rest, "/v1/applications/") && rest != "/v1/discover" && rest != "/v1/connectors" {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "NotFound", "message": "console: no such endpoint"})
 		return
 	}

@@ -14,6 +14,12 @@ const el = (tag, attrs = {}, ...kids) => {
   return e;
 };
 const say = msg => { document.getElementById('status').textContent = msg; };
+// insertSQL puts text into the SQL editor at the caret (config.js's
+// "Insert into SQL"); the editor's one entry point for other panels.
+let currentEditor = null; // the application page's editor, when one is shown
+window.eddyConsole = { insertSQL(text) {
+  if (currentEditor) { currentEditor.insert(text); currentEditor.focus(); }
+} };
 
 async function call(method, path, body) {
   const opts = { method, headers: {}, credentials: 'same-origin' };
@@ -333,7 +339,8 @@ function editorPage(info) {
     say(start ? 'starting ' + name + '…' : 'saving ' + name + '…');
     try {
       const body = { name, code: editor.getValue(), replace: true };
-      if (!isNew) { body.inputs = info.inputs; body.outputs = info.outputs; body.references = info.references; body.settings = info.settings; }
+      Object.assign(body, config.bindings());
+      if (!isNew) body.settings = info.settings;
       if (start) body.start = 'NOW';
       await call('POST', '/v1/applications', body);
       say(start ? 'started ' + name : 'saved ' + name);
@@ -349,6 +356,7 @@ function editorPage(info) {
     el('button', { type: 'button', class: 'primary', id: 'run', onclick: () => submit(true) }, 'Run'),
     stopBtn, el('span', { class: 'hide-narrow', style: undefined }, 'Ctrl+Enter runs · Ctrl+S saves · Esc then Tab leaves the editor'));
   const live = isNew ? null : liveView(info.name);
+  const config = window.eddyConfig.panel(info);
   const graphBox = el('div', { class: 'graph-wrap', id: 'graph-wrap' });
   const graphSection = isNew ? '' : el('section', { 'aria-labelledby': 'graph-title' }, el('h2', { id: 'graph-title' }, 'Pipeline'), graphBox);
   const charts = isNew ? null : appCharts(info.name); // charts.js
@@ -358,12 +366,13 @@ function editorPage(info) {
     statusLine, cards, charts ? charts.section : '', graphSection, live ? live.section : '', reports ? reports.section : '',
     el('label', { for: 'app-name' }, 'Name'), nameInput, el('span', { id: 'name-help', class: 'hide-narrow' }, ' letters, digits, _ . -'),
     el('span', { class: 'label', id: 'code-label' }, 'SQL'),
-    editorBox, problems, toolbar);
+    editorBox, problems, toolbar, config.section);
   editor = window.EddyEditor.create(editorBox, {
     doc: isNew ? template : info.code || '', label: 'Application SQL', describedBy: 'problems',
     onChange: () => { if (problems.textContent) problems.textContent = ''; },
     onRun: () => submit(true), onSave: () => submit(false),
   });
+  currentEditor = editor;
   if (isNew) nameInput.focus();
   if (!isNew) {
     let prevRows = null; // the graph's row counts of streams between pumps, for their rates

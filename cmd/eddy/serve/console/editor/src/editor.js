@@ -168,6 +168,8 @@ export function create(parent, opts = {}) {
       });
     },
     clearErrors() { view.dispatch({ effects: [setDiagnosticsEffect.of([]), setErrorsEffect.of(Decoration.none)] }); },
+    // insert replaces the selection (or inserts at the caret) with text.
+    insert(text) { view.dispatch(view.state.replaceSelection(text), { scrollIntoView: true }); },
     focus() { view.focus(); },
   };
 }
