@@ -16,9 +16,10 @@ import (
 // decode on: SET parallelism = '4'. Default: GOMAXPROCS.
 const SettingParallelism = "parallelism"
 
-// parallelConnectors are the source connectors that decode on several
-// cores and take the setting as their option parallelism.
-var parallelConnectors = map[string]bool{"file": true}
+// parallelConnectors are the source connectors that decode (file) or
+// generate (generator, alias datagen) on several cores and take the
+// setting as their option parallelism.
+var parallelConnectors = map[string]bool{"file": true, "generator": true, "datagen": true}
 
 // checkParallelism validates a parallelism value: a whole number ≥ 1.
 func checkParallelism(k, v string) error {
@@ -55,6 +56,18 @@ type batchStager interface {
 	StageBatches(newStage func() (func(context.Context, arrow.RecordBatch) (arrow.RecordBatch, error), func(), error)) bool
 }
 
+// stageNamer is a batchStager that names, for EXPLAIN, the cores its
+// workers run on ("generating"); others decode.
+type stageNamer interface{ StageCores() string }
+
+// stagedOn is EXPLAIN's note for an operator run on raw's workers.
+func stagedOn(raw any) string {
+	if n, ok := raw.(stageNamer); ok {
+		return " (on every " + n.StageCores() + " core)"
+	}
+	return " (on every decoding core)"
+}
+
 // orderDependent lists functions whose results depend on the order rows
 // are evaluated in: a predicate calling one is not run on several workers.
 var orderDependent = []string{"RAND("}
@@ -73,7 +86,7 @@ func (b *jobBuilder) pushFilter(op exec.Operator, raw any, pump string, pred exe
 			})
 		})
 		if staged {
-			return op, desc + " (on every decoding core)", nil
+			return op, desc + stagedOn(raw), nil
 		}
 	}
 	f, err := exec.NewFilter(b.env(pump, false), op, pred)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -18,7 +17,9 @@ import (
 // generator would (batch_size rows of the table, or what is left of
 // count), which takes only the events' kinds; the workers generate the
 // ranges side by side, each with its own generator and builder; Next
-// returns the batches strictly in event order. Output is therefore the
+// returns the batches strictly in event order. APPROXIMATE_ARRIVAL_TIME
+// is the clock when a range is cut, up to 2·parallelism+2 batches ahead of
+// its delivery. Output is therefore the
 // one-core output batch for batch, and the position after each batch is
 // the same. A ticker (a random walk) and a paced stream stay on one core.
 
@@ -45,6 +46,7 @@ type genRange struct {
 	job       *ordered.Job[*genWorker]
 	from, end int64 // events [from, end) of the sequence
 	rows      int
+	arrival   int64             // APPROXIMATE_ARRIVAL_TIME, epoch ms
 	batch     arrow.RecordBatch // made by the worker; nil with no row
 	err       error
 }
@@ -53,7 +55,6 @@ type genRange struct {
 type genWorker struct {
 	builder
 	tbl      table
-	clock    func() time.Time
 	stage    Stage
 	endStage func()
 }
@@ -91,6 +92,9 @@ func (s *source) StageBatches(newStage func() (Stage, func(), error)) bool {
 	return true
 }
 
+// StageCores names the cores a stage runs on, for EXPLAIN: "generating".
+func (s *source) StageCores() string { return "generating" }
+
 // startParallel starts the workers: parallelism goroutines and the
 // reading goroutine's own.
 func (s *source) startParallel() error {
@@ -109,7 +113,7 @@ func (s *source) startParallel() error {
 		if err != nil {
 			return fail(err)
 		}
-		w := &genWorker{builder: builder{schema: s.schema, alloc: s.alloc, cols: s.cols, rowtimeField: s.rowtimeField}, tbl: tbl, clock: s.clock}
+		w := &genWorker{builder: builder{schema: s.schema, alloc: s.alloc, cols: s.cols, rowtimeField: s.rowtimeField}, tbl: tbl}
 		if s.par.newStage != nil {
 			if w.stage, w.endStage, err = s.par.newStage(); err != nil {
 				return fail(err)
@@ -157,7 +161,6 @@ func (s *source) nextParallel(ctx context.Context) (arrow.RecordBatch, error) {
 		if r.batch == nil {
 			continue // the stage dropped every row
 		}
-		s.lastEmit = s.clock()
 		return r.batch, nil
 	}
 }
@@ -184,6 +187,12 @@ func (s *source) submitRange() {
 		p.ended = true
 	}
 	r := &genRange{from: from, end: k, rows: rows}
+	if rows > 0 {
+		// The clock is read here, in event order, so arrival times never
+		// go back from one batch to the next as they could if each worker
+		// read it.
+		r.arrival = s.clock().UnixMilli()
+	}
 	r.job = ordered.NewJob(func(ctx context.Context, w *genWorker) { w.generate(ctx, r) })
 	p.queue = append(p.queue, r)
 	p.pool.Submit(r.job)
@@ -205,7 +214,7 @@ func (w *genWorker) generate(ctx context.Context, r *genRange) {
 		w.tbl.fill(r.end-g.k, min(r.rows-w.tbl.len(), chunkRows))
 	}
 	// The events after the last row, up to r.end, are of other kinds.
-	batch := w.build(w.tbl, r.rows, w.clock().UnixMilli())
+	batch := w.build(w.tbl, r.rows, r.arrival)
 	if w.stage == nil {
 		r.batch = batch
 		return
