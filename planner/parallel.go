@@ -50,6 +50,20 @@ func (s *Session) parallelOptions(opts map[string]string) {
 	}
 }
 
+// ParallelismOption is the option the planner adds for destinations: the
+// parallelism setting, the cores a destination may encode a batch on
+// (cmd turns it into sinks.Env.Parallelism).
+const ParallelismOption = "eddy.parallelism"
+
+// sinkOptions returns a destination's options with ParallelismOption.
+func (s *Session) sinkOptions(options map[string]string) map[string]string {
+	out := map[string]string{ParallelismOption: strconv.Itoa(s.parallelism())}
+	for k, v := range options {
+		out[k] = v
+	}
+	return out
+}
+
 // batchStager is a source that can run a stateless operator on each of
 // its decoding workers (sources/file).
 type batchStager interface {

@@ -96,7 +96,7 @@ func (b *jobBuilder) deliver(name string, op exec.Operator, sc *scope, options m
 		}
 		options = withCk
 	}
-	sink, err := b.s.cfg.Connectors.OpenSink(b.ctx, name, proj.Schema(), options, b.env(name, consumer).Errors)
+	sink, err := b.s.cfg.Connectors.OpenSink(b.ctx, name, proj.Schema(), b.s.sinkOptions(options), b.env(name, consumer).Errors)
 	if err != nil {
 		proj.Close()
 		return fmt.Errorf("destination of %s: %w", quoteIdent(name), err)
