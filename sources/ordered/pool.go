@@ -59,6 +59,9 @@ func Start[W any](workers []W, queue int) *Pool[W] {
 				case <-ctx.Done():
 					return
 				case j := <-p.jobs:
+					if ctx.Err() != nil {
+						return // stopped: j never runs
+					}
 					p.run(w, j)
 				}
 			}
