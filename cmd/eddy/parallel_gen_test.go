@@ -12,7 +12,7 @@ import (
 )
 
 // TestParallelGeneratorGivesIdenticalOutput runs Nexmark q1 (a
-// projection) and q2 (a filter, pushed onto the generating workers) from
+// projection) and q2 (a filter), both run on the generating workers, from
 // the generator into a JSON file at parallelism 1, 2 and 8, and checks
 // that the files are byte for byte the same: the generator delivers in
 // event order and the file sink's encoders keep row order.
@@ -22,9 +22,9 @@ func TestParallelGeneratorGivesIdenticalOutput(t *testing.T) {
 		query  string
 		events int64
 		batch  int
-		staged bool // the query's filter runs on the generating workers
+		staged bool // the query's projection or filter runs on the generating workers
 	}{
-		{query: "q1", events: 60_000},
+		{query: "q1", events: 60_000, staged: true},
 		{query: "q2", events: 300_000, staged: true},
 		{query: "q2", events: 100_000, batch: 777, staged: true},
 	}
@@ -54,7 +54,7 @@ func TestParallelGeneratorGivesIdenticalOutput(t *testing.T) {
 				}
 				staged := strings.Contains(job.Explain(), "(on every generating core)")
 				if staged != (tc.staged && par > 1) {
-					t.Fatalf("parallelism %d: filter on the generating workers: %v\n%s", par, staged, job.Explain())
+					t.Fatalf("parallelism %d: stage on the generating workers: %v\n%s", par, staged, job.Explain())
 				}
 				if err := job.Run(ctx); err != nil {
 					t.Fatalf("parallelism %d: %v: %s", par, err, stderr.String())
