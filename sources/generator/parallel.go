@@ -17,11 +17,11 @@ import (
 // generator would (batch_size rows of the table, or what is left of
 // count), which takes only the events' kinds; the workers generate the
 // ranges side by side, each with its own generator and builder; Next
-// returns the batches strictly in event order. APPROXIMATE_ARRIVAL_TIME
-// is the clock when a range is cut, up to 2·parallelism+2 batches ahead of
-// its delivery. Output is therefore the
+// returns the batches strictly in event order. Output is therefore the
 // one-core output batch for batch, and the position after each batch is
-// the same. A ticker (a random walk) and a paced stream stay on one core.
+// the same. APPROXIMATE_ARRIVAL_TIME is the clock when a range is cut, up
+// to 2·parallelism+2 batches ahead of its delivery, so it never goes back.
+// A ticker (a random walk) and a paced stream stay on one core.
 
 // maxParallelism bounds the parallelism option.
 const maxParallelism = 1024
