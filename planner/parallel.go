@@ -176,6 +176,11 @@ func (b *jobBuilder) fuseProject(n *Project, env exec.Env) (op exec.Operator, ok
 	if b.readers[def.Name] != 1 || !b.s.isSourceStream(def) || !parallelConnectors[strings.ToLower(b.sourceOptions(def)["connector"])] {
 		return nil, false, nil
 	}
+	for _, c := range def.Columns {
+		if c.NotNull {
+			return nil, false, nil // the guard reads the source's columns
+		}
+	}
 	if b.fused == nil {
 		b.fused = map[string]*fusedProject{}
 	}
@@ -197,6 +202,10 @@ func (b *jobBuilder) fuseProject(n *Project, env exec.Env) (op exec.Operator, ok
 	}
 	schema := probe.Schema()
 	probe.Close()
+	if last := schema.Field(schema.NumFields() - 1); last.Name != exec.RowtimeColumn || last.Type.ID() != arrow.TIMESTAMP {
+		// The source task reads event time from the last column.
+		return nil, false, nil
+	}
 	st := exec.NewStream(def.Name, schema, b.s.cfg.QueueBatches)
 	st.Track(b.tracker)
 	b.streams[def.Name] = st

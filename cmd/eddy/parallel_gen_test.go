@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,18 +24,35 @@ func TestParallelGeneratorGivesIdenticalOutput(t *testing.T) {
 		events int64
 		batch  int
 		staged bool // the query's projection or filter runs on the generating workers
+		// notNull declares AUCTION NOT NULL: the source's guard reads its
+		// columns, so q1's projection stays with the query.
+		notNull bool
 	}{
 		{query: "q1", events: 60_000, staged: true},
+		{query: "q1", events: 60_000, notNull: true},
 		{query: "q2", events: 300_000, staged: true},
 		{query: "q2", events: 100_000, batch: 777, staged: true},
 	}
 	for _, tc := range tests {
-		t.Run(tc.query, func(t *testing.T) {
+		name := tc.query
+		if tc.notNull {
+			name += " not null"
+		}
+		if tc.batch > 0 {
+			name += fmt.Sprintf(" batch %d", tc.batch)
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			run1 := func(par int) []byte {
 				text, err := nexmarkRun{query: tc.query, events: tc.events, batchSize: tc.batch, parallelism: par}.script()
 				if err != nil {
 					t.Fatal(err)
+				}
+				if tc.notNull {
+					text = strings.Replace(text, "AUCTION BIGINT,", "AUCTION BIGINT NOT NULL,", 1)
+					if !strings.Contains(text, "NOT NULL") {
+						t.Fatalf("no column declared NOT NULL in:\n%s", text)
+					}
 				}
 				out := filepath.Join(t.TempDir(), "out.jsonl")
 				var stdout, stderr bytes.Buffer

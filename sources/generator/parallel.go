@@ -82,10 +82,13 @@ func (s *source) parallel() bool {
 // made by newStage (which returns it and a function releasing it), to
 // every batch, so that stateless operators run on every core; the source
 // then skips batches left with no rows. It returns false, and calls
-// nothing, when the source generates on one core. Call it before the
-// first Next.
+// nothing, when the source generates on one core, or when ROWTIME is a
+// column whose values are not in event order (EXPIRES): the engine takes
+// the stream's newest ROWTIME from the batches delivered, which must not
+// depend on the rows a stage drops. Call it before the first Next.
 func (s *source) StageBatches(newStage func() (Stage, func(), error)) bool {
-	if !s.parallel() || s.par.pool != nil {
+	inOrder := s.rowtimeField < 0 || s.rowtimeField == s.tbl.eventTime()
+	if !s.parallel() || !inOrder || s.par.pool != nil {
 		return false
 	}
 	s.par.newStage = newStage

@@ -331,6 +331,46 @@ func TestParallelStaysOneCore(t *testing.T) {
 	}
 }
 
+// TestParallelStageNeedsOrderedRowtime checks that a stream whose ROWTIME
+// is not in event order (an auction's EXPIRES) refuses a stage, and still
+// generates on several cores.
+func TestParallelStageNeedsOrderedRowtime(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		rowtime string
+		want    bool
+	}{
+		{"date time", "", true},
+		{"arrival time", "APPROXIMATE_ARRIVAL_TIME", true},
+		{"expires", "EXPIRES", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer alloc.AssertSize(t, 0)
+			raw := map[string]string{"kind": "nexmark", "table": "auction", "count": "1000", "parallelism": "2"}
+			if tc.rowtime != "" {
+				raw["rowtime"] = tc.rowtime
+			}
+			s := openTest(t, alloc, newFakeClock(), discovered(t, raw), raw)
+			defer s.Close()
+			pass := func() (Stage, func(), error) {
+				return func(_ context.Context, in arrow.RecordBatch) (arrow.RecordBatch, error) { return in, nil }, func() {}, nil
+			}
+			if got := s.StageBatches(pass); got != tc.want || !s.parallel() {
+				t.Fatalf("StageBatches = %v, want %v (parallel %v)", got, tc.want, s.parallel())
+			}
+			bs := drain(t, s)
+			defer releaseAll(bs)
+			if totalRows(bs) == 0 {
+				t.Fatal("no rows")
+			}
+		})
+	}
+}
+
 // TestParallelCancel checks that Next returns the context's error and
 // that Close then releases every batch made ahead.
 func TestParallelCancel(t *testing.T) {
