@@ -56,6 +56,9 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		}
 		return exec.NewFilter(env, in, n.Pred)
 	case *Project:
+		if op, ok, err := b.fuseProject(n, env); ok {
+			return op, err
+		}
 		in, err := b.lower(n.Input, env)
 		if err != nil {
 			return nil, err

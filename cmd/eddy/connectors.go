@@ -249,12 +249,14 @@ func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema
 			raw[k] = v
 		}
 	}
-	checkpointing := false
+	checkpointing, parallelism := false, 0
 	for k, v := range options {
 		switch k {
 		case "connector":
 		case planner.CheckpointingOption:
 			checkpointing = v == "true"
+		case planner.ParallelismOption:
+			parallelism, _ = strconv.Atoi(v)
 		default:
 			raw[k] = v
 		}
@@ -271,6 +273,7 @@ func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema
 			})
 		},
 		Checkpointing: checkpointing,
+		Parallelism:   parallelism,
 	}
 	return f.Open(ctx, env, opts)
 }

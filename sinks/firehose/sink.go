@@ -143,7 +143,7 @@ func New(ctx context.Context, env sinks.Env, cfg Config) (sinks.Sink, error) {
 		if f == "csv" {
 			format, s.csv = encode.CSV, true
 		}
-		if s.enc, err = encode.New(format, env.Schema, encode.Options{}); err != nil {
+		if s.enc, err = encode.NewParallel(format, env.Schema, encode.Options{}, env.Parallelism); err != nil {
 			return nil, fmt.Errorf("firehose: %w", err)
 		}
 	case "parquet":
