@@ -67,10 +67,25 @@ func NewIngest(env sources.Env, opts sources.Options, batchSize int) (*Ingest, e
 			bat.Release()
 		}
 	}
+	if err == nil {
+		err = prune(dec, bat, ReadSet(declared, opts))
+		if err != nil {
+			bat.Release()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &Ingest{framer: fr, dec: dec, bat: bat, env: env, header: opts.Bool("header"), first: true}, nil
+}
+
+// prune makes dec and bat skip the columns read leaves out, when dec can.
+func prune(dec Decoder, bat *sources.Batcher, read []bool) error {
+	ok, err := Prune(dec, read)
+	if err != nil || !ok {
+		return err
+	}
+	return bat.Prune(read)
 }
 
 // Framer returns the framer to fill with input bytes.
