@@ -141,7 +141,7 @@ func quoteOrEscape(b []byte, j int) int {
 		q, e := w^(lows*'"'), w^(lows*'\\')
 		// A byte is flagged when it is zero in q or e; the lowest flag is
 		// exact (false flags only occur above a true one).
-		if m := ((q - lows) &^ q | (e - lows) &^ e) & highs; m != 0 {
+		if m := ((q-lows)&^q | (e-lows)&^e) & highs; m != 0 {
 			return j + bits.TrailingZeros64(m)/8
 		}
 	}
