@@ -142,6 +142,10 @@ func (b *jobBuilder) source(def *StreamDef) error {
 		}
 	}
 	b.s.parallelOptions(opts)
+	cols := b.readColumns(def, opts)
+	if cols != nil {
+		opts[ColumnsOption] = strings.Join(cols, ",")
+	}
 	stream := b.streams[def.Name]
 	opened, err := b.s.cfg.Connectors.OpenSource(b.ctx, def.Name, stream.Schema(), opts, b.errSink)
 	if err != nil {
@@ -149,6 +153,9 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	}
 	op := opened.Op
 	desc := "source " + quoteIdent(def.Name) + " [" + opts["connector"] + "]"
+	if cols != nil {
+		desc += " columns " + quoteList(cols)
+	}
 	if g, text, err := notNullGuard(b.env("", false), op, def); err != nil {
 		op.Close()
 		return err
