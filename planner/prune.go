@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/eddy-sql/eddy/exec"
@@ -14,13 +15,18 @@ import (
 // the scan; sources.ColumnsOption has the same value.
 const ColumnsOption = "eddy.columns"
 
+// pruningConnectors are the source connectors that decode only the
+// columns ColumnsOption names, with format json (the default).
+var pruningConnectors = map[string]bool{"file": true, "filesystem": true, "stdin": true}
+
 // readColumns returns the declared columns of source stream def that its
-// only reader uses, NOT NULL columns included (the not-null guard reads
+// only reader uses (unless the application reads the error stream, see
+// errorStreamRead), NOT NULL columns included (the not-null guard reads
 // them), as do the columns that options rowtime and arrival of opts (the
 // source's options) name; nil when every column is read or the planner
 // cannot tell.
 func (b *jobBuilder) readColumns(def *StreamDef, opts map[string]string) []string {
-	if b.live || b.readers[def.Name] != 1 {
+	if b.live || b.readers[def.Name] != 1 || b.s.errorStreamRead() {
 		return nil
 	}
 	var plans []Node
@@ -44,8 +50,13 @@ func (b *jobBuilder) readColumns(def *StreamDef, opts map[string]string) []strin
 
 // prunedColumns returns the declared columns of def that plan, which
 // scans def once, reads, with those opts's rowtime and arrival name; nil
-// when that is all of them or the plan cannot be followed.
+// when that is all of them, the plan cannot be followed, or opts (the
+// source's options) name a connector or format that does not prune.
 func prunedColumns(def *StreamDef, plan Node, opts map[string]string) []string {
+	format := strings.ToLower(strings.TrimSpace(opts["format"]))
+	if !pruningConnectors[strings.ToLower(opts["connector"])] || format != "" && format != "json" {
+		return nil
+	}
 	want, ok := requiredColumns(plan, def.Name)
 	if !ok || want == nil {
 		return nil
@@ -172,6 +183,9 @@ func (s *Session) scanColumns(plan Node) map[string]string {
 		count[n]++
 	}
 	out := map[string]string{}
+	if s.errorStreamRead() {
+		return out
+	}
 	for name, k := range count {
 		def, ok := s.cat.streams[name]
 		if k != 1 || !ok || !s.isSourceStream(def) {
@@ -202,4 +216,28 @@ func quoteList(names []string) string {
 		q[i] = quoteIdent(n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// errorStreamRead tells whether the application reads the error stream:
+// a pump or query scans it or it has a destination. Then no source
+// prunes columns, since a row that fails in a query goes there with
+// every column of its input row (DATA_ROW), which pruning would leave
+// NULL. When only the log sees failed rows, their unread columns show
+// as NULL.
+func (s *Session) errorStreamRead() bool {
+	for _, p := range s.cat.pumps {
+		if slices.Contains(scannedStreams(p.plan), exec.ErrorStreamName) {
+			return true
+		}
+	}
+	for _, q := range s.queries {
+		if slices.Contains(scannedStreams(q.plan), exec.ErrorStreamName) {
+			return true
+		}
+	}
+	if _, ok := s.binding(s.outputs, exec.ErrorStreamName); ok {
+		return true
+	}
+	def, ok := s.cat.streams[exec.ErrorStreamName]
+	return ok && def.Connector() != ""
 }

@@ -13,7 +13,7 @@ import (
 func TestPrunedColumnsInExplain(t *testing.T) {
 	t.Parallel()
 	const setup = `CREATE STREAM bid (auction BIGINT, bidder BIGINT NOT NULL, price BIGINT, extra VARCHAR, date_time TIMESTAMP, other BIGINT)
-WITH (connector = 'gen', rowtime = 'DATE_TIME')`
+WITH (connector = 'file', path = 'bids.jsonl', rowtime = 'DATE_TIME')`
 	for _, tc := range []struct {
 		name, query string
 		want        string // "" for no list
@@ -28,10 +28,11 @@ FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND)) GROUP
 		{"a subquery's projection", "SELECT STREAM y FROM (SELECT STREAM auction AS y, extra FROM bid) AS s",
 			"decodes only AUCTION, BIDDER, DATE_TIME"},
 		{"select star reads all", "SELECT STREAM * FROM bid WHERE price > 1", ""},
+		{"a query reading the error stream keeps every column", "SELECT STREAM auction FROM bid UNION ALL SELECT STREAM CAST(NULL AS BIGINT) FROM error_stream", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := NewSession(Config{Connectors: fakeConnectors{}})
+			s := NewSession(Config{Connectors: fileConnectors{fakeConnectors{}}})
 			if _, err := execText(t, s, setup); err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +57,7 @@ FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND)) GROUP
 // passes none when a second pump reads the stream too.
 func TestPrunedColumnsReachTheSource(t *testing.T) {
 	t.Parallel()
-	const setup = `CREATE STREAM src (k BIGINT, v BIGINT, w BIGINT) WITH (connector = 'seq', count = '10');
+	const setup = `CREATE STREAM src (k BIGINT, v BIGINT, w BIGINT) WITH (connector = 'file', path = 'src.jsonl', count = '10');
 CREATE STREAM out (k BIGINT) WITH (connector = 'mem');
 CREATE PUMP p1 AS INSERT INTO out SELECT STREAM k FROM src WHERE w > 2`
 	for _, tc := range []struct {
@@ -69,7 +70,7 @@ CREATE PUMP p1 AS INSERT INTO out SELECT STREAM k FROM src WHERE w > 2`
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			conns := &runConnectors{sink: &memSink{}}
-			s := NewSession(Config{Connectors: conns})
+			s := NewSession(Config{Connectors: seqFiles{conns}})
 			if _, err := execText(t, s, setup+tc.more); err != nil {
 				t.Fatal(err)
 			}
@@ -90,3 +91,13 @@ CREATE PUMP p1 AS INSERT INTO out SELECT STREAM k FROM src WHERE w > 2`
 		})
 	}
 }
+
+// fileConnectors is fakeConnectors with a source connector named file.
+type fileConnectors struct{ fakeConnectors }
+
+func (fileConnectors) IsSource(name string) bool { return name == "file" || name == "gen" }
+
+// seqFiles opens a seqSource for connector file.
+type seqFiles struct{ *runConnectors }
+
+func (c seqFiles) IsSource(name string) bool { return name == "file" }
