@@ -281,3 +281,41 @@ func TestReadSet(t *testing.T) {
 		})
 	}
 }
+
+// TestQuoteOrEscape compares the word-at-a-time search with a plain loop
+// for a quote or backslash at every position of strings of every length
+// up to past the vectorized cut-over, and for none.
+func TestQuoteOrEscape(t *testing.T) {
+	t.Parallel()
+	naive := func(b []byte, j int) int {
+		for ; j < len(b); j++ {
+			if b[j] == '"' || b[j] == '\\' {
+				return j
+			}
+		}
+		return -1
+	}
+	for n := 0; n <= 2*swarBytes+9; n++ {
+		for _, c := range []byte{'"', '\\', 0} {
+			for pos := -1; pos < n; pos++ {
+				b := []byte(strings.Repeat("a\x80\"", n)[:n]) // high bytes, and quotes to be overwritten
+				for i := range b {
+					if b[i] == '"' {
+						b[i] = 0xa2 ^ byte(i) // no quote or backslash but c
+						if b[i] == '"' || b[i] == '\\' {
+							b[i] = 'q'
+						}
+					}
+				}
+				if pos >= 0 && c != 0 {
+					b[pos] = c
+				}
+				for j := 0; j <= n; j++ {
+					if got, want := quoteOrEscape(b, j), naive(b, j); got != want {
+						t.Fatalf("quoteOrEscape(%q, %d) = %d, want %d", b, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}

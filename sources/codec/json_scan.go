@@ -155,10 +155,13 @@ func quoteOrEscape(b []byte, j int) int {
 	}
 	k := bytes.IndexByte(b[j:], '"')
 	if k < 0 {
-		return -1
+		k = len(b) - j
 	}
 	if bs := bytes.IndexByte(b[j:j+k], '\\'); bs >= 0 {
 		return j + bs
+	}
+	if j+k == len(b) {
+		return -1
 	}
 	return j + k
 }
