@@ -63,7 +63,7 @@ func BenchmarkBidJSONLibraries(b *testing.B) {
 			chunks = append(chunks, append(bytes.Join(lines[i:i+chunk], []byte{'\n'}), '\n'))
 		}
 		var pj *simdjson.ParsedJson
-			var obj *simdjson.Object
+		var obj *simdjson.Object
 		var el *simdjson.Element
 		var sink int64
 		events := 0
