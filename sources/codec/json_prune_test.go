@@ -319,3 +319,48 @@ func TestQuoteOrEscape(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedTimestamps decodes event times that repeat, change, fail
+// and come back with one decoder, which remembers the last one it parsed.
+func TestRepeatedTimestamps(t *testing.T) {
+	t.Parallel()
+	schema := arrow.NewSchema([]arrow.Field{field("T", sources.TimestampType)}, nil)
+	for _, format := range []string{"json", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			texts := []string{"2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z", "2024-05-01 10:00:01.5", "bad", "2024-05-01T10:00:00Z", "1714557600000", " 2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z"}
+			want := []string{"2024-05-01 10:00:00", "2024-05-01 10:00:00", "2024-05-01 10:00:01.5", "", "2024-05-01 10:00:00", "2024-05-01 10:00:00", "2024-05-01 10:00:00", "2024-05-01 10:00:00"}
+			var dec Decoder
+			var err error
+			recs := make([]string, len(texts))
+			for i, s := range texts {
+				recs[i] = `{"T": "` + s + `"}`
+				if format == "csv" {
+					recs[i] = s
+				}
+			}
+			if format == "csv" {
+				dec, err = NewCSV(schema, ',', '"')
+			} else {
+				dec, err = NewJSON(schema, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, errs := decodeRows(t, schema, dec, recs...)
+			r := 0
+			for i, w := range want {
+				if (errs[i] != nil) != (w == "") {
+					t.Fatalf("record %q: error %v", recs[i], errs[i])
+				}
+				if w == "" {
+					continue
+				}
+				if got := strings.TrimSuffix(strings.Replace(rows[r][0], "T", " ", 1), "Z"); !strings.HasPrefix(got, w) {
+					t.Fatalf("record %q = %q, want %s", recs[i], rows[r][0], w)
+				}
+				r++
+			}
+		})
+	}
+}
