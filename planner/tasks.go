@@ -142,6 +142,10 @@ func (b *jobBuilder) source(def *StreamDef) error {
 		}
 	}
 	b.s.parallelOptions(opts)
+	cols := b.readColumns(def, opts)
+	if cols != nil {
+		opts[ColumnsOption] = strings.Join(cols, ",")
+	}
 	stream := b.streams[def.Name]
 	schema := stream.Schema()
 	if fp := b.fused[def.Name]; fp != nil {
@@ -153,6 +157,9 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	}
 	op := opened.Op
 	desc := "source " + quoteIdent(def.Name) + " [" + opts["connector"] + "]"
+	if cols != nil {
+		desc += " columns " + quoteList(cols)
+	}
 	if g, text, err := notNullGuard(b.env("", false), op, def); err != nil {
 		op.Close()
 		return err
