@@ -45,7 +45,7 @@ func (s *Session) writePlans(b *strings.Builder, plan Node, indent string) {
 	}
 	b.WriteString(indent + "physical plan:\n")
 	var phys strings.Builder
-	s.physicalTree(&phys, plan, 1)
+	s.physicalTree(&phys, plan, 1, s.scanColumns(plan))
 	for _, line := range strings.Split(strings.TrimRight(phys.String(), "\n"), "\n") {
 		b.WriteString(indent + line + "\n")
 	}
@@ -159,7 +159,9 @@ func (s *Session) clone() *Session {
 
 // physicalTree prints the operators lower would build for n: the same
 // exhaustive switch, naming operators instead of building them.
-func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
+// cols maps a source stream to the columns the plan decodes of it (see
+// scanColumns).
+func (s *Session) physicalTree(b *strings.Builder, n Node, depth int, cols map[string]string) {
 	pad := strings.Repeat("  ", depth)
 	switch n := n.(type) {
 	case *Scan:
@@ -170,6 +172,9 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
 			} else {
 				line = "Filter " + n.Pushed.String() + "\n" + pad + "  " + line
 			}
+		}
+		if c, ok := cols[n.Stream.Name]; ok {
+			line += " (decodes only " + c + " when this is the stream's only reader)"
 		}
 		b.WriteString(pad + line + "\n")
 		return
@@ -205,6 +210,6 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int) {
 		b.WriteString(pad + "StreamReader (union of the branches below, each a task writing one stream)\n")
 	}
 	for _, c := range n.Inputs() {
-		s.physicalTree(b, c, depth+1)
+		s.physicalTree(b, c, depth+1, cols)
 	}
 }

@@ -122,6 +122,9 @@ type jobBuilder struct {
 	seq map[string]int
 	// tables are the reference tables the job reads, by name.
 	tables map[string]*tableEntry
+	// fused are the projections moved into source tasks, by stream
+	// (planner/parallel.go).
+	fused map[string]*fusedProject
 }
 
 // Build lowers the session's pumps, ad hoc queries, sources and

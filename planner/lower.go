@@ -56,6 +56,9 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 		}
 		return exec.NewFilter(env, in, n.Pred)
 	case *Project:
+		if op, ok, err := b.fuseProject(n, env); ok {
+			return op, err
+		}
 		in, err := b.lower(n.Input, env)
 		if err != nil {
 			return nil, err
@@ -150,17 +153,23 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 }
 
 // stateful registers a stateful operator with the checkpoint coordinator
-// and applies the session's max_state limit to it.
+// (every one must be an exec.Snapshotter when checkpoints are on) and
+// applies the session's max_state limit to it.
 func (b *jobBuilder) stateful(pump string, op exec.Operator, err error) (exec.Operator, error) {
 	if err != nil {
 		return nil, err
 	}
 	if b.coord != nil {
-		if sn, ok := op.(exec.Snapshotter); ok {
-			key := fmt.Sprintf("%s#%d", pump, b.seq[pump])
-			b.seq[pump]++
-			b.coord.states = append(b.coord.states, stateEntry{key: key, fingerprint: b.fp, op: sn})
+		sn, ok := op.(exec.Snapshotter)
+		if !ok {
+			// A stateful operator left out of the checkpoints would lose
+			// or repeat rows after a restart: refuse rather than do that.
+			op.Close()
+			return nil, fmt.Errorf("planner: pump %s: %s keeps state that checkpoints cannot hold yet; run it without --state", pump, physical(op))
 		}
+		key := fmt.Sprintf("%s#%d", pump, b.seq[pump])
+		b.seq[pump]++
+		b.coord.states = append(b.coord.states, stateEntry{key: key, fingerprint: b.fp, op: sn})
 	}
 	if limit := b.s.maxState(); limit > 0 {
 		return limitState(op, limit, pump), nil

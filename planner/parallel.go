@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -19,9 +20,10 @@ import (
 // GOMAXPROCS.
 const SettingParallelism = "parallelism"
 
-// parallelConnectors are the source connectors that decode on several
-// cores and take the setting as their option parallelism.
-var parallelConnectors = map[string]bool{"file": true}
+// parallelConnectors are the source connectors that decode (file) or
+// generate (generator, alias datagen) on several cores and take the
+// setting as their option parallelism.
+var parallelConnectors = map[string]bool{"file": true, "generator": true, "datagen": true}
 
 // checkParallelism validates a parallelism value: a whole number ≥ 1.
 func checkParallelism(k, v string) error {
@@ -80,40 +82,187 @@ func (s *Session) parallelOptions(opts map[string]string) {
 	}
 }
 
+// ParallelismOption is the option the planner adds for destinations: the
+// parallelism setting, the cores a destination may encode a batch on
+// (cmd turns it into sinks.Env.Parallelism).
+const ParallelismOption = "eddy.parallelism"
+
+// sinkOptions returns a destination's options with ParallelismOption.
+func (s *Session) sinkOptions(options map[string]string) map[string]string {
+	out := map[string]string{ParallelismOption: strconv.Itoa(s.parallelism())}
+	for k, v := range options {
+		out[k] = v
+	}
+	return out
+}
+
 // batchStager is a source that can run a stateless operator on each of
 // its decoding workers (sources/file).
 type batchStager interface {
 	StageBatches(newStage func() (func(context.Context, arrow.RecordBatch) (arrow.RecordBatch, error), func(), error)) bool
 }
 
+// stageNamer is a batchStager that names, for EXPLAIN, the cores its
+// workers run on ("generating"); others decode.
+type stageNamer interface{ StageCores() string }
+
+// stagedOn is EXPLAIN's note for an operator run on raw's workers.
+func stagedOn(raw any) string {
+	if n, ok := raw.(stageNamer); ok {
+		return " (on every " + n.StageCores() + " core)"
+	}
+	return " (on every decoding core)"
+}
+
 // orderDependent lists functions whose results depend on the order rows
 // are evaluated in: a predicate calling one is not run on several workers.
 var orderDependent = []string{"RAND("}
 
-// pushFilter applies the predicate pushed into a source's only reader to
-// op, the source's operator: on the source's decoding workers when raw
-// (the connector's source) can run it there, else as a filter over op.
-// It returns the operator to read and a description for EXPLAIN.
-func (b *jobBuilder) pushFilter(op exec.Operator, raw any, pump string, pred exec.Expr) (exec.Operator, string, error) {
-	desc := " filter " + pred.String()
-	if st, ok := raw.(batchStager); ok && stageable(pred) {
-		env := b.env(pump, false)
+// pushStages applies what a source's only reader does first, row by row,
+// to op, the source's operator: the predicate pushed into its scan (pred)
+// and then a projection fused into the source (proj, see fuseProject),
+// either of which may be nil. They run on the source's workers when raw
+// (the connector's source) can run them there, else as operators over op
+// in the source task. It returns the operator to read and a description
+// for EXPLAIN.
+func (b *jobBuilder) pushStages(op exec.Operator, raw any, pump string, pred exec.Expr, proj *fusedProject) (exec.Operator, string, error) {
+	if proj != nil {
+		pump = proj.pump
+	}
+	env := b.env(pump, false)
+	desc := ""
+	if pred != nil {
+		desc += " filter " + pred.String()
+	}
+	if proj != nil {
+		desc += " project " + proj.text()
+	}
+	build := func(in exec.Operator) (exec.Operator, error) {
+		if pred != nil {
+			f, err := exec.NewFilter(env, in, pred)
+			if err != nil {
+				return nil, err
+			}
+			in = f
+		}
+		if proj != nil {
+			return exec.NewProject(env, in, proj.exprs, proj.names)
+		}
+		return in, nil
+	}
+	if st, ok := raw.(batchStager); ok && (pred == nil || stageable(pred)) && (proj == nil || proj.stageable()) {
 		staged := st.StageBatches(func() (func(context.Context, arrow.RecordBatch) (arrow.RecordBatch, error), func(), error) {
-			return exec.NewBatchStage(op.Schema(), env.Alloc, func(in exec.Operator) (exec.Operator, error) {
-				return exec.NewFilter(env, in, pred)
-			})
+			return exec.NewBatchStage(op.Schema(), env.Alloc, build)
 		})
 		if staged {
-			return op, desc + " (on every decoding core)", nil
+			return op, desc + stagedOn(raw), nil
 		}
 	}
-	f, err := exec.NewFilter(b.env(pump, false), op, pred)
+	out, err := build(op)
 	if err != nil {
 		op.Close()
 		return nil, "", err
 	}
-	return f, desc, nil
+	return out, desc, nil
 }
+
+// fusedProject is a projection moved from a source stream's only reader
+// into the source's task, where it can run on the source's workers.
+type fusedProject struct {
+	exprs []exec.Expr
+	names []string
+	from  *arrow.Schema // the source's schema
+	pump  string        // the reader, which row errors name
+}
+
+func (p *fusedProject) text() string {
+	parts := make([]string, len(p.exprs))
+	for i, e := range p.exprs {
+		parts[i] = e.String() + " AS " + p.names[i]
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (p *fusedProject) stageable() bool {
+	for _, e := range p.exprs {
+		if !stageable(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// fuseProject lowers a projection straight over the scan of a source
+// stream that has no other reader, at parallelism above 1, when the
+// stream's connector runs stages on its workers: the projection moves into
+// the source task (pushStages), the stream carries its output, and the
+// reader just subscribes. It returns ok false, changing nothing, for any
+// other projection.
+func (b *jobBuilder) fuseProject(n *Project, env exec.Env) (op exec.Operator, ok bool, err error) {
+	scan, isScan := n.Input.(*Scan)
+	if !isScan || n.Retime || b.live || b.s.parallelism() < 2 {
+		return nil, false, nil
+	}
+	def := scan.Stream
+	if b.readers[def.Name] != 1 || !b.s.isSourceStream(def) || !parallelConnectors[strings.ToLower(b.sourceOptions(def)["connector"])] {
+		return nil, false, nil
+	}
+	for _, c := range def.Columns {
+		if c.NotNull {
+			return nil, false, nil // the guard reads the source's columns
+		}
+	}
+	if b.fused == nil {
+		b.fused = map[string]*fusedProject{}
+	}
+	if _, done := b.fused[def.Name]; done {
+		return nil, false, nil
+	}
+	proj := &fusedProject{exprs: n.Exprs, names: make([]string, len(n.sc.fields)), from: b.streams[def.Name].Schema(), pump: env.Pump}
+	for i, f := range n.sc.fields {
+		proj.names[i] = f.Name
+	}
+	if !proj.stageable() {
+		return nil, false, nil
+	}
+	// The projection's output schema, from an operator that reads nothing.
+	old := b.streams[def.Name]
+	probe, err := exec.NewProject(env, &schemaOnly{schema: old.Schema()}, proj.exprs, proj.names)
+	if err != nil {
+		return nil, true, err
+	}
+	schema := probe.Schema()
+	probe.Close()
+	if last := schema.Field(schema.NumFields() - 1); last.Name != exec.RowtimeColumn || last.Type.ID() != arrow.TIMESTAMP {
+		// The source task reads event time from the last column.
+		return nil, false, nil
+	}
+	st := exec.NewStream(def.Name, schema, b.s.cfg.QueueBatches)
+	st.Track(b.tracker)
+	b.streams[def.Name] = st
+	b.fused[def.Name] = proj
+	sub, err := st.Subscribe()
+	return sub, true, err
+}
+
+// sourceOptions returns the connector options def's source opens with:
+// its own, overridden by an input binding.
+func (b *jobBuilder) sourceOptions(def *StreamDef) map[string]string {
+	opts := connectorOptions(def.Options)
+	if bound, ok := b.s.binding(b.s.inputs, def.Name); ok {
+		for k, v := range bound {
+			opts[k] = v
+		}
+	}
+	return opts
+}
+
+// schemaOnly is an operator with a schema and no rows.
+type schemaOnly struct{ schema *arrow.Schema }
+
+func (s *schemaOnly) Schema() *arrow.Schema                           { return s.schema }
+func (s *schemaOnly) Next(context.Context) (arrow.RecordBatch, error) { return nil, io.EOF }
+func (s *schemaOnly) Close() error                                    { return nil }
 
 // stageable tells whether pred may run on several workers at once.
 func stageable(pred exec.Expr) bool {

@@ -29,7 +29,8 @@ func notIdentity(key string) bool {
 	case "batch_size", "linger", "poll_interval", "discover_interval", "idle_timeout", "lateness",
 		"max_skew", "late_rows", "rowtime", "arrival", "rate", "count", "start", "stop_at_end", "follow",
 		"max_bytes", "max_records", "format", "mapping", "delimiter", "quote", "header", "compression",
-		"brokers", "client_id", "region", "endpoint", "profile", "checkpoint_dir", CheckpointingOption:
+		"brokers", "client_id", "region", "endpoint", "profile", "checkpoint_dir", CheckpointingOption,
+		ColumnsOption:
 		return true
 	}
 	if isSecretOption(key) {

@@ -96,7 +96,7 @@ func (b *jobBuilder) deliver(name string, op exec.Operator, sc *scope, options m
 		}
 		options = withCk
 	}
-	sink, err := b.s.cfg.Connectors.OpenSink(b.ctx, name, proj.Schema(), options, b.env(name, consumer).Errors)
+	sink, err := b.s.cfg.Connectors.OpenSink(b.ctx, name, proj.Schema(), b.s.sinkOptions(options), b.env(name, consumer).Errors)
 	if err != nil {
 		proj.Close()
 		return fmt.Errorf("destination of %s: %w", quoteIdent(name), err)
@@ -142,22 +142,33 @@ func (b *jobBuilder) source(def *StreamDef) error {
 		}
 	}
 	b.s.parallelOptions(opts)
+	cols := b.readColumns(def, opts)
+	if cols != nil {
+		opts[ColumnsOption] = strings.Join(cols, ",")
+	}
 	stream := b.streams[def.Name]
-	opened, err := b.s.cfg.Connectors.OpenSource(b.ctx, def.Name, stream.Schema(), opts, b.errSink)
+	schema := stream.Schema()
+	if fp := b.fused[def.Name]; fp != nil {
+		schema = fp.from // the stream carries the fused projection's output
+	}
+	opened, err := b.s.cfg.Connectors.OpenSource(b.ctx, def.Name, schema, opts, b.errSink)
 	if err != nil {
 		return fmt.Errorf("source of %s: %w", quoteIdent(def.Name), err)
 	}
 	op := opened.Op
 	desc := "source " + quoteIdent(def.Name) + " [" + opts["connector"] + "]"
+	if cols != nil {
+		desc += " columns " + quoteList(cols)
+	}
 	if g, text, err := notNullGuard(b.env("", false), op, def); err != nil {
 		op.Close()
 		return err
 	} else if text != "" {
 		op, desc = g, desc+" "+text
 	}
-	if pred, pump := b.pushedPredicate(def.Name); pred != nil && !b.live {
+	if pred, pump := b.pushedPredicate(def.Name); (pred != nil || b.fused[def.Name] != nil) && !b.live {
 		var more string
-		if op, more, err = b.pushFilter(op, opened.Raw, pump, pred); err != nil {
+		if op, more, err = b.pushStages(op, opened.Raw, pump, pred, b.fused[def.Name]); err != nil {
 			return err
 		}
 		desc += more

@@ -44,6 +44,9 @@ type Env struct {
 	// Prepare and Commit on a sinks.Committer: output becomes visible only
 	// when its checkpoint completes (exactly-once).
 	Checkpointing bool
+	// Parallelism is how many goroutines a sink may encode one batch on
+	// (encode.NewParallel); 0 or 1: the calling goroutine only.
+	Parallelism int
 }
 
 // Factory describes a destination connector and opens sinks for it.

@@ -57,6 +57,8 @@ type staged struct {
 	// lastData is the value bytes of the previous batch, reserved up
 	// front for the next one.
 	lastData int
+	// pruned columns are not read (Prune): all NULL, filled at Flush.
+	pruned bool
 }
 
 // NewBatcher returns a Batcher for output schema schema (declared columns,
@@ -199,6 +201,10 @@ func (b *Batcher) Commit(arrival time.Time) error {
 	}
 	for i := range b.cols {
 		c := &b.cols[i]
+		if c.pruned { // filled at Flush
+			c.set, c.b = false, nil
+			continue
+		}
 		if !c.set {
 			c.build.AppendNull()
 			continue
@@ -258,11 +264,38 @@ func (b *Batcher) SetArrivalColumn(name string) error {
 	return nil
 }
 
+// Prune tells that the declared columns i for which read[i] is false are
+// not read downstream, so the decoder does not set them: they come out
+// all NULL, filled in one step per batch at Flush instead of row by row.
+// read has one entry per declared column; nil reads all. The rowtime and
+// arrival columns must be read. Call it before the first row.
+func (b *Batcher) Prune(read []bool) error {
+	if read == nil {
+		return nil
+	}
+	if len(read) != len(b.cols) {
+		return fmt.Errorf("sources: prune lists %d columns, batcher has %d", len(read), len(b.cols))
+	}
+	for _, i := range []int{b.eventCol, b.arrivalCol} {
+		if i >= 0 && !read[i] {
+			return fmt.Errorf("sources: prune leaves out column %d, which sets ROWTIME or the arrival time", i)
+		}
+	}
+	for i := range b.cols {
+		b.cols[i].pruned = !read[i]
+	}
+	return nil
+}
+
 // Flush returns the committed rows as a batch, possibly empty, and starts
 // the next one. The caller owns the batch and must Release it.
 func (b *Batcher) Flush() arrow.RecordBatch {
 	for i := range b.cols {
-		if c := &b.cols[i]; c.bin != nil {
+		c := &b.cols[i]
+		if c.pruned {
+			c.build.AppendNulls(b.rows)
+		}
+		if c.bin != nil {
 			c.lastData = c.bin.DataLen()
 		}
 	}

@@ -209,3 +209,52 @@ func TestBatcherArrivalColumn(t *testing.T) {
 		t.Error("an unknown arrival column was accepted")
 	}
 }
+
+// TestBatcherPrune checks that columns left out by Prune come out all
+// NULL, even when a decoder sets them, and that the rowtime column
+// cannot be left out.
+func TestBatcherPrune(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b, err := NewBatcher(mem, testSchema(), "EVENT_TIME", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	if err := b.Prune([]bool{true, true, false}); err == nil {
+		t.Fatal("Prune left out the rowtime column without an error")
+	}
+	if err := b.Prune([]bool{true, false}); err == nil {
+		t.Fatal("Prune took a list of the wrong length")
+	}
+	if err := b.Prune([]bool{true, false, true}); err != nil {
+		t.Fatal(err)
+	}
+	for batch := range 2 {
+		for i := range 3 {
+			b.SetInt(0, int64(i))
+			b.SetBytes(1, []byte("set anyway"))
+			b.SetInt(2, int64(100+i))
+			if err := b.Commit(time.UnixMilli(1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec := b.Flush()
+		if rec.NumRows() != 3 {
+			t.Fatalf("batch %d: %d rows, want 3", batch, rec.NumRows())
+		}
+		for c := range rec.NumCols() {
+			if rec.Column(int(c)).Len() != 3 {
+				t.Fatalf("batch %d: column %d has %d values", batch, c, rec.Column(int(c)).Len())
+			}
+		}
+		if n := rec.Column(1).NullN(); n != 3 {
+			t.Fatalf("batch %d: pruned column has %d NULLs, want 3", batch, n)
+		}
+		if got := rec.Column(0).(*array.Int64).Value(2); got != 2 {
+			t.Fatalf("batch %d: ID of row 2 = %d", batch, got)
+		}
+		rec.Release()
+	}
+}

@@ -48,6 +48,13 @@ type Options map[string]string
 // ErrOption is wrapped by every option validation error.
 var ErrOption = fmt.Errorf("option")
 
+// ColumnsOption is the option through which the engine tells a source
+// which declared columns are read (projection pushdown): their names,
+// comma-separated. Validate accepts it for every source; a connector may
+// leave the other declared columns NULL without decoding them (the JSON
+// codec does, see codec.ReadSet). It is not for users to set.
+const ColumnsOption = "eddy.columns"
+
 // Validate checks raw against the specs (and Common when withCommon), fills
 // in defaults, and returns the result. Unknown keys and unreadable values
 // are errors naming the key.
@@ -68,6 +75,10 @@ func Validate(raw map[string]string, specs []OptionSpec, withCommon bool) (Optio
 	sort.Strings(keys)
 	for _, k := range keys {
 		key := strings.ToLower(k)
+		if key == ColumnsOption && withCommon {
+			out[key] = raw[k]
+			continue
+		}
 		spec, ok := byName[key]
 		if !ok {
 			return nil, fmt.Errorf("%w: unknown option %q (known: %s)", ErrOption, k, strings.Join(names(all), ", "))

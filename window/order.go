@@ -107,8 +107,17 @@ type orderChunk struct {
 	rows   []int32 // held rows, in arrival order
 	bucket []int64 // bucket of each batch row
 	seq    int64   // arrival number of the batch's row 0
+	seqs   []int64 // arrival number of each row, when not seq+row (a restored chunk)
 	low    int64   // smallest bucket held
 	minTs  int64   // smallest ROWTIME held
+}
+
+// arrival returns the arrival number of row r.
+func (c *orderChunk) arrival(r int32) int64 {
+	if c.seqs != nil {
+		return c.seqs[r]
+	}
+	return c.seq + int64(r)
 }
 
 // summarize sets c.low and c.minTs from the rows held.
@@ -268,9 +277,7 @@ func (o *order) fire(ctx context.Context, limit int64) (arrow.RecordBatch, error
 			p.Release()
 		}
 	}()
-	ext := arrow.NewSchema(append(append([]arrow.Field(nil), schema.Fields()...),
-		arrow.Field{Name: "$bucket", Type: arrow.PrimitiveTypes.Int64},
-		arrow.Field{Name: "$seq", Type: arrow.PrimitiveTypes.Int64}), nil)
+	ext := o.extSchema()
 	low := int64(math.MaxInt64)
 	for _, c := range o.chunks {
 		low = min(low, c.low)
@@ -413,7 +420,7 @@ func (o *order) take(ctx context.Context, ext *arrow.Schema, c *orderChunk, rows
 	bk, sq := array.NewInt64Builder(mem), array.NewInt64Builder(mem)
 	for _, r := range rows {
 		bk.Append(c.bucket[r])
-		sq.Append(c.seq + int64(r))
+		sq.Append(c.arrival(r))
 	}
 	cols = append(cols, bk.NewArray(), sq.NewArray())
 	bk.Release()

@@ -29,7 +29,8 @@ func reframe(kind byte, payload []byte) []byte {
 }
 
 // snapKinds builds one operator of each snapshot kind (1 group by, 2 over,
-// 3 watermark), tumbling, session and (last) stagger for the group by.
+// 3 watermark, 20 DISTINCT, 21 ORDER BY), tumbling, session and (last)
+// stagger for the group by.
 var snapKinds = []struct {
 	name string
 	kind byte
@@ -47,6 +48,8 @@ var snapKinds = []struct {
 		}
 		return op, []exec.Snapshotter{op.(exec.Snapshotter)}
 	}},
+	{"distinct", 20, distinctPipe([]int{0, 1})},
+	{"order", 21, orderPipe([]exec.SortKey{{Column: 2}})},
 	{"stagger", 1, groupByPipe(func() (window.Assigner, error) { return window.Stagger(300 * time.Millisecond) }, []exec.Expr{sK}, window.EmitPolicy{}, false)},
 }
 

@@ -167,6 +167,33 @@ func overPipe(specs ...window.OverSpec) pipeline {
 	}
 }
 
+// perSecond buckets event times by the second.
+func perSecond(t int64) int64 { return t / 1000 }
+
+func distinctPipe(keys []int) pipeline {
+	return func(t testing.TB, mem memory.Allocator, src *snapSource) (exec.Operator, []exec.Snapshotter) {
+		t.Helper()
+		op, err := window.NewDistinct(src, window.DistinctConfig{Keys: keys, Bucket: perSecond,
+			Lateness: 500 * time.Millisecond, Late: window.LateCount, Alloc: mem, Clock: src.clockFn()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return op, []exec.Snapshotter{op.(exec.Snapshotter)}
+	}
+}
+
+func orderPipe(keys []exec.SortKey) pipeline {
+	return func(t testing.TB, mem memory.Allocator, src *snapSource) (exec.Operator, []exec.Snapshotter) {
+		t.Helper()
+		op, err := window.NewOrder(src, window.OrderConfig{Keys: keys, Bucket: perSecond,
+			Lateness: 500 * time.Millisecond, Late: window.LateCount, Alloc: mem, Clock: src.clockFn()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return op, []exec.Snapshotter{op.(exec.Snapshotter)}
+	}
+}
+
 // step renders one Next: its rows, the watermark and the late-row count.
 func step(t testing.TB, op exec.Operator) (string, bool) {
 	t.Helper()
@@ -279,6 +306,10 @@ func TestSnapshotRestoreSameFutureOutput(t *testing.T) {
 		{"over range many partitions", 300, overPipe(
 			window.OverSpec{Func: "SUM", Arg: sV, Partition: keyK, Range: 400 * time.Millisecond, Name: "a"},
 		)},
+		{"distinct per second", 6, distinctPipe([]int{0, 1})},
+		{"distinct many keys", 300, distinctPipe([]int{0, 3, 5})},
+		{"order by bucket then value", 6, orderPipe([]exec.SortKey{{Column: 2, Desc: true}, {Column: 0}})},
+		{"order by bucket only", 300, orderPipe(nil)},
 		{"watermark operator with idle input", 3, func(t testing.TB, mem memory.Allocator, src *snapSource) (exec.Operator, []exec.Snapshotter) {
 			op, err := window.NewWatermark(src, 7, 200*time.Millisecond, 500*time.Millisecond, src.clockFn())
 			if err != nil {

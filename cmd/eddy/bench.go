@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -358,6 +359,7 @@ func benchHelp() string {
   --file FILE      read bids from a JSON-lines file (eddy gen nexmark) instead
   --no-yardstick   with --file, skip timing encoding/json decoding the same file
   --parallelism N  SET parallelism = N (default: every core)
+  --cpuprofile F   write a CPU profile of the run to F (go tool pprof F)
 Prints events/s and CPU seconds, end to end through a discarding destination.
 queries:
 `)
@@ -377,7 +379,7 @@ func unknownQuery(q string) string {
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) int {
-	fs, err := parseFlags(args, []string{"query", "events", "file", "parallelism"}, []string{"no-yardstick"})
+	fs, err := parseFlags(args, []string{"query", "events", "file", "parallelism", "cpuprofile"}, []string{"no-yardstick"})
 	if err != nil || len(fs.args) != 1 || fs.args[0] != "nexmark" {
 		if err != nil {
 			fmt.Fprintf(stderr, "eddy bench: %v\n", err)
@@ -420,14 +422,28 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		printError(stderr, err)
 		return 1
 	}
+	if path := fs.last("cpuprofile", ""); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "eddy bench: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "eddy bench: %v\n", err)
+			return 1
+		}
+	}
 	cpu0 := cpuSeconds()
 	start := time.Now()
-	if err := job.Run(ctx); err != nil {
+	err = job.Run(ctx)
+	wall := time.Since(start).Seconds()
+	cpu := cpuSeconds() - cpu0
+	pprof.StopCPUProfile()
+	if err != nil {
 		printError(stderr, err)
 		return 1
 	}
-	wall := time.Since(start).Seconds()
-	cpu := cpuSeconds() - cpu0
 	if n := job.Errors(); n > 0 {
 		fmt.Fprintf(stderr, "eddy: %s went to the error stream\n", plural(n, "row"))
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/eddy-sql/eddy/cmd/eddy/discovery"
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sinks"
@@ -227,58 +228,14 @@ func (c *registryConnectors) SourceVersion(ctx context.Context, options map[stri
 // it sets options["header"] to "true", so that the source opened with the
 // same options skips it.
 func (c *registryConnectors) DiscoverSource(ctx context.Context, options map[string]string) ([]planner.Column, error) {
-	schema, err := discoverSchema(ctx, options)
+	schema, err := discovery.Schema(ctx, options)
 	if err != nil {
 		return nil, err
 	}
-	if _, set := options["header"]; !set && discoveredHeader(schema) {
+	if _, set := options["header"]; !set && discovery.Header(schema) {
 		options["header"] = "true"
 	}
-	return columnsOf(schema), nil
-}
-
-// discoverSchema samples the source options describe through its
-// connector's Discover.
-func discoverSchema(ctx context.Context, options map[string]string) (*arrow.Schema, error) {
-	f, opts, err := sourceFactory(options)
-	if err != nil {
-		return nil, err
-	}
-	if f.Discover == nil {
-		return nil, fmt.Errorf("connector %s cannot discover a schema; declare the stream with CREATE STREAM", f.Name)
-	}
-	return f.Discover(ctx, opts)
-}
-
-// discoveredHeader tells whether discovery named columns after a CSV
-// header (schema metadata "header").
-func discoveredHeader(schema *arrow.Schema) bool {
-	v, ok := schema.Metadata().GetValue("header")
-	return ok && v == "true"
-}
-
-// columnsOf turns a discovered schema into catalog columns; the SQL type
-// text comes from field metadata "sqltype" when present.
-func columnsOf(schema *arrow.Schema) []planner.Column {
-	cols := make([]planner.Column, 0, len(schema.Fields()))
-	for _, f := range schema.Fields() {
-		sqlType := ""
-		if i := f.Metadata.FindKey("sqltype"); i >= 0 {
-			sqlType = f.Metadata.Values()[i]
-		}
-		if sqlType == "" {
-			sqlType = planner.SQLTypeOf(f.Type)
-		}
-		col := planner.Column{Name: f.Name, Type: f.Type, SQLType: sqlType}
-		// A discovered VARCHAR(n) truncates longer values, as a declared one.
-		if _, after, ok := strings.Cut(strings.ToUpper(sqlType), "CHAR("); ok {
-			if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(after), ")")); err == nil && n > 0 {
-				col.Length = n
-			}
-		}
-		cols = append(cols, col)
-	}
-	return cols
+	return discovery.Columns(schema), nil
 }
 
 func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema *arrow.Schema, options map[string]string, errs exec.ErrorSink) (planner.Sink, error) {
@@ -293,12 +250,14 @@ func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema
 			raw[k] = v
 		}
 	}
-	checkpointing := false
+	checkpointing, parallelism := false, 0
 	for k, v := range options {
 		switch k {
 		case "connector":
 		case planner.CheckpointingOption:
 			checkpointing = v == "true"
+		case planner.ParallelismOption:
+			parallelism, _ = strconv.Atoi(v)
 		default:
 			raw[k] = v
 		}
@@ -315,6 +274,7 @@ func (c *registryConnectors) OpenSink(ctx context.Context, stream string, schema
 			})
 		},
 		Checkpointing: checkpointing,
+		Parallelism:   parallelism,
 	}
 	return f.Open(ctx, env, opts)
 }

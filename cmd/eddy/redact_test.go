@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eddy-sql/eddy/cmd/eddy/discovery"
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sql"
 )
@@ -130,7 +131,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	})
 	t.Run("discover output", func(t *testing.T) {
 		t.Parallel()
-		got := createStreamText("S", nil, map[string]string{"connector": "kafka", "sasl_password": secret})
+		got := discovery.CreateStream("S", nil, map[string]string{"connector": "kafka", "sasl_password": secret})
 		if strings.Contains(got, secret) || !strings.Contains(got, "sasl_password = '***'") {
 			t.Errorf("discover printed:\n%s", got)
 		}

@@ -37,11 +37,14 @@ const serveUsage = `usage: eddy serve --data DIR [flags]
   --allow-path DIR           file paths of applications must lie in DIR (repeatable; none: no
                              file paths at all)
   --checkpoint-interval D    default checkpoint_interval of applications (10s)
+  --history-interval D       how often the console's charts sample each application (10s;
+                             the last 360 samples are kept)
   --max-body BYTES           the largest request body (1048576)
   --stop-timeout DURATION    on SIGINT or SIGTERM, wait this long for jobs to checkpoint (30s)
   --log-format text|json     structured logs on stderr (default text)
 APIs: the Kinesis Data Analytics API (aws kinesisanalytics --endpoint-url URL …), Eddy's own
-under /v1/applications (eddy submit, apps, stop, logs), /metrics, /healthz, /readyz.
+under /v1/applications (eddy submit, apps, stop, logs), /v1/discover (a source's columns from
+its options), /v1/connectors, /metrics, /healthz, /readyz.
 `
 
 // newServeConnectors returns the connectors of one served application:
@@ -65,7 +68,7 @@ type server struct {
 // listens and resumes the applications that were running. An error is a
 // usage error when usage is true.
 func startServer(args []string, stderr io.Writer) (s *server, usage bool, err error) {
-	fs, err := parseFlags(args, []string{"data", "listen", "config", "token-file", "tls-cert", "tls-key", "allow-path", "checkpoint-interval", "max-body", "stop-timeout", "log-format"}, nil)
+	fs, err := parseFlags(args, []string{"data", "listen", "config", "token-file", "tls-cert", "tls-key", "allow-path", "checkpoint-interval", "history-interval", "max-body", "stop-timeout", "log-format"}, nil)
 	if err != nil {
 		return nil, true, err
 	}
@@ -129,9 +132,15 @@ func startServer(args []string, stderr io.Writer) (s *server, usage bool, err er
 			return nil, true, fmt.Errorf("--checkpoint-interval %q: want a duration such as 10s", interval)
 		}
 	}
+	var sampleEvery time.Duration
+	if v := fs.last("history-interval", ""); v != "" {
+		if sampleEvery, err = time.ParseDuration(v); err != nil || sampleEvery <= 0 {
+			return nil, true, fmt.Errorf("--history-interval %q: want a duration such as 10s", v)
+		}
+	}
 	mgr, err := serve.NewManager(serve.Options{
 		Dir: dir, Connectors: newServeConnectors, Services: services, AllowPaths: fs.values["allow-path"],
-		Logger: log, Region: services.Region, CheckpointInterval: interval,
+		Logger: log, Region: services.Region, CheckpointInterval: interval, SampleInterval: sampleEvery,
 	})
 	if err != nil {
 		return nil, false, err

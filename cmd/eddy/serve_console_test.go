@@ -4,16 +4,20 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/eddy-sql/eddy/cmd/eddy/serve"
 )
@@ -45,10 +49,23 @@ func browser(t *testing.T, width, height int) (context.Context, context.CancelFu
 	return ctx, func() { tcancel(); cancel(); acancel() }
 }
 
-// setCode replaces the editor's text as typing would (an input event).
-func setCode(code string) chromedp.Action[chromedp.Void] {
-	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const a = document.getElementById('code'); a.value = %q; a.dispatchEvent(new Event('input')); return true; })()`, code))
+// pasteCode replaces the editor's text as a user's paste does: Ctrl+A,
+// then a paste event carrying the text (what the clipboard would deliver).
+func pasteCode(code string) chromedp.Action[chromedp.Void] {
+	text, _ := json.Marshal(code)
+	return chromedp.Steps(
+		chromedp.Focus(chromedp.CSS(".cm-content")),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.Evaluate[chromedp.Void](`(() => { const d = new DataTransfer(); d.setData('text/plain', `+string(text)+`);
+			document.activeElement.dispatchEvent(new ClipboardEvent('paste', { clipboardData: d, bubbles: true, cancelable: true })); })()`))
 }
+
+// editorText is the editor's text as the page shows it.
+const editorText = `[...document.querySelectorAll('.cm-content > .cm-line')].map(l => l.textContent).join('\n')`
+
+// cspViolations collects the page's Content-Security-Policy violations in
+// window.cspViolations, from the start of every document.
+const cspViolations = `window.cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber + ' on ' + (e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 80) : e.target)));`
 
 // TestConsoleEndToEnd drives the web console of a real eddy serve with a
 // token in headless Chromium: log in, create an application over the
@@ -62,6 +79,31 @@ func TestConsoleEndToEnd(t *testing.T) {
 	ctx, cancel := browser(t, 1280, 800)
 	defer cancel()
 
+	// Every request the page makes goes to the server: no CDN, no fonts.
+	var (
+		mu      sync.Mutex
+		foreign []string
+	)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && !strings.HasPrefix(e.Request.URL, s.url+"/") && !strings.HasPrefix(e.Request.URL, "data:") {
+			mu.Lock()
+			foreign = append(foreign, e.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspViolations}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(foreign) > 0 {
+			t.Errorf("the page requested URLs outside the server: %v", foreign)
+		}
+	}()
+
 	// The login form refuses a wrong token, then the (empty) applications page.
 	do(t, ctx, "log in",
 		chromedp.Navigate(s.url+"/"),
@@ -73,44 +115,110 @@ func TestConsoleEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(`//td[contains(., "No applications yet")]`),
 	)
 
-	// A typo: FROMM makes TICKS the unexpected token, line 6 column 8.
+	// A typo: FROMM makes TICKS the unexpected token, line 6 column 9.
+	// Ctrl+Enter in the editor runs it; the error is a lint diagnostic on
+	// TICKS, with its message under the line and in the problems box.
 	typo := strings.Replace(consoleApp, "  FROM TICKS", "  FROMM TICKS", 1)
 	do(t, ctx, "positioned error",
 		chromedp.Click(chromedp.CSS("#new-app")),
-		chromedp.WaitVisible(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS(".cm-content")),
 		chromedp.SendKeys(chromedp.CSS("#app-name"), "tickers"),
-		setCode(typo),
-		chromedp.Click(chromedp.CSS("#run")),
-		chromedp.WaitVisible(chromedp.CSS("#error-mark")),
+		pasteCode(typo),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.WaitVisible(chromedp.CSS(".cm-lintRange-error")),
+		chromedp.WaitVisible(chromedp.CSS("#error-message")),
 	)
+	if got := get(t, ctx, chromedp.Evaluate[string](editorText)); got != typo {
+		t.Errorf("the editor holds %q, want the pasted %q", got, typo)
+	}
 	msg := get(t, ctx, chromedp.Text(chromedp.CSS("#error-message")))
-	gutterBad := get(t, ctx, chromedp.Text(chromedp.CSS("#gutter .bad")))
-	markTop := get(t, ctx, chromedp.Evaluate[float64](`document.getElementById('error-mark').getBoundingClientRect().top - document.getElementById('mirror').getBoundingClientRect().top`))
-	markLeft := get(t, ctx, chromedp.Evaluate[float64](`document.getElementById('error-mark').getBoundingClientRect().left - document.getElementById('mirror').getBoundingClientRect().left`))
-	lineHeight := get(t, ctx, chromedp.Evaluate[float64](`parseFloat(getComputedStyle(document.getElementById('mirror')).lineHeight)`))
-	charWidth := get(t, ctx, chromedp.Evaluate[float64](`(() => { const c = document.createElement('span'); c.textContent = 'M'.repeat(100); document.getElementById('mirror').append(c); const w = c.getBoundingClientRect().width / 100; c.remove(); return w; })()`))
 	if !strings.HasPrefix(msg, "6:9: ") || !strings.Contains(msg, "TICKS") {
 		t.Errorf("inline error = %q, want 6:9 at TICKS", msg)
 	}
-	if gutterBad != "6" {
-		t.Errorf("gutter marks line %q, want 6", gutterBad)
+	editorShot := get(t, ctx, chromedp.CaptureScreenshot())
+	if p := get(t, ctx, chromedp.Text(chromedp.CSS("#problems"))); !strings.Contains(p, msg) {
+		t.Errorf("problems = %q, want it to hold %q", p, msg)
 	}
-	// The mark sits on the sixth line (8px padding + 5 lines) and ninth column.
-	if want := 8 + 5*lineHeight; markTop < want-2 || markTop > want+2 {
-		t.Errorf("error mark %.1fpx from the top, want %.1f (line 6)", markTop, want)
+	// The diagnostic covers TICKS on the sixth line from its ninth column,
+	// the lint gutter marks that line, and the message sits right under it.
+	where := get(t, ctx, chromedp.Evaluate[[]string](`(() => {
+		const mark = document.querySelector('.cm-lintRange-error'), line = mark.closest('.cm-line');
+		const r = document.createRange(); r.setStart(line, 0); r.setEndBefore(mark);
+		const lines = [...document.querySelectorAll('.cm-content > .cm-line')];
+		const gutter = document.querySelector('.cm-lint-marker-error').getBoundingClientRect(), lr = line.getBoundingClientRect();
+		const box = document.querySelector('.cm-eddy-error').getBoundingClientRect();
+		return [String(lines.indexOf(line) + 1), String(r.toString().length + 1), mark.textContent,
+			String(Math.abs((gutter.top + gutter.bottom) / 2 - (lr.top + lr.bottom) / 2) < lr.height / 2),
+			String(Math.abs(box.top - lr.bottom) < 2)];
+	})()`))
+	if want := []string{"6", "9", "TICKS", "true", "true"}; strings.Join(where, " ") != strings.Join(want, " ") {
+		t.Errorf("diagnostic at line, column, text, gutter on its line, message under it = %v, want %v", where, want)
 	}
-	if want := 8 + 8*charWidth; markLeft < want-2 || markLeft > want+2 {
-		t.Errorf("error mark %.1fpx from the left, want %.1f (column 9)", markLeft, want)
+	// Eddy's keywords (STREAM, PUMP as well as CREATE) are highlighted as
+	// keywords; names are not.
+	colors := get(t, ctx, chromedp.Evaluate[map[string]string](`(() => {
+		const out = {};
+		for (const s of document.querySelectorAll('.cm-line span')) if (!(s.textContent in out)) out[s.textContent] = getComputedStyle(s).color;
+		out['(line)'] = getComputedStyle(document.querySelector('.cm-line')).color;
+		return out;
+	})()`))
+	if kw := colors["CREATE"]; kw == "" || kw == colors["(line)"] || colors["STREAM"] != kw || colors["PUMP"] != kw || colors["SELECT"] != kw {
+		t.Errorf("keyword colours: CREATE %q STREAM %q PUMP %q SELECT %q, plain text %q; want keywords alike and not plain",
+			colors["CREATE"], colors["STREAM"], colors["PUMP"], colors["SELECT"], colors["(line)"])
+	}
+	if c, ok := colors["TICKER_SYMBOL"]; ok && c == colors["CREATE"] {
+		t.Error("the name TICKER_SYMBOL is highlighted as a keyword")
+	}
+
+	// On a narrow screen the editor, its diagnostic and message included,
+	// scrolls inside its own box.
+	do(t, ctx, "narrow editor", chromedp.EmulateViewport(390, 800))
+	if !get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`)) {
+		t.Error("the editor with an error is wider than a 390px screen")
+	}
+	do(t, ctx, "wide again", chromedp.EmulateViewport(1280, 800), chromedp.Focus(chromedp.CSS(".cm-content")))
+
+	// The fix, typed: the cursor sits on TICKS; delete " M", type " ". The
+	// diagnostic goes with the edit.
+	do(t, ctx, "fix the typo",
+		chromedp.KeyEvent(kb.Backspace),
+		chromedp.KeyEvent(kb.Backspace),
+		chromedp.KeyEvent(" "),
+		chromedp.WaitNotPresent(chromedp.CSS(".cm-lintRange-error")),
+		chromedp.WaitNotPresent(chromedp.CSS("#error-message")),
+	)
+	if got := get(t, ctx, chromedp.Evaluate[string](editorText)); got != consoleApp {
+		t.Errorf("after the fix the editor holds %q, want %q", got, consoleApp)
+	}
+	// Keyboard: Tab indents the line and Shift+Tab takes it back; Escape
+	// then Tab leaves the editor for the Save button.
+	do(t, ctx, "tab indents", chromedp.KeyEvent(kb.Tab))
+	indented := get(t, ctx, chromedp.Evaluate[string](editorText))
+	do(t, ctx, "shift-tab", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	if want := strings.Replace(consoleApp, "  FROM TICKS", "    FROM TICKS", 1); indented != want {
+		t.Errorf("after Tab the editor holds %q, want line 6 indented", indented)
+	}
+	if got := get(t, ctx, chromedp.Evaluate[string](editorText)); got != consoleApp {
+		t.Errorf("after Shift+Tab the editor holds %q, want %q", got, consoleApp)
+	}
+	do(t, ctx, "leave the editor", chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Tab))
+	if f := get(t, ctx, chromedp.Evaluate[string](`document.activeElement.id`)); f != "save" {
+		t.Errorf("Escape then Tab moved the focus to %q, want the Save button", f)
+	}
+	if v := get(t, ctx, chromedp.Evaluate[[]string](`window.cspViolations`)); len(v) > 0 {
+		t.Errorf("content security policy violations: %v", v)
 	}
 
 	// Fixed, it runs: the application page shows it RUNNING with rows flowing.
 	do(t, ctx, "run",
-		setCode(consoleApp),
 		chromedp.Click(chromedp.CSS("#run")),
 		chromedp.WaitVisible(`//span[@id="app-state" and .="RUNNING"]`),
 		chromedp.WaitVisible(`//div[@id="cards"]/div[contains(., "Rows out")]/b[number(.) > 0]`),
 		chromedp.WaitVisible(`//div[@id="cards"]/div[contains(., "Output")]/b[contains(., "/s") and not(starts-with(., "0.0"))]`),
 	)
+	if got := get(t, ctx, chromedp.Evaluate[string](editorText)); got != consoleApp {
+		t.Errorf("the application page's editor holds %q, want the saved code", got)
+	}
 
 	// The pipeline graph: the source feeds both pumps, each writes its
 	// stream, each stream its destination; rows/s on the edges, event
@@ -210,12 +318,14 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if status, _ := httpGetStatus(s.url+"/v1/applications/tickers", token); status != 404 {
 		t.Errorf("after the console deleted it, the application answers %d, want 404", status)
 	}
-	if !bytes.HasPrefix(shot, []byte("\x89PNG")) || len(shot) < 10000 {
-		t.Fatalf("screenshot: %d bytes", len(shot))
-	}
-	if os.Getenv("EDDY_UPDATE_CONSOLE_PICTURE") != "" {
-		if err := os.WriteFile(filepath.Join("serve", "console", "testdata", "console.png"), shot, 0o644); err != nil {
-			t.Fatal(err)
+	for name, png := range map[string][]byte{"console.png": shot, "console-editor.png": editorShot} {
+		if !bytes.HasPrefix(png, []byte("\x89PNG")) || len(png) < 10000 {
+			t.Fatalf("screenshot %s: %d bytes", name, len(png))
+		}
+		if os.Getenv("EDDY_UPDATE_CONSOLE_PICTURE") != "" {
+			if err := os.WriteFile(filepath.Join("serve", "console", "testdata", name), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/eddy-sql/eddy/cmd/eddy/discovery"
 )
 
 // truncations counts, per stream and column, the string values sources cut
@@ -38,7 +40,7 @@ func (t *truncations) lines() []string {
 			noun = "value was"
 		}
 		out = append(out, fmt.Sprintf("eddy: %s.%s: %d %s truncated to the column's declared length (strict_varchar = 'true' sends them to the error stream instead)",
-			quoteName(k[0]), quoteName(k[1]), n, noun))
+			discovery.QuoteName(k[0]), discovery.QuoteName(k[1]), n, noun))
 	}
 	sort.Strings(out)
 	return out

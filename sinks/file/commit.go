@@ -68,7 +68,7 @@ func (s *sink) openStaged(env sinks.Env, cfg Config, format encode.Format) (sink
 	if err := s.openStagingFile(); err != nil {
 		return nil, err
 	}
-	enc, err := encode.New(format, env.Schema, encode.Options{Header: header, Delimiter: cfg.Delimiter})
+	enc, err := encode.NewParallel(format, env.Schema, encode.Options{Header: header, Delimiter: cfg.Delimiter}, env.Parallelism)
 	if err != nil {
 		s.f.Close()
 		return nil, fmt.Errorf("file: %w", err)

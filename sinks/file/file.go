@@ -139,7 +139,7 @@ func New(env sinks.Env, cfg Config) (sinks.Sink, error) {
 			header = false
 		}
 	}
-	enc, err := encode.New(format, env.Schema, encode.Options{Header: header, Delimiter: cfg.Delimiter})
+	enc, err := encode.NewParallel(format, env.Schema, encode.Options{Header: header, Delimiter: cfg.Delimiter}, env.Parallelism)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("file: %w", err)

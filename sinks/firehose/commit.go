@@ -73,6 +73,12 @@ func (s *sink) Commit(ctx context.Context, checkpoint int64) error {
 
 // Abort deletes the objects prepared for checkpoint and the manifest.
 //
+// Called before this sink wrote anything (the engine restoring a
+// checkpoint, after committing it, or starting fresh), Abort also clears
+// the staging area: objects a killed run staged after its last Prepare, or
+// under manifests of checkpoints that never completed, would otherwise
+// stay there for good.
+//
 // Objects this sink prepared itself, in this run, are not deleted but
 // staged again for the next checkpoint: the engine aborts a checkpoint it
 // abandons while running on (its state could not be written), and the
@@ -93,7 +99,39 @@ func (s *sink) Abort(ctx context.Context, checkpoint int64) error {
 		_ = s.dest.store.Delete(ctx, manifestKey(s.name, checkpoint))
 		return nil
 	}
-	return s.finish(ctx, checkpoint, false)
+	if err := s.finish(ctx, checkpoint, false); err != nil {
+		return err
+	}
+	if s.written || len(s.prepared) > 0 || len(s.staged) > 0 {
+		return nil
+	}
+	return s.sweepStaging(ctx)
+}
+
+// sweepStaging deletes every object under the staging prefix, manifests
+// last, so an interrupted sweep leaves no manifest naming a missing object.
+func (s *sink) sweepStaging(ctx context.Context) error {
+	keys, err := s.dest.store.List(ctx, stagingPrefix(s.name))
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		am, bm := strings.HasSuffix(a, ".manifest"), strings.HasSuffix(b, ".manifest")
+		switch {
+		case am == bm:
+			return strings.Compare(a, b)
+		case am:
+			return 1
+		default:
+			return -1
+		}
+	})
+	for _, k := range keys {
+		if err := s.dest.store.Delete(ctx, k); err != nil {
+			return fmt.Errorf("firehose: clearing the staging area: %w", err)
+		}
+	}
+	return nil
 }
 
 // finish publishes (or deletes) the objects of checkpoint's manifest and

@@ -328,3 +328,51 @@ func TestExactlyOnceKeepsObjectsOfAnAbandonedCheckpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestExactlyOnceRestartClearsOrphans: a killed run can leave objects it
+// staged after its last Prepare (no manifest names them) and the manifest
+// of a checkpoint that never completed. A restarted sink's Abort, before
+// it writes, clears them; once it has written, Abort leaves its own
+// staged objects alone.
+func TestExactlyOnceRestartClearsOrphans(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	dir := t.TempDir()
+	raw := map[string]string{"destination": "file://" + dir, "exactly_once": "true", "buffer_size": "10"}
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	killed := open(t, sinks.Env{}, raw, nil)
+	must(killed.Write(ctx, testBatch(t, mem, first)))
+	must(killed.(sinks.Committer).Prepare(ctx, 4)) // checkpoint 4 never completes
+	must(killed.Write(ctx, testBatch(t, mem, second)))
+	must(killed.(sinks.Flusher).Flush(ctx)) // staged, in no manifest
+	killed.Close(ctx)
+	if n := len(files(t, dir)); n < 3 {
+		t.Fatalf("the killed run left %d files, want its 2 objects and a manifest: %v", n, files(t, dir))
+	}
+
+	again := open(t, sinks.Env{}, raw, nil)
+	c := again.(sinks.Committer)
+	must(c.Abort(ctx, 0)) // no checkpoint to restore
+	if left := files(t, dir); len(left) != 0 {
+		t.Fatalf("after the restart's Abort: %v", left)
+	}
+	must(again.Write(ctx, testBatch(t, mem, first)))
+	must(again.(sinks.Flusher).Flush(ctx))
+	must(c.Abort(ctx, 9)) // a checkpoint this run never prepared
+	if n := len(files(t, dir)); n != 1 {
+		t.Fatalf("Abort after a write removed this run's staged object: %v", files(t, dir))
+	}
+	must(c.Prepare(ctx, 1))
+	must(c.Commit(ctx, 1))
+	must(again.Close(ctx))
+	if got := visible(files(t, dir)); len(got) != 1 || len(files(t, dir)) != 1 {
+		t.Fatalf("objects %v (all files %v), want 1 published", got, files(t, dir))
+	}
+}

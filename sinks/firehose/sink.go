@@ -92,6 +92,9 @@ type sink struct {
 	metrics  Metrics
 	err      error
 	closed   bool
+	// written is set by the first Write: until then nothing of this run
+	// can be in the staging area (see Abort).
+	written bool
 }
 
 var (
@@ -140,7 +143,7 @@ func New(ctx context.Context, env sinks.Env, cfg Config) (sinks.Sink, error) {
 		if f == "csv" {
 			format, s.csv = encode.CSV, true
 		}
-		if s.enc, err = encode.New(format, env.Schema, encode.Options{}); err != nil {
+		if s.enc, err = encode.NewParallel(format, env.Schema, encode.Options{}, env.Parallelism); err != nil {
 			return nil, fmt.Errorf("firehose: %w", err)
 		}
 	case "parquet":
@@ -230,6 +233,7 @@ func (s *sink) Metrics() Metrics {
 func (s *sink) Write(ctx context.Context, batch arrow.RecordBatch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.written = true
 	if s.closed {
 		batch.Release()
 		return ErrClosed

@@ -22,6 +22,8 @@ type store interface {
 	// Move publishes src under dst; a missing src wraps ErrNotFound.
 	Move(ctx context.Context, src, dst string) error
 	Delete(ctx context.Context, key string) error
+	// List returns the keys of the objects under prefix, in no order.
+	List(ctx context.Context, prefix string) ([]string, error)
 	String() string
 }
 
@@ -105,6 +107,32 @@ func (d *dirStore) Delete(_ context.Context, key string) error {
 		return fmt.Errorf("firehose: %w", err)
 	}
 	return nil
+}
+
+// List walks the directory of prefix (a key prefix ending in a slash).
+func (d *dirStore) List(_ context.Context, prefix string) ([]string, error) {
+	var keys []string
+	root := d.path(prefix)
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !e.IsDir() {
+			rel, err := filepath.Rel(d.dir, p)
+			if err != nil {
+				return err
+			}
+			keys = append(keys, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("firehose: list %s: %w", prefix, err)
+	}
+	return keys, nil
 }
 
 // joinKey joins a prefix and a key with one slash.

@@ -106,3 +106,23 @@ func (s *s3Store) Delete(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// List pages through ListObjectsV2 under prefix.
+func (s *s3Store) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(s.key(prefix))})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("firehose: s3 list %s: %w", s.key(prefix), err)
+		}
+		for _, o := range page.Contents {
+			k := aws.ToString(o.Key)
+			if s.prefix != "" {
+				k = strings.TrimPrefix(k, strings.TrimSuffix(s.prefix, "/")+"/")
+			}
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}

@@ -89,7 +89,7 @@ func New(ctx context.Context, env sinks.Env, cfg Config) (sinks.Sink, error) {
 	if format == "" {
 		format = encode.JSON
 	}
-	enc, err := encode.New(format, env.Schema, encode.Options{})
+	enc, err := encode.NewParallel(format, env.Schema, encode.Options{}, env.Parallelism)
 	if err != nil || (format != encode.JSON && format != encode.CSV) {
 		return nil, fmt.Errorf("function: %w: format %q (use json or csv)", sources.ErrOption, format)
 	}

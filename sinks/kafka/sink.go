@@ -67,7 +67,7 @@ func New(env sinks.Env, cfg Config) (sinks.Sink, error) {
 	if cfg.Format != encode.JSON && cfg.Format != encode.CSV {
 		return nil, fmt.Errorf("kafka: %w: %q cannot be written to Kafka (use json or csv)", encode.ErrFormat, string(cfg.Format))
 	}
-	enc, err := encode.New(cfg.Format, env.Schema, encode.Options{Delimiter: cfg.Delimiter})
+	enc, err := encode.NewParallel(cfg.Format, env.Schema, encode.Options{Delimiter: cfg.Delimiter}, env.Parallelism)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}

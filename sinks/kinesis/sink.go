@@ -101,7 +101,7 @@ func New(ctx context.Context, env sinks.Env, raw map[string]string) (sinks.Sink,
 	if err != nil {
 		return nil, fmt.Errorf("kinesis: %w", err)
 	}
-	if s.enc, err = encode.New(format, env.Schema, encode.Options{Delimiter: delim}); err != nil {
+	if s.enc, err = encode.NewParallel(format, env.Schema, encode.Options{Delimiter: delim}, env.Parallelism); err != nil {
 		return nil, fmt.Errorf("kinesis: %w", err)
 	}
 	s.json = format == encode.JSON

@@ -111,7 +111,7 @@ func New(env sinks.Env, cfg Config) (sinks.Sink, error) {
 	if repeat < 0 {
 		repeat = screenful(env)
 	}
-	enc, err := encode.New(format, env.Schema, encode.Options{Header: cfg.Header, Delimiter: cfg.Delimiter, RepeatHeader: repeat})
+	enc, err := encode.NewParallel(format, env.Schema, encode.Options{Header: cfg.Header, Delimiter: cfg.Delimiter, RepeatHeader: repeat}, env.Parallelism)
 	if err != nil {
 		return nil, fmt.Errorf("stdout: %w", err)
 	}

@@ -65,7 +65,13 @@ type jsonBid struct {
 	Extra    string `json:"extra"`
 }
 
-func benchDecode(b *testing.B, dec Decoder, lines [][]byte, batchSize int) {
+// bidRead reads what Nexmark q2 needs of a bid: AUCTION, PRICE and
+// DATE_TIME (its ROWTIME).
+var bidRead = []bool{true, false, true, false, false, true, false}
+
+// benchDecode decodes lines with dec into batches of batchSize rows,
+// reading only the columns of read (nil: all).
+func benchDecode(b *testing.B, dec Decoder, lines [][]byte, batchSize int, read []bool) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(b, 0)
 	bat, err := sources.NewBatcher(mem, sources.WithSystemColumns(bidSchema()), "DATE_TIME", batchSize)
@@ -73,6 +79,14 @@ func benchDecode(b *testing.B, dec Decoder, lines [][]byte, batchSize int) {
 		b.Fatal(err)
 	}
 	defer bat.Release()
+	if read != nil {
+		if _, err := Prune(dec, read); err != nil {
+			b.Fatal(err)
+		}
+		if err := bat.Prune(read); err != nil {
+			b.Fatal(err)
+		}
+	}
 	now := time.Now()
 	var bytes int64
 	b.ReportAllocs()
@@ -102,7 +116,14 @@ func BenchmarkBidJSON(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			benchDecode(b, dec, lines, size)
+			benchDecode(b, dec, lines, size, nil)
+		})
+		b.Run(fmt.Sprintf("eddy_pruned/batch=%d", size), func(b *testing.B) {
+			dec, err := NewJSON(bidSchema(), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchDecode(b, dec, lines, size, bidRead)
 		})
 	}
 	b.Run("encoding_json", func(b *testing.B) {
@@ -132,7 +153,7 @@ func BenchmarkBidCSV(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			benchDecode(b, dec, lines, size)
+			benchDecode(b, dec, lines, size, nil)
 		})
 	}
 }

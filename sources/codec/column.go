@@ -39,6 +39,10 @@ type column struct {
 	// strict_varchar); otherwise it is cut and onTrunc, when set, is called.
 	strict  bool
 	onTrunc func(column string)
+	// lastTime is the text of the last TIMESTAMP string parsed, lastMs its
+	// value: consecutive records often carry the same event time.
+	lastTime []byte
+	lastMs   int64
 }
 
 func columnsOf(schema *arrow.Schema) ([]column, error) {

@@ -54,7 +54,12 @@ func (c *column) setText(b *sources.Batcher, i int, v []byte, scratch *[]byte) e
 	case sources.ColDecimal:
 		return c.setDecimal(b, i, t, v, true)
 	case sources.ColTimestamp:
+		if len(t) > 0 && bytes.Equal(t, c.lastTime) { // event times repeat
+			b.SetInt(i, c.lastMs)
+			return nil
+		}
 		if ms, ok := parseTimestampText(t); ok {
+			c.lastTime, c.lastMs = append(c.lastTime[:0], t...), ms
 			b.SetInt(i, ms)
 			return nil
 		}

@@ -150,3 +150,43 @@ func Quote(opts sources.Options) (byte, error) {
 	}
 	return 0, fmt.Errorf("codec: quote %q must be one character or empty", s)
 }
+
+// ReadSet returns which declared columns a decoder must read: those
+// option sources.ColumnsOption names (exactly, as the planner writes
+// them) plus the columns options rowtime and arrival name, which make
+// ROWTIME and the arrival time. It returns nil, for every column, when
+// the option is not set or names a column that is not declared.
+func ReadSet(declared *arrow.Schema, opts sources.Options) []bool {
+	list, ok := opts[sources.ColumnsOption]
+	if !ok {
+		return nil
+	}
+	read := make([]bool, declared.NumFields())
+	for _, name := range strings.Split(list, ",") {
+		if name == "" {
+			continue
+		}
+		i := fieldIndex(declared, name)
+		if i < 0 {
+			return nil
+		}
+		read[i] = true
+	}
+	for _, name := range []string{opts.String("rowtime"), opts.String("arrival")} {
+		if i := fieldIndex(declared, strings.TrimSpace(name)); i >= 0 {
+			read[i] = true
+		}
+	}
+	return read
+}
+
+// Prune makes d, a decoder of this package, decode only the declared
+// columns where read is true (see JSON.Prune); it reports whether d can
+// (a CSV decoder reads every column). nil read changes nothing.
+func Prune(d Decoder, read []bool) (bool, error) {
+	j, ok := d.(*JSON)
+	if !ok || read == nil {
+		return false, nil
+	}
+	return true, j.Prune(read)
+}

@@ -17,6 +17,14 @@
 // text. A record that is malformed or has a value that does not convert is
 // rejected whole (SyntaxError, CoercionError) and nothing of it is kept.
 //
+// Pruning (JSON only): with option sources.ColumnsOption, set by the
+// planner, a decoder converts only the columns named there and those of
+// options rowtime and arrival (ReadSet, Prune); the rest stay NULL and
+// the Batcher fills them per batch. Every value is still validated as
+// JSON, so a record that is not one well-formed object is rejected as
+// before, but a value that does not convert to an unread column's type
+// (or is too long for it under strict_varchar) is not detected.
+//
 // Bad input is contained to its record. CSV quoting follows RFC 4180: a
 // quoted field may hold line breaks, so a record may span lines, but only
 // up to MaxQuotedSpan bytes: a quote that has not closed by then, or by

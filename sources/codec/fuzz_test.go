@@ -122,3 +122,32 @@ func FuzzCSVIngest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJSONPruned checks that decoding only some columns agrees with
+// decoding those columns alone and with decoding all (checkPruned); the
+// first byte of data picks the columns read.
+func FuzzJSONPruned(f *testing.F) {
+	for _, s := range []string{
+		"\x05" + `{"A": 1, "B": 2, "S": "abcdef", "F": 1.5, "D": 12.34, "OK": true, "T": "2024-05-01T10:00:00Z", "BIN": "AAE=", "DT": "2024-05-01", "TM": "10:00:00", "x": {"y": [1, 2]}}`,
+		"\xff" + `{"a": "1", "b": 300, "t": 1714557600000}`,
+		"\x40" + `{"T": "2024-05-01", "s": [1, {"q": "\u00e9\ud83d\ude00"}], "\u0041": 7}`,
+		"\x01" + `{"A": 1, "B": "bad", "x": {"y": [0, 1e400]}}`,
+		"\x00" + `{"A":1}{"A":2}`,
+	} {
+		f.Add([]byte(s))
+	}
+	schema := fuzzSchema()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 {
+			return
+		}
+		read := make([]bool, schema.NumFields())
+		for i := range read {
+			read[i] = data[0]>>(i%8)&1 == 1
+		}
+		read[len(read)-1] = data[0]&0x80 == 0 // N, from $.x.y[1]
+		for _, line := range bytes.Split(data[1:], []byte{'\n'}) {
+			checkPruned(t, schema, data[0]&4 == 0, read, line)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -67,10 +68,49 @@ func NewIngest(env sources.Env, opts sources.Options, batchSize int) (*Ingest, e
 			bat.Release()
 		}
 	}
+	if err == nil {
+		err = prune(dec, bat, ReadSet(declared, opts))
+		if err != nil {
+			bat.Release()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &Ingest{framer: fr, dec: dec, bat: bat, env: env, header: opts.Bool("header"), first: true}, nil
+}
+
+// PruneDecoding makes dec and bat, built for the declared columns
+// declared, skip the columns that option sources.ColumnsOption of opts
+// leaves out (see ReadSet), when dec can. Names in the option that are
+// not in declared are dropped first: a connector's own columns (Kafka's
+// KAFKA_KEY) that its decoder does not fill.
+func PruneDecoding(dec Decoder, bat *sources.Batcher, declared *arrow.Schema, opts sources.Options) error {
+	list, ok := opts[sources.ColumnsOption]
+	if !ok {
+		return nil
+	}
+	var keep []string
+	for _, name := range strings.Split(list, ",") {
+		if fieldIndex(declared, name) >= 0 {
+			keep = append(keep, name)
+		}
+	}
+	o := make(sources.Options, len(opts))
+	for k, v := range opts {
+		o[k] = v
+	}
+	o[sources.ColumnsOption] = strings.Join(keep, ",")
+	return prune(dec, bat, ReadSet(declared, o))
+}
+
+// prune makes dec and bat skip the columns read leaves out, when dec can.
+func prune(dec Decoder, bat *sources.Batcher, read []bool) error {
+	ok, err := Prune(dec, read)
+	if err != nil || !ok {
+		return err
+	}
+	return bat.Prune(read)
 }
 
 // Framer returns the framer to fill with input bytes.

@@ -31,6 +31,11 @@ type JSON struct {
 	// hits caches, per key seen, the targets it matches and how well, so
 	// that a record's keys cost one map lookup each (bounded in size).
 	hits map[string][]keyHit
+	// first[c] is set when a key starting with byte c may match a target:
+	// other keys are skipped without a lookup.
+	first [256]bool
+	// read, when set by Prune, tells which columns are decoded at all.
+	read []bool
 }
 
 // keyHit is one target a key matches: exactly (q 2) or ignoring case (1).
@@ -38,6 +43,10 @@ type keyHit struct {
 	target int32
 	q      uint8
 }
+
+// maxDirectTargets is how many targets of one key length match compares
+// directly; beyond it a key's matches are looked up in the cache.
+const maxDirectTargets = 4
 
 // maxCachedKeys bounds the key cache for inputs whose keys keep changing.
 const maxCachedKeys = 4096
@@ -112,6 +121,7 @@ func fieldIndex(s *arrow.Schema, name string) int {
 }
 
 func (d *JSON) addTarget(t target) {
+	d.markFirst(t)
 	for len(d.byLen) <= len(t.key) {
 		d.byLen = append(d.byLen, nil)
 	}
@@ -188,8 +198,75 @@ func (d *JSON) scan(rec []byte) error {
 	return nil
 }
 
+// markFirst records the first bytes of the keys t may match: its own
+// and, when t folds case, the other case of an ASCII letter; a key that
+// starts with a non-ASCII byte is always looked up, since Unicode case
+// folding may change its first byte.
+func (d *JSON) markFirst(t target) {
+	if len(t.key) == 0 {
+		return // the empty key is found by its length alone
+	}
+	c := t.key[0]
+	d.first[c] = true
+	if t.fold && c|0x20 >= 'a' && c|0x20 <= 'z' {
+		d.first[c^0x20] = true
+	}
+	if t.fold || c >= utf8.RuneSelf {
+		for b := utf8.RuneSelf; b < 256; b++ {
+			d.first[b] = true
+		}
+	}
+}
+
+// Prune makes d decode only the columns i for which read[i] is true (read
+// has one entry per declared column; nil reads all): the values of the
+// other columns are validated as JSON, as every value of the record is,
+// but not converted, and the columns stay NULL. So a record that is not
+// one well-formed JSON object is still rejected, but a value that does
+// not convert to its unread column's type (or, with strict_varchar, is
+// too long for it) is not detected.
+func (d *JSON) Prune(read []bool) error {
+	if read == nil {
+		return nil
+	}
+	if len(read) != len(d.cols) {
+		return fmt.Errorf("codec: prune lists %d columns, decoder has %d", len(read), len(d.cols))
+	}
+	d.read = append([]bool(nil), read...)
+	all := d.targets
+	d.targets, d.byLen, d.hits, d.first = nil, nil, nil, [256]bool{}
+	for _, t := range all {
+		if read[t.col] {
+			d.addTarget(t)
+		}
+	}
+	for i := range d.root {
+		d.root[i] = d.root[i] && read[i]
+	}
+	return nil
+}
+
 func (d *JSON) match(key []byte, v span) {
-	if len(key) >= len(d.byLen) {
+	if len(key) >= len(d.byLen) || len(d.byLen[len(key)]) == 0 {
+		return
+	}
+	if len(key) > 0 && !d.first[key[0]] {
+		return
+	}
+	if ts := d.byLen[len(key)]; len(ts) <= maxDirectTargets {
+		for _, ti := range ts {
+			t := &d.targets[ti]
+			q := uint8(2)
+			if !bytes.Equal(key, t.key) {
+				if !t.fold || !equalFold(key, t.key) {
+					continue
+				}
+				q = 1
+			}
+			if q >= d.quality[t.col] {
+				d.found[t.col], d.quality[t.col] = v, q
+			}
+		}
 		return
 	}
 	hits, ok := d.hits[string(key)]

@@ -2,7 +2,9 @@ package codec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -94,16 +96,15 @@ func scanLiteral(b []byte, i int, lit string, kind byte) (span, error) {
 func scanString(b []byte, i int) (int, bool, error) {
 	j, esc := i+1, false
 	for {
-		k := bytes.IndexByte(b[j:], '"')
+		k := quoteOrEscape(b, j)
 		if k < 0 {
 			return 0, false, jsonErr(i, "unterminated string")
 		}
-		bs := bytes.IndexByte(b[j:j+k], '\\')
-		if bs < 0 {
-			return j + k + 1, esc, nil
+		if b[k] == '"' {
+			return k + 1, esc, nil
 		}
 		esc = true
-		p := j + bs + 1 // the escaped character
+		p := k + 1 // the escaped character
 		if p >= len(b) {
 			return 0, false, jsonErr(i, "unterminated string")
 		}
@@ -119,6 +120,50 @@ func scanString(b []byte, i int) (int, bool, error) {
 			return 0, false, jsonErr(p-1, "bad escape %q", b[p])
 		}
 	}
+}
+
+// swarBytes is how far quoteOrEscape looks eight bytes at a time before
+// it hands long strings to bytes.IndexByte (vectorized, but a call).
+const swarBytes = 32
+
+const (
+	lows  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// quoteOrEscape returns the index of the first '"' or '\\' in b from j
+// on, or -1. Short strings (keys, most values) are searched eight bytes
+// at a time in registers; the rest of a long one with bytes.IndexByte.
+func quoteOrEscape(b []byte, j int) int {
+	end := min(len(b), j+swarBytes)
+	for ; j+8 <= end; j += 8 {
+		w := binary.LittleEndian.Uint64(b[j:])
+		q, e := w^(lows*'"'), w^(lows*'\\')
+		// A byte is flagged when it is zero in q or e; the lowest flag is
+		// exact (false flags only occur above a true one).
+		if m := ((q-lows)&^q | (e-lows)&^e) & highs; m != 0 {
+			return j + bits.TrailingZeros64(m)/8
+		}
+	}
+	if end == len(b) {
+		for ; j < end; j++ {
+			if c := b[j]; c == '"' || c == '\\' {
+				return j
+			}
+		}
+		return -1
+	}
+	k := bytes.IndexByte(b[j:], '"')
+	if k < 0 {
+		k = len(b) - j
+	}
+	if bs := bytes.IndexByte(b[j:j+k], '\\'); bs >= 0 {
+		return j + bs
+	}
+	if j+k == len(b) {
+		return -1
+	}
+	return j + k
 }
 
 func isHex4(h []byte) bool {

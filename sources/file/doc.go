@@ -28,6 +28,9 @@
 // the source goes on with the other files. A file that cannot be opened
 // is rejected and done the same way.
 //
+// With JSON, the source decodes only the columns the engine reads
+// (option sources.ColumnsOption, see codec.ReadSet); the others are NULL.
+//
 // Files are decoded on several cores (option parallelism, default
 // GOMAXPROCS) unless follow is set or the format's records may span lines
 // (CSV with quoting): each file is cut into morsels at line ends, a pool

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/eddy-sql/eddy/sources"
 	"github.com/eddy-sql/eddy/sources/codec"
+	"github.com/eddy-sql/eddy/sources/ordered"
 )
 
 // Parallel decoding. Without follow, and for formats whose records never
@@ -53,7 +53,7 @@ type morsel struct {
 
 	out  []decoded // filled by the worker
 	next int       // the first of out not yet returned
-	done chan struct{}
+	job  *ordered.Job[*worker]
 }
 
 // decoded is one batch of a morsel (nil when only rejects are left), the
@@ -68,16 +68,14 @@ type decoded struct {
 	maxTime int64
 }
 
-// pool runs the decoding workers of one source; morsels are decoded in
-// the order they are submitted (a worker takes the oldest waiting).
+// pool runs the decoding workers of one source on an ordered.Pool;
+// morsels are decoded in the order they are submitted (a worker takes the
+// oldest waiting).
 type pool struct {
-	jobs    chan *morsel
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	ord     *ordered.Pool[*worker]
 	free    chan []byte // morsel buffers to reuse
 	size    int         // morsel size
-	self    *worker     // the reading goroutine's own worker
-	workers []*worker   // every worker, self last
+	workers []*worker   // every worker, the reading goroutine's own last
 }
 
 // startPool starts n workers, each with its own Ingest, and a worker
@@ -85,8 +83,7 @@ type pool struct {
 // still being decoded, it decodes waiting morsels instead of sleeping
 // (on a busy machine, waking a sleeping thread can take milliseconds).
 func (s *source) startPool(n int) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	pl := &pool{jobs: make(chan *morsel, 4*n+maxOpen), cancel: cancel, free: make(chan []byte, 4*n+4)}
+	pl := &pool{free: make(chan []byte, 4*n+4)}
 	pl.size = min(maxMorsel, max(minMorsel, morselBudget/(2*n+2)/max(1, min(len(s.parts), s.maxOpen))))
 	if s.morsel > 0 {
 		pl.size = s.morsel
@@ -98,50 +95,44 @@ func (s *source) startPool(n int) error {
 		env.Reject = func(r sources.BadRecord) { w.rejects = append(w.rejects, r) }
 		in, err := codec.NewIngest(env, s.opts, s.batchSize)
 		if err != nil {
-			for _, w := range workers[:i] {
-				w.in.Release()
-			}
-			cancel()
+			releaseWorkers(workers[:i])
 			return fmt.Errorf("file: %w", err)
 		}
 		w.in = in
-		w.ctx = ctx
 		workers[i] = w
 		if s.newStage != nil {
 			if w.stage, w.endStage, err = s.newStage(); err != nil {
-				for _, w := range workers[:i+1] {
-					w.in.Release()
-					if w.endStage != nil {
-						w.endStage()
-					}
-				}
-				cancel()
+				releaseWorkers(workers[:i+1])
 				return fmt.Errorf("file: %w", err)
 			}
 		}
 	}
-	pl.self = workers[n]
 	pl.workers = workers
-	for _, w := range workers[:n] {
-		pl.wg.Add(1)
-		go func() {
-			defer pl.wg.Done()
-			defer w.in.Release()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case m := <-pl.jobs:
-					pl.run(w, m)
-				}
-			}
-		}()
-	}
+	pl.ord = ordered.Start(workers, 4*n+maxOpen)
 	s.pool = pl
 	return nil
 }
 
-// run decodes m with w and marks it done.
+// releaseWorkers releases the workers' decoders and stages.
+func releaseWorkers(workers []*worker) {
+	for _, w := range workers {
+		w.in.Release()
+		if w.endStage != nil {
+			w.endStage()
+		}
+	}
+}
+
+// submit queues m for decoding.
+func (pl *pool) submit(m *morsel) {
+	m.job = ordered.NewJob(func(ctx context.Context, w *worker) {
+		w.ctx = ctx
+		pl.run(w, m)
+	})
+	pl.ord.Submit(m.job)
+}
+
+// run decodes m with w.
 func (pl *pool) run(w *worker, m *morsel) {
 	w.decode(m)
 	w.in.Framer().Reset()
@@ -150,40 +141,17 @@ func (pl *pool) run(w *worker, m *morsel) {
 	default:
 	}
 	m.data = nil
-	close(m.done)
 }
 
 // await returns once m is decoded, decoding waiting morsels with the
 // reading goroutine's own worker meanwhile.
-func (pl *pool) await(ctx context.Context, m *morsel) error {
-	for {
-		select {
-		case <-m.done:
-			return nil
-		default:
-		}
-		select {
-		case <-m.done:
-			return nil
-		case j := <-pl.jobs:
-			pl.run(pl.self, j)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
+func (pl *pool) await(ctx context.Context, m *morsel) error { return pl.ord.Await(ctx, m.job) }
 
 // stop ends the workers and waits for them. Morsels not decoded are
 // dropped; decoded batches not returned are released by the caller.
 func (pl *pool) stop() {
-	pl.cancel()
-	pl.wg.Wait()
-	pl.self.in.Release()
-	for _, w := range pl.workers {
-		if w.endStage != nil {
-			w.endStage()
-		}
-	}
+	pl.ord.Stop()
+	releaseWorkers(pl.workers)
 }
 
 // worker decodes morsels into batches with its own Ingest.
@@ -339,7 +307,7 @@ func (s *source) readAhead(p *part) {
 		m := s.readMorsel(p)
 		p.queue = append(p.queue, m)
 		s.inflight++
-		s.pool.jobs <- m
+		s.pool.submit(m)
 	}
 }
 
@@ -357,7 +325,7 @@ func (s *source) readMorsel(p *part) *morsel {
 	buf = append(buf, p.carry...)
 	p.carry = p.carry[:0]
 	m := &morsel{path: p.path, start: p.next, line: p.nextLine, first: p.next == 0 && p.nextLine == 0 && !p.cut,
-		skip: p.cut, arrival: s.clock(), done: make(chan struct{})}
+		skip: p.cut, arrival: s.clock()}
 	p.cut = false
 	want := s.batchSize // lines
 	limit := len(buf)   // bytes read so far
@@ -426,9 +394,7 @@ func (s *source) readMorsel(p *part) *morsel {
 // The pool must have stopped: a morsel not done then was never decoded.
 func (s *source) dropQueue(p *part) {
 	for _, m := range p.queue {
-		select {
-		case <-m.done:
-		default:
+		if !m.job.Done() {
 			continue
 		}
 		for _, d := range m.out[m.next:] {

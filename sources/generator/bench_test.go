@@ -84,3 +84,13 @@ func BenchmarkTicker(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNexmarkBidsParallel generates bids on 1 and more cores (the
+// reading goroutine only collects the batches, in order).
+func BenchmarkNexmarkBidsParallel(b *testing.B) {
+	for _, p := range []int{1, 2, 4} {
+		b.Run("parallelism="+strconv.Itoa(p), func(b *testing.B) {
+			benchSource(b, map[string]string{"kind": "nexmark", "parallelism": strconv.Itoa(p)})
+		})
+	}
+}

@@ -37,11 +37,18 @@
 // events are of other kinds. Batches are written straight into Arrow
 // buffers (no validity bitmaps: nothing is null).
 //
+// An unpaced Nexmark stream with option parallelism above 1 is generated
+// on that many workers, in ranges of events that each make one batch, and
+// delivered in event order: the same batches and positions as on one core
+// (parallel.go). A stage set with StageBatches (a pushed filter, a fused
+// projection) runs on the workers. The ticker and paced streams stay on
+// one goroutine.
+//
 // For tools and benchmarks the package exports a plain Go API: NewNexmark
 // (Next, NextBid) and WriteBidsJSON, which writes bids as JSON lines.
 //
 // Not done yet: Nexmark's out-of-order groups, SQUARE/SINE rate shapes,
-// split generators for parallel sources, the combined event stream (Flink's
+// parallel generation of paced streams and of WriteBidsJSON, the combined event stream (Flink's
 // datagen table, one row per event of any kind), and fractional rates.
 // Nexmark prices use Go's math.Pow, which can differ from the JDK's in the
 // last bit; the rounded cents match on every vector tested, including 3000

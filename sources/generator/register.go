@@ -3,6 +3,7 @@ package generator
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ var options = []sources.OptionSpec{
 	{Name: "count", Kind: sources.KindInt, Default: "0", Doc: "events to generate before the stream ends, 0 = unbounded (for nexmark: events of all kinds, Nexmark's events.num)"},
 	{Name: "seed", Kind: sources.KindInt, Default: "0", Doc: "random seed; the same seed gives the same rows (nexmark: XORed into every event's seed, 0 = the reference sequence)"},
 	{Name: "batch_size", Kind: sources.KindInt, Default: "4096", Doc: "most rows per batch; a paced source emits what is due at least every 100ms"},
+	{Name: "parallelism", Kind: sources.KindInt, Default: "1", Doc: "nexmark without rate: generate on this many cores (0: GOMAXPROCS), delivering batches in event order as on one core"},
 	{Name: "table", Default: "bid", Doc: "nexmark: which events the stream carries: bid, auction or person"},
 	{Name: "event_rate", Kind: sources.KindInt, Default: "10000", Doc: "nexmark: events per second of event time, which spaces DATE_TIME"},
 	{Name: "base_time", Default: "2015-07-15T00:00:00Z", Doc: "nexmark: DATE_TIME of the first event (ISO 8601, UTC unless a zone is given)"},
@@ -101,6 +103,14 @@ func parseOptions(opts sources.Options) (config, error) {
 	}
 	if cfg.rate < 0 || cfg.rate > maxRate {
 		return bad("rate", fmt.Sprintf("want 0 to %d", maxRate))
+	}
+	switch p := opts.Int("parallelism"); {
+	case p < 0 || p > maxParallelism:
+		return bad("parallelism", fmt.Sprintf("want 0 (every core) to %d", maxParallelism))
+	case p == 0:
+		cfg.parallelism = runtime.GOMAXPROCS(0)
+	default:
+		cfg.parallelism = int(p)
 	}
 	if cfg.count < 0 {
 		return bad("count", "want 0 (unbounded) or more")

@@ -43,6 +43,8 @@ type config struct {
 	batchSize int
 	rowtime   string // a column whose value is ROWTIME; "" = the default
 	nexmark   NexmarkConfig
+	// parallelism is how many cores generate an unpaced Nexmark stream.
+	parallelism int
 }
 
 // newTable returns the stream generator cfg describes.
@@ -72,16 +74,27 @@ type boundCol struct {
 	dt    arrow.DataType
 }
 
-// source is a generator stream. It is used by one goroutine at a time.
-type source struct {
+// builder turns a table's rows into batches of the output schema. Each
+// generating worker has its own.
+type builder struct {
 	schema *arrow.Schema
 	alloc  memory.Allocator
-	clock  func() time.Time
-	sleep  func(ctx context.Context, d time.Duration) error
-	tbl    table
 	cols   []boundCol
 	// rowtimeField is the field copied to ROWTIME, or -1 for arrival time.
 	rowtimeField int
+
+	ints   []int64
+	floats []float64
+	spans  []span
+}
+
+// source is a generator stream. It is used by one goroutine at a time.
+type source struct {
+	builder
+	cfg   config
+	clock func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+	tbl   table
 
 	rate, count int64
 	batchSize   int
@@ -93,9 +106,7 @@ type source struct {
 	started         bool
 	start, lastEmit time.Time
 
-	ints   []int64
-	floats []float64
-	spans  []span
+	par    parallel // generating on several cores (parallel.go)
 	closed bool
 }
 
@@ -122,15 +133,14 @@ func newSource(env sources.Env, cfg config) (*source, error) {
 		}
 	}
 	s := &source{
-		schema:       env.Schema,
-		alloc:        env.Alloc,
-		clock:        env.Clock,
-		sleep:        sleepCtx,
-		tbl:          tbl,
-		rowtimeField: rowtimeField,
-		rate:         cfg.rate,
-		count:        cfg.count,
-		batchSize:    cfg.batchSize,
+		builder:   builder{schema: env.Schema, alloc: env.Alloc, rowtimeField: rowtimeField},
+		cfg:       cfg,
+		clock:     env.Clock,
+		sleep:     sleepCtx,
+		tbl:       tbl,
+		rate:      cfg.rate,
+		count:     cfg.count,
+		batchSize: cfg.batchSize,
 	}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -183,6 +193,9 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if s.count > 0 && s.emitted >= s.count {
 		return nil, io.EOF
 	}
+	if s.parallel() {
+		return s.nextParallel(ctx)
+	}
 	budget := int64(math.MaxInt64)
 	if s.count > 0 {
 		budget = s.count - s.emitted
@@ -209,24 +222,24 @@ func (s *source) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 	now := s.clock()
 	s.lastEmit = now
-	return s.build(n, now.UnixMilli()), nil
+	return s.build(s.tbl, n, now.UnixMilli()), nil
 }
 
-// build turns the table's current rows into a batch, which the caller
+// build turns the n current rows of tbl into a batch, which the caller
 // releases.
-func (s *source) build(n int, arrival int64) arrow.RecordBatch {
+func (s *builder) build(tbl table, n int, arrival int64) arrow.RecordBatch {
 	arrs := make([]arrow.Array, 0, len(s.cols)+2)
 	for _, c := range s.cols {
 		switch c.kind {
 		case kindInt, kindTime:
-			s.ints = s.tbl.ints(c.field, s.ints)
+			s.ints = tbl.ints(c.field, s.ints)
 			arrs = append(arrs, intColumn(s.alloc, c.dt, s.ints))
 		case kindFloat:
-			s.floats = s.tbl.floats(c.field, s.floats)
+			s.floats = tbl.floats(c.field, s.floats)
 			arrs = append(arrs, floatColumn(s.alloc, c.dt, s.floats))
 		case kindText:
 			var blob []byte
-			blob, s.spans = s.tbl.texts(c.field, s.spans)
+			blob, s.spans = tbl.texts(c.field, s.spans)
 			arrs = append(arrs, textColumn(s.alloc, c.dt, blob, s.spans))
 		}
 	}
@@ -236,7 +249,7 @@ func (s *source) build(n int, arrival int64) arrow.RecordBatch {
 	if s.rowtimeField < 0 {
 		arrs = append(arrs, constTimestamps(s.alloc, rowtimeType, arrival, n))
 	} else {
-		s.ints = s.tbl.ints(s.rowtimeField, s.ints)
+		s.ints = tbl.ints(s.rowtimeField, s.ints)
 		arrs = append(arrs, intColumn(s.alloc, rowtimeType, s.ints))
 	}
 	rec := array.NewRecordBatch(s.schema, arrs, int64(n))
@@ -316,9 +329,12 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Close stops the source; it holds no Arrow memory between batches, and it
-// may be called more than once.
+// Close stops the source and its generating workers, releasing batches
+// made ahead; it may be called more than once.
 func (s *source) Close() error {
-	s.closed = true
+	if !s.closed {
+		s.closed = true
+		s.stopParallel()
+	}
 	return nil
 }

@@ -34,6 +34,10 @@
 // batches at most, then its fetcher blocks), so that the state windows
 // keep while catching up stays proportional to the skew, not the backlog.
 //
+// With JSON, the source decodes only the declared columns the engine
+// reads (option sources.ColumnsOption, see codec.PruneDecoding); the
+// others are NULL, and the KAFKA_* columns are filled as always.
+//
 // Not yet: a partition whose high-water mark sits above its last message
 // (transaction markers) never counts as caught up, so never goes idle;
 // Discover (schema sampling), SASL OAUTHBEARER and GSSAPI,

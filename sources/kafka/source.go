@@ -140,6 +140,9 @@ func Open(ctx context.Context, env sources.Env, opts sources.Options) (Source, e
 	if s.bat, err = sources.NewBatcher(alloc, s.lay.payload, opts.String("rowtime"), cfg.batchSize); err != nil {
 		return fail(fmt.Errorf("kafka: %w", err))
 	}
+	if err := codec.PruneDecoding(s.dec, s.bat, declared, opts); err != nil {
+		return fail(fmt.Errorf("kafka: %w", err))
+	}
 	if _, err := partitions(ctx, s.client, cfg.topics); err != nil {
 		return fail(err)
 	}

@@ -37,6 +37,27 @@ type Config struct {
 	Log func(string)
 	// Sleep waits d or until ctx is done (retry backoff); default a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Ran, when set, is told the outcome of every run the scheduler
+	// makes (Scheduler.RunOnce, on schedule or not), once its retries are
+	// done. It is called on the scheduler's goroutine.
+	Ran func(Outcome)
+}
+
+// Outcome is one finished run of a report, as Config.Ran hears it.
+type Outcome struct {
+	Report string
+	// Scheduled is the run's scheduled time (the end of its window);
+	// Started and Finished bound the run, retries included.
+	Scheduled, Started, Finished time.Time
+	// Attempts counts the tries (1 when the first succeeded).
+	Attempts int
+	// Rows are the result rows of the last attempt that ran the query.
+	Rows int
+	// Where is the file or destination the report went to; File is the
+	// file when it went to a directory ("" for a destination connector).
+	Where, File string
+	// Err is the last attempt's error; nil when the report was delivered.
+	Err error
 }
 
 func (c *Config) defaults() {

@@ -112,10 +112,22 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) {
 // RunOnce runs r for scheduled time at, retrying with backoff, and
 // delivers it. It returns where the report went (a file path or the
 // destination's name), or the last error once the retries are spent.
+// Config.Ran, when set, hears the outcome.
 func (s *Scheduler) RunOnce(ctx context.Context, r *Report, at time.Time) (string, error) {
+	out := Outcome{Report: r.Def.Name, Scheduled: at, Started: s.cfg.Clock()}
+	where, err := s.runOnce(ctx, r, at, &out)
+	out.Finished, out.Where, out.Err = s.cfg.Clock(), where, err
+	if s.cfg.Ran != nil {
+		s.cfg.Ran(out)
+	}
+	return where, err
+}
+
+func (s *Scheduler) runOnce(ctx context.Context, r *Report, at time.Time, out *Outcome) (string, error) {
 	backoff := r.RetryBackoff
 	for attempt := 0; ; attempt++ {
-		where, err := s.attempt(ctx, r, at)
+		out.Attempts = attempt + 1
+		where, err := s.attempt(ctx, r, at, out)
 		if err == nil {
 			return where, nil
 		}
@@ -131,13 +143,14 @@ func (s *Scheduler) RunOnce(ctx context.Context, r *Report, at time.Time) (strin
 	}
 }
 
-// attempt runs, renders and delivers one run.
-func (s *Scheduler) attempt(ctx context.Context, r *Report, at time.Time) (string, error) {
+// attempt runs, renders and delivers one run; it notes the rows in out.
+func (s *Scheduler) attempt(ctx context.Context, r *Report, at time.Time, out *Outcome) (string, error) {
 	res, err := s.runner.Run(ctx, r, at)
 	if err != nil {
 		return "", err
 	}
 	defer res.Release()
+	out.Rows = res.Rows()
 	doc, err := Render(res, r.Format)
 	if err != nil {
 		return "", err
@@ -160,6 +173,7 @@ func (s *Scheduler) attempt(ctx context.Context, r *Report, at time.Time) (strin
 	if err != nil {
 		return "", err
 	}
+	out.File = path
 	s.cfg.Log(fmt.Sprintf("report %s at %s: %s written to %s", r.Def.Name, stamp(at), rows(res.Rows()), path))
 	return path, nil
 }

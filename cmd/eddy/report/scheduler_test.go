@@ -194,13 +194,22 @@ WITH (format = 'json', destination = 'function', url = '`+srv.URL+`', max_retrie
 			defer alloc.AssertSize(t, 0)
 			var slept []time.Duration
 			var logs []string
+			var outcomes []Outcome
 			cfg := Config{Connectors: &testConnectors{alloc: alloc, clock: time.Now}, Alloc: alloc, StateDir: state,
 				Log:   func(s string) { logs = append(logs, s) },
+				Ran:   func(o Outcome) { outcomes = append(outcomes, o) },
 				Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
 			s := NewScheduler(cfg, NewRunner(cfg, stmts), reps, "")
 			where, err := s.RunOnce(context.Background(), reps[0], time.Date(2024, 5, 1, 10, 15, 0, 0, time.UTC))
 			if tc.ok != (err == nil) {
 				t.Fatalf("RunOnce = %q, %v\nlog:\n%s", where, err, strings.Join(logs, "\n"))
+			}
+			if len(outcomes) != 1 || outcomes[0].Report != "R" || (outcomes[0].Err == nil) != tc.ok ||
+				outcomes[0].Attempts != min(tc.failures, tc.retries)+1 || outcomes[0].File != "" || outcomes[0].Finished.Before(outcomes[0].Started) {
+				t.Fatalf("Ran heard %+v, want one outcome of R after %d attempts", outcomes, min(tc.failures, tc.retries)+1)
+			}
+			if tc.ok && (outcomes[0].Where != "function" || outcomes[0].Rows != 3) {
+				t.Fatalf("Ran heard %+v, want 3 rows delivered to function", outcomes[0])
 			}
 			wantSleeps := min(tc.failures, tc.retries)
 			if len(slept) != wantSleeps || (wantSleeps > 1 && slept[1] != 2*slept[0]) {

@@ -13,11 +13,23 @@
 // The package reaches connectors only through planner.Connectors, which
 // its host (cmd/eddy) passes in; it wraps them to count records and bytes,
 // to confine file paths and to refuse connectors that run programs.
+// Schema discovery (DiscoverInputSchema; POST /v1/discover, through
+// cmd/eddy/discovery, as eddy discover) and the connector list (GET
+// /v1/connectors) read the sources and sinks registries directly, after
+// the same confinement check.
+//
+// Each application keeps a bounded metrics history (rows/s in, out and to
+// the error stream, and its lags, sampled every Options.SampleInterval) for
+// the console's charts, and runs the reports it declares (CREATE REPORT,
+// through cmd/eddy/report) while it runs, over the retained history of its
+// state directory, remembering their last runs.
 //
 // An input's Lambda preprocessor (InputProcessingConfiguration) becomes the
 // kinesis source's preprocess option, which cmd/eddy runs through
 // sinks/function's Preprocessor.
 //
 // Not yet: InputParallelism above 1, Kinesis Data Firehose as an input,
-// CloudWatch logging options.
+// CloudWatch logging options; the metrics history and the list of report
+// runs live in memory only (a server restart starts them afresh, though
+// report files stay in the state directory).
 package serve

@@ -113,6 +113,16 @@ func (a *api) serveEddy(w http.ResponseWriter, r *http.Request, body []byte) {
 		if app, err = a.m.get(name); err == nil {
 			out = map[string]any{"rows": app.rows.last(n)}
 		}
+	case action == "history" && r.Method == http.MethodGet:
+		out, err = a.m.History(name)
+	case action == "reports" && r.Method == http.MethodGet:
+		var list []ReportInfo
+		if list, err = a.m.Reports(name); err == nil {
+			out = map[string]any{"reports": list}
+		}
+	case strings.HasPrefix(action, "reports/"):
+		a.serveReport(w, r, name, strings.TrimPrefix(action, "reports/"))
+		return
 	default:
 		writeJSONError(w, http.StatusNotFound, &apiError{Type: "NotFound", Message: r.Method + " " + r.URL.Path + ": no such endpoint"})
 		return
@@ -165,12 +175,20 @@ func (a *api) submit(body []byte) (any, error) {
 	if ins == nil || outs == nil || refs == nil {
 		return nil, invalid("every binding needs a connector")
 	}
-	set := func(c *AppConfig) {
+	set := func(c *AppConfig) error {
+		if err := keepAppSecrets(c, ins, outs, refs, s.Settings); err != nil { // secrets sent back redacted
+			return err
+		}
 		c.Code, c.InputBindings, c.OutputBindings, c.ReferenceBindings, c.Settings = s.Code, ins, outs, refs, s.Settings
+		return nil
 	}
 	c := &AppConfig{Name: s.Name}
-	set(c)
-	err := a.m.Create(c)
+	var err error = inUse("application %s exists", s.Name)
+	if _, gerr := a.m.get(s.Name); gerr != nil || !s.Replace {
+		if err = set(c); err == nil {
+			err = a.m.Create(c)
+		}
+	}
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Type == errResourceInUse && s.Replace {
 		app, gerr := a.m.get(s.Name)
@@ -184,7 +202,7 @@ func (a *api) submit(body []byte) (any, error) {
 			}
 			a.m.waitReady(app)
 		}
-		err = a.m.Update(s.Name, &cur.Version, func(c *AppConfig) error { set(c); return nil })
+		err = a.m.Update(s.Name, &cur.Version, set)
 	}
 	if err != nil {
 		return nil, err
@@ -195,4 +213,53 @@ func (a *api) submit(body []byte) (any, error) {
 		}
 	}
 	return a.info(s.Name)
+}
+
+// serveReport answers POST /v1/applications/APP/reports/REPORT/run (a run
+// now, in the background: 202) and GET …/reports/REPORT/runs/ID (the run's
+// rendered file, served to be shown in a sandboxed frame).
+func (a *api) serveReport(w http.ResponseWriter, r *http.Request, app, rest string) {
+	parts := strings.Split(rest, "/")
+	var err error
+	switch {
+	case len(parts) == 2 && parts[1] == "run" && r.Method == http.MethodPost:
+		if err = a.m.RunReport(app, parts[0]); err == nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusAccepted)
+			json.NewEncoder(w).Encode(map[string]any{"queued": true})
+			return
+		}
+	case len(parts) == 3 && parts[1] == "runs" && r.Method == http.MethodGet:
+		id, perr := strconv.ParseInt(parts[2], 10, 64)
+		if perr != nil {
+			err = invalid("run id %q: want a number", parts[2])
+			break
+		}
+		var doc []byte
+		var format string
+		if doc, format, err = a.m.ReportOutput(app, parts[0], id); err == nil {
+			h := w.Header()
+			h.Set("Content-Type", contentTypes[format])
+			// The report is shown in the console's frame: no script, no
+			// request anywhere, only its inline styles and data images.
+			h.Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Cache-Control", "no-store")
+			w.Write(doc)
+			return
+		}
+	default:
+		writeJSONError(w, http.StatusNotFound, &apiError{Type: "NotFound", Message: r.Method + " " + r.URL.Path + ": no such endpoint"})
+		return
+	}
+	ae := asAPIError(err)
+	writeJSONError(w, ae.status(), ae)
+}
+
+// contentTypes are the media types of report formats.
+var contentTypes = map[string]string{
+	"html":     "text/html; charset=utf-8",
+	"markdown": "text/markdown; charset=utf-8",
+	"csv":      "text/csv; charset=utf-8",
+	"json":     "application/json",
 }

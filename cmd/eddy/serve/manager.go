@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/eddy-sql/eddy/cmd/eddy/report"
 	"github.com/eddy-sql/eddy/exec"
 	"github.com/eddy-sql/eddy/planner"
 	"github.com/eddy-sql/eddy/sql"
@@ -46,6 +47,11 @@ type Options struct {
 	// LogRows is how many error-stream rows are kept per application for
 	// eddy logs (default 1000).
 	LogRows int
+	// SampleInterval is how often the metrics history of every application
+	// is sampled (DefaultSampleInterval when 0); HistorySamples how many
+	// samples each keeps (DefaultHistorySamples when 0).
+	SampleInterval time.Duration
+	HistorySamples int
 }
 
 // Manager hosts applications: it creates, runs, stops, updates and
@@ -62,6 +68,10 @@ type Manager struct {
 	closed bool
 	ready  atomic.Bool
 	runs   sync.WaitGroup // goroutines running jobs
+	// stopSampling ends the metrics history's sampler; sampling is done
+	// once it has.
+	stopSampling context.CancelFunc
+	sampling     chan struct{}
 }
 
 // application is one hosted application.
@@ -70,6 +80,8 @@ type application struct {
 	mgr     *Manager
 	metrics *appMetrics
 	rows    *rowLog
+	history *historyRing
+	reports *appReports
 
 	mu     sync.Mutex
 	cfg    *AppConfig
@@ -91,6 +103,11 @@ type runState struct {
 	shutdown bool   // the server is stopping: the application resumes at the next start
 	then     func() // runs after the job ended (a restart after an update)
 	stateDir string // its checkpoints
+	// reports are the application's reports, run with the job over the
+	// retained history of stateDir; stmts its statements (the reports'
+	// runner declares the streams from them).
+	reports []*report.Report
+	stmts   []sql.Statement
 }
 
 // NewManager loads the applications under opts.Dir. Call Resume to start
@@ -111,6 +128,12 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.LogRows <= 0 {
 		opts.LogRows = 1000
 	}
+	if opts.SampleInterval <= 0 {
+		opts.SampleInterval = DefaultSampleInterval
+	}
+	if opts.HistorySamples <= 0 {
+		opts.HistorySamples = DefaultHistorySamples
+	}
 	if opts.Connectors == nil {
 		return nil, errors.New("serve: no connectors")
 	}
@@ -129,11 +152,18 @@ func NewManager(opts Options) (*Manager, error) {
 	for _, c := range cfgs {
 		m.byName[c.Name] = m.newApplication(c)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopSampling, m.sampling = cancel, make(chan struct{})
+	go func() {
+		defer close(m.sampling)
+		m.sampleLoop(ctx)
+	}()
 	return m, nil
 }
 
 func (m *Manager) newApplication(c *AppConfig) *application {
-	return &application{name: c.Name, mgr: m, metrics: newAppMetrics(), rows: newRowLog(m.opts.LogRows), cfg: c, status: StatusReady}
+	return &application{name: c.Name, mgr: m, metrics: newAppMetrics(), rows: newRowLog(m.opts.LogRows),
+		history: newHistoryRing(m.opts.HistorySamples), reports: newAppReports(), cfg: c, status: StatusReady}
 }
 
 // Resume starts every application that was running when the server
@@ -164,6 +194,8 @@ func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
 	m.mu.Unlock()
+	m.stopSampling()
+	<-m.sampling
 	for _, a := range m.apps() {
 		a.mu.Lock()
 		if a.run != nil {
@@ -445,6 +477,15 @@ func (a *application) start(position string, resume bool) error {
 
 	redact := &planner.Redactor{}
 	sess, err := a.session(ctx, snapshot, redact)
+	if err == nil {
+		run.reports, err = m.reportsOf(sess)
+	}
+	if err == nil && len(run.reports) > 0 {
+		var p *plan
+		if p, err = planOf(snapshot, m.opts.Services, snapshot.Position); err == nil {
+			run.stmts, err = statementsOf(p, snapshot.Code)
+		}
+	}
 	if err != nil {
 		cancel()
 		a.finish(run, err, redact)
@@ -529,7 +570,9 @@ func (a *application) runJob(ctx context.Context, run *runState, s *planner.Sess
 		}
 		a.mu.Unlock()
 		a.mgr.log.Info("application running", "application", name)
+		stopReports := a.startReports(ctx, run, run.reports, redact)
 		err = job.Run(ctx)
+		stopReports()
 	}
 	a.finish(run, err, redact)
 }

@@ -33,8 +33,8 @@ type HandlerOptions struct {
 }
 
 // Handler returns the server's HTTP handler: the KDA API at / (POST with
-// X-Amz-Target), Eddy's API under /v1/applications, /metrics, /healthz and
-// /readyz.
+// X-Amz-Target), Eddy's API under /v1/applications (with /v1/discover and
+// /v1/connectors), /metrics, /healthz and /readyz.
 func Handler(m *Manager, opts HandlerOptions) http.Handler {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
@@ -86,6 +86,8 @@ func Handler(m *Manager, opts HandlerOptions) http.Handler {
 			a.serveKDA(w, r, body)
 		case r.URL.Path == "/v1/applications" || strings.HasPrefix(r.URL.Path, "/v1/applications/"):
 			a.serveEddy(w, r, body)
+		case r.URL.Path == "/v1/discover" || r.URL.Path == "/v1/connectors":
+			a.serveDiscover(w, r, body)
 		default:
 			http.NotFound(w, r)
 		}

@@ -14,6 +14,12 @@ import (
 	"time"
 )
 
+// The SQL editor, static/editor.js, is CodeMirror 6 bundled from editor/
+// (a module of its own, see editor/build.go); the bundle is committed, so
+// that building Eddy never needs npm. `go generate` (or `make console`)
+// rebuilds it after a change to editor/.
+//go:generate sh -c "cd editor && npm ci --no-audit --no-fund && go run ."
+
 //go:embed static
 var static embed.FS
 
@@ -188,7 +194,7 @@ func (c *Console) forward(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rest := "/" + strings.TrimPrefix(r.URL.Path, Prefix+"api/")
-	if rest != "/metrics" && rest != "/v1/applications" && !strings.HasPrefix(rest, "/v1/applications/") {
+	if rest != "/metrics" && rest != "/v1/applications" && !strings.HasPrefix(rest, "/v1/applications/") && rest != "/v1/discover" && rest != "/v1/connectors" {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "NotFound", "message": "console: no such endpoint"})
 		return
 	}

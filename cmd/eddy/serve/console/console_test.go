@@ -58,6 +58,9 @@ func TestConsoleSession(t *testing.T) {
 		{"change without CSRF", "POST", "/console/api/v1/applications/a/stop", true, "", 403, ""},
 		{"change with a wrong CSRF", "POST", "/console/api/v1/applications/a/stop", true, "nope", 403, ""},
 		{"change with CSRF", "POST", "/console/api/v1/applications/a/stop", true, "ok", 200, "/v1/applications/a/stop"},
+		{"discover without CSRF", "POST", "/console/api/v1/discover", true, "", 403, ""},
+		{"discover with CSRF", "POST", "/console/api/v1/discover", true, "ok", 200, "/v1/discover"},
+		{"connectors with a session", "GET", "/console/api/v1/connectors", true, "", 200, "/v1/connectors"},
 		{"only the API is reachable", "GET", "/console/api/healthz", true, "", 404, ""},
 		{"other paths go to the API unchanged", "GET", "/v1/applications", false, "", 200, "/v1/applications"},
 	}

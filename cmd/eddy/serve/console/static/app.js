@@ -14,6 +14,12 @@ const el = (tag, attrs = {}, ...kids) => {
   return e;
 };
 const say = msg => { document.getElementById('status').textContent = msg; };
+// insertSQL puts text into the SQL editor at the caret (config.js's
+// "Insert into SQL"); the editor's one entry point for other panels.
+let currentEditor = null; // the application page's editor, when one is shown
+window.eddyConsole = { insertSQL(text) {
+  if (currentEditor) { currentEditor.insert(text); currentEditor.focus(); }
+} };
 
 async function call(method, path, body) {
   const opts = { method, headers: {}, credentials: 'same-origin' };
@@ -296,53 +302,6 @@ async function appPage(name) {
   editorPage(info);
 }
 
-// SQL highlighting for the editor's mirror.
-const keywords = new Set(('select stream from where group by having order insert into create or replace pump view as with and not null is in ' +
-  'between like case when then else end join left right inner outer on window tumbling hop sliding session partition over range rows ' +
-  'preceding following interval second minute hour day set union all distinct limit floor ceil cast true false rowtime table').split(' '));
-function highlight(code, err) {
-  const frag = document.createDocumentFragment();
-  let pos = 0;
-  let errAt = -1;
-  if (err) {
-    const lines = code.split('\n');
-    errAt = 0;
-    for (let i = 0; i < err.line - 1 && i < lines.length; i++) errAt += lines[i].length + 1;
-    errAt += Math.max(0, err.col - 1);
-    errAt = Math.min(errAt, code.length);
-  }
-  const re = /(--[^\n]*)|('(?:[^']|'')*'?)|("(?:[^"])*"?)|(\b\d+(?:\.\d+)?\b)|([A-Za-z_]\w*)|(\s+)|([\s\S])/g;
-  const push = (text, cls, start) => {
-    // Split a token at the error's position so the mark starts exactly there.
-    if (errAt >= start && errAt < start + text.length) {
-      const before = text.slice(0, errAt - start), rest = text.slice(errAt - start);
-      const m = rest.match(/^(\w+|\S)/);
-      const mark = m ? m[0] : rest.slice(0, 1);
-      if (before) frag.append(cls ? el('span', { class: cls }, before) : before);
-      frag.append(el('span', { class: 'errmark', id: 'error-mark' }, mark, el('span', { class: 'errmsg', id: 'error-message' }, `${err.line}:${err.col}: ${err.message}`)));
-      const after = rest.slice(mark.length);
-      if (after) frag.append(cls ? el('span', { class: cls }, after) : after);
-      errAt = -1;
-      return;
-    }
-    frag.append(cls ? el('span', { class: cls }, text) : text);
-  };
-  let m;
-  while ((m = re.exec(code))) {
-    const start = m.index;
-    if (m[1]) push(m[1], 'tok-com', start);
-    else if (m[2]) push(m[2], 'tok-str', start);
-    else if (m[3]) push(m[3], '', start);
-    else if (m[4]) push(m[4], 'tok-num', start);
-    else if (m[5]) push(m[5], keywords.has(m[5].toLowerCase()) ? 'tok-kw' : '', start);
-    else push(m[0], '', start);
-    pos = re.lastIndex;
-  }
-  if (errAt >= 0) frag.append(el('span', { class: 'errmark', id: 'error-mark' }, ' ', el('span', { class: 'errmsg', id: 'error-message' }, `${err.line}:${err.col}: ${err.message}`)));
-  frag.append('\n');
-  return frag;
-}
-
 // parseError finds Eddy's line:col in an API error message.
 function parseError(message) {
   const m = message.match(/(?:^|[\s:])(\d+):(\d+): ([\s\S]*)$/);
@@ -361,52 +320,27 @@ CREATE OR REPLACE PUMP STREAM_PUMP AS INSERT INTO DESTINATION_SQL_STREAM
 function editorPage(info) {
   const isNew = !info;
   const nameInput = el('input', { type: 'text', id: 'app-name', value: isNew ? '' : info.name, readonly: !isNew, required: true, pattern: '[a-zA-Z0-9_.-]+', 'aria-describedby': 'name-help' });
-  const area = el('textarea', { id: 'code', spellcheck: 'false', autocapitalize: 'off', 'aria-label': 'Application SQL', 'aria-describedby': 'problems' });
-  area.value = isNew ? template : info.code || '';
-  const mirror = el('pre', { 'aria-hidden': 'true', id: 'mirror' });
-  const gutter = el('div', { class: 'gutter', 'aria-hidden': 'true', id: 'gutter' });
+  const editorBox = el('div', { class: 'editor', id: 'editor' });
+  let editor = null; // the CodeMirror editor (editor.js), made once the box is in the page
   const problems = el('div', { id: 'problems', class: 'problems err', role: 'alert' });
   const statusLine = el('p', { id: 'app-status' });
   const cards = el('div', { class: 'cards', id: 'cards' });
-  let err = null;
-  const render = () => {
-    const n = area.value.split('\n').length;
-    gutter.replaceChildren(...Array.from({ length: n }, (_, i) => el('div', { class: err && err.line === i + 1 ? 'bad' : undefined }, i + 1)));
-    mirror.replaceChildren(highlight(area.value, err));
-    area.style.height = (Math.max(n, 14) * 20 + 24) + 'px';
-  };
-  area.addEventListener('input', () => { if (err) { err = null; problems.textContent = ''; } render(); });
-  area.addEventListener('keydown', ev => {
-    // Tab indents; Escape then Tab leaves the editor (keyboard users are not trapped).
-    if (ev.key === 'Tab' && !ev.shiftKey && !area.dataset.escaped) {
-      ev.preventDefault();
-      const s = area.selectionStart;
-      area.setRangeText('    ', s, area.selectionEnd, 'end');
-      area.dispatchEvent(new Event('input'));
-    }
-    area.dataset.escaped = ev.key === 'Escape' ? '1' : '';
-  });
+  // showError shows an API error below the editor and, when it has Eddy's
+  // line:col, as a diagnostic at that position with the message under it.
   const showError = e => {
-    err = parseError(e.message);
+    const err = parseError(e.message);
     problems.replaceChildren(el('strong', {}, e.type || 'Error'), ': ', e.message);
-    render();
-    if (err) {
-      const lines = area.value.split('\n');
-      let off = 0;
-      for (let i = 0; i < err.line - 1 && i < lines.length; i++) off += lines[i].length + 1;
-      off = Math.min(area.value.length, off + err.col - 1);
-      area.focus();
-      area.setSelectionRange(off, off);
-    }
+    if (err) { editor.setErrors([err]); editor.focus(); }
   };
   const submit = async start => {
     const name = nameInput.value.trim();
     if (!name) { problems.textContent = 'Give the application a name.'; nameInput.focus(); return; }
-    err = null; problems.textContent = ''; render();
+    problems.textContent = ''; editor.clearErrors();
     say(start ? 'starting ' + name + '…' : 'saving ' + name + '…');
     try {
-      const body = { name, code: area.value, replace: true };
-      if (!isNew) { body.inputs = info.inputs; body.outputs = info.outputs; body.references = info.references; body.settings = info.settings; }
+      const body = { name, code: editor.getValue(), replace: true };
+      Object.assign(body, config.bindings());
+      if (!isNew) body.settings = info.settings;
       if (start) body.start = 'NOW';
       await call('POST', '/v1/applications', body);
       say(start ? 'started ' + name : 'saved ' + name);
@@ -420,19 +354,25 @@ function editorPage(info) {
   const toolbar = el('div', { class: 'toolbar' },
     el('button', { type: 'button', id: 'save', onclick: () => submit(false) }, 'Save'),
     el('button', { type: 'button', class: 'primary', id: 'run', onclick: () => submit(true) }, 'Run'),
-    stopBtn, el('span', { class: 'hide-narrow', style: undefined }, 'Ctrl+Enter runs · Esc then Tab leaves the editor'));
-  area.addEventListener('keydown', ev => { if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submit(true); } });
+    stopBtn, el('span', { class: 'hide-narrow', style: undefined }, 'Ctrl+Enter runs · Ctrl+S saves · Esc then Tab leaves the editor'));
   const live = isNew ? null : liveView(info.name);
+  const config = window.eddyConfig.panel(info);
   const graphBox = el('div', { class: 'graph-wrap', id: 'graph-wrap' });
   const graphSection = isNew ? '' : el('section', { 'aria-labelledby': 'graph-title' }, el('h2', { id: 'graph-title' }, 'Pipeline'), graphBox);
+  const charts = isNew ? null : appCharts(info.name); // charts.js
+  const reports = isNew ? null : appReports(info.name); // reports.js
   main.replaceChildren(
     el('h1', {}, isNew ? 'New application' : info.name),
-    statusLine, cards, graphSection, live ? live.section : '',
+    statusLine, cards, charts ? charts.section : '', graphSection, live ? live.section : '', reports ? reports.section : '',
     el('label', { for: 'app-name' }, 'Name'), nameInput, el('span', { id: 'name-help', class: 'hide-narrow' }, ' letters, digits, _ . -'),
-    el('label', { for: 'code' }, 'SQL'),
-    el('div', { class: 'editor' }, gutter, el('div', { class: 'code' }, mirror, area)),
-    problems, toolbar);
-  render();
+    el('span', { class: 'label', id: 'code-label' }, 'SQL'),
+    editorBox, problems, toolbar, config.section);
+  editor = window.EddyEditor.create(editorBox, {
+    doc: isNew ? template : info.code || '', label: 'Application SQL', describedBy: 'problems',
+    onChange: () => { if (problems.textContent) problems.textContent = ''; },
+    onRun: () => submit(true), onSave: () => submit(false),
+  });
+  currentEditor = editor;
   if (isNew) nameInput.focus();
   if (!isNew) {
     let prevRows = null; // the graph's row counts of streams between pumps, for their rates
@@ -446,6 +386,8 @@ function editorPage(info) {
       cards.replaceChildren(card('Input', fmtRate(r.in)), card('Output', fmtRate(r.out)), card('Watermark lag', fmtLag(r.lag)), card('Error stream', fmtRate(r.errors)),
         card('Rows in', r.totalIn === undefined ? '–' : r.totalIn), card('Rows out', r.totalOut === undefined ? '–' : r.totalOut));
       live.refresh();
+      charts.refresh();
+      reports.refresh();
       try {
         const g = await fetch('/console/graph/' + encodeURIComponent(info.name), { credentials: 'same-origin' });
         if (g.ok) {
