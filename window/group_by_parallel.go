@@ -442,7 +442,10 @@ func (s *parallelState) add(keys, args []arrow.Array, ts []int64, n int, rows []
 	}
 	g.pane = s.a.paneOf(lo)
 	g.single = g.pane == s.a.paneOf(hi)
-	if lo <= s.prevEmit {
+	// A row may land in a window that fired (or must fire now) only when
+	// the first window holding its pane ends at or below the emission
+	// watermark; the earliest row's pane has the earliest such end.
+	if s.prevEmit != math.MinInt64 && s.a.firstEnd(g.pane, math.MinInt64)-1 <= s.prevEmit {
 		s.mayDirty = true
 	}
 	return nil

@@ -343,3 +343,34 @@ func TestParallelizable(t *testing.T) {
 		})
 	}
 }
+
+// With Drain, a stopping job emits the open windows of every worker, as
+// the one-core group-by does.
+func TestParallelGroupByDrain(t *testing.T) {
+	t.Parallel()
+	// Windows long beside the input's pace: the rows of the last batches
+	// are still with the front (no output due) when the input stops.
+	tumbling, err1 := window.Tumbling(time.Second, 0)
+	hopping, err2 := window.Hopping(time.Second, 500*time.Millisecond, 0)
+	cumulate, err3 := window.Cumulate(250*time.Millisecond, time.Second)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Fatal(err)
+	}
+	for name, a := range map[string]window.Assigner{"tumbling": tumbling, "hopping": hopping, "cumulate": cumulate} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			steps := hostileSteps(7, 2000, 40, true)
+			cfg := window.Config{Assigner: a, Lateness: 5 * time.Millisecond, Drain: true}
+			want, _ := runSteps(t, mem, steps, exec.ErrStopped, cfg, 0, nil)
+			if last := want.out[len(want.out)-1]; len(last) == 0 {
+				t.Fatal("the one-core drain emitted nothing: the test proves nothing")
+			}
+			for _, workers := range []int{2, 8} {
+				got, _ := runSteps(t, mem, steps, exec.ErrStopped, cfg, workers, nil)
+				compareRuns(t, fmt.Sprintf("%d workers", workers), want, got)
+			}
+			mem.AssertSize(t, 0)
+		})
+	}
+}
