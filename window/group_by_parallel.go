@@ -66,16 +66,18 @@ func NewParallelGroupBy(input exec.Operator, cfg Config, workers int) (exec.Oper
 // parallelState is the windowState of a parallel group-by: panes on
 // workers, each a goroutine with its own paneState holding the groups
 // whose keys hash to it. The operator's goroutine (the front) keeps event
-// time; it hands each batch's on-time rows, their key hashes and the
-// watermarks to every worker in order. Each worker folds its own keys'
-// rows and mirrors the panes of all rows (see paneState.mirror), so every
-// worker fires, re-emits and frees the same windows, with its own keys.
+// time; it hands the on-time rows (with their key hashes, unless the
+// workers hash a fastKey themselves) and the watermarks to every worker in
+// order. Each worker picks its own keys' rows and mirrors the panes of all
+// rows (see paneState.mirror), so every worker fires, re-emits and frees
+// the same windows, with its own keys.
 //
-// The front waits for the workers only when a batch may emit rows: a
-// window end is crossed by the emission watermark, a row lands at or below
-// the previous emission watermark (possibly in a fired window), the input
-// ends, or the state is snapshot. Otherwise the workers run behind it, up
-// to the depth of their queues.
+// The front waits for the workers only when a batch may emit rows: the
+// emission watermark crosses a pane boundary (where windows end), a row
+// lands in a pane whose first window ends at or below the previous
+// emission watermark (it may have fired), the input ends, or the state is
+// snapshot. Otherwise it gathers rows (up to coalesceRows) and the workers
+// run behind it, up to the depth of their queues.
 type parallelState struct {
 	a        assignerSpec
 	keyTypes []arrow.DataType
@@ -84,8 +86,8 @@ type parallelState struct {
 	workers  []*paneWorker
 	free     chan *foldJob // jobs whose workers are done, for reuse
 
-	pending  *foldJob // the current batch's fold, sent with its close
-	mayDirty bool     // pending has a row at or below prevEmit
+	pending  *foldJob // rows gathered for the next step
+	mayDirty bool     // pending has a row that may reach a fired window
 	prevEmit int64    // emission watermark of the last close
 	merged   *paneState
 	pieces   []emitPiece
