@@ -99,7 +99,7 @@ func (s *Session) sinkOptions(options map[string]string) map[string]string {
 // batchStager is a source that can run a stateless operator on each of
 // its decoding workers (sources/file).
 type batchStager interface {
-	StageBatches(newStage func() (func(context.Context, arrow.RecordBatch) (arrow.RecordBatch, error), func(), error)) bool
+	StageBatches(newStage func() (func(context.Context, arrow.RecordBatch) (arrow.RecordBatch, func(), error), func(), error)) bool
 }
 
 // stageNamer is a batchStager that names, for EXPLAIN, the cores its
@@ -137,7 +137,7 @@ func (b *jobBuilder) pushStages(op exec.Operator, raw any, pump string, pred exe
 	if proj != nil {
 		desc += " project " + proj.text()
 	}
-	build := func(in exec.Operator) (exec.Operator, error) {
+	build := func(env exec.Env, in exec.Operator) (exec.Operator, error) {
 		if pred != nil {
 			f, err := exec.NewFilter(env, in, pred)
 			if err != nil {
@@ -151,19 +151,55 @@ func (b *jobBuilder) pushStages(op exec.Operator, raw any, pump string, pred exe
 		return in, nil
 	}
 	if st, ok := raw.(batchStager); ok && (pred == nil || stageable(pred)) && (proj == nil || proj.stageable()) {
-		staged := st.StageBatches(func() (func(context.Context, arrow.RecordBatch) (arrow.RecordBatch, error), func(), error) {
-			return exec.NewBatchStage(op.Schema(), env.Alloc, build)
+		staged := st.StageBatches(func() (func(context.Context, arrow.RecordBatch) (arrow.RecordBatch, func(), error), func(), error) {
+			// The worker's row errors wait for the source to deliver
+			// their batch: workers finish out of order.
+			held := &heldErrors{to: env.Errors}
+			wenv := env
+			wenv.Errors = held
+			stage, end, err := exec.NewBatchStage(op.Schema(), env.Alloc, func(in exec.Operator) (exec.Operator, error) { return build(wenv, in) })
+			if err != nil {
+				return nil, nil, err
+			}
+			return func(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, func(), error) {
+				out, err := stage(ctx, b)
+				return out, held.take(), err
+			}, end, nil
 		})
 		if staged {
 			return op, desc + stagedOn(raw), nil
 		}
 	}
-	out, err := build(op)
+	out, err := build(env, op)
 	if err != nil {
 		op.Close()
 		return nil, "", err
 	}
 	return out, desc, nil
+}
+
+// heldErrors keeps the row errors a stage reports on a source's worker
+// until the source delivers the batch they belong to.
+type heldErrors struct {
+	to   exec.ErrorSink
+	recs []exec.ErrorRecord
+}
+
+func (h *heldErrors) ReportError(r exec.ErrorRecord) { h.recs = append(h.recs, r) }
+
+// take returns a function reporting the errors held so far, in order, or
+// nil when there are none.
+func (h *heldErrors) take() func() {
+	if len(h.recs) == 0 || h.to == nil {
+		return nil
+	}
+	recs := h.recs
+	h.recs = nil
+	return func() {
+		for _, r := range recs {
+			h.to.ReportError(r)
+		}
+	}
 }
 
 // fusedProject is a projection moved from a source stream's only reader

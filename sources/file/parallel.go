@@ -63,6 +63,7 @@ type decoded struct {
 	err     error // the stage failed
 	batch   arrow.RecordBatch
 	rejects []sources.BadRecord
+	report  func() // reports the stage's row errors (nil: none)
 	offset  int64
 	line    int64
 	maxTime int64
@@ -167,8 +168,11 @@ type worker struct {
 
 // Stage is a function a decoding worker applies to each batch it makes
 // (a filter, a projection): it takes ownership of the batch and returns
-// the batch to deliver, which may have no rows.
-type Stage = func(ctx context.Context, in arrow.RecordBatch) (arrow.RecordBatch, error)
+// the batch to deliver, which may have no rows, and, when the stage met
+// row errors, a function that reports them: the reading goroutine calls
+// it when it delivers that batch (or would, had it rows), after the bad
+// records before it, so the error stream keeps the order of the rows.
+type Stage = func(ctx context.Context, in arrow.RecordBatch) (out arrow.RecordBatch, report func(), err error)
 
 // StageBatches makes the decoding workers apply a stage of their own,
 // made by newStage (which returns it and a function releasing it), to
@@ -224,7 +228,8 @@ func (w *worker) decode(m *morsel) {
 			}
 		}
 		if d.batch != nil && w.stage != nil {
-			out, err := w.stage(w.ctx, d.batch)
+			out, report, err := w.stage(w.ctx, d.batch)
+			d.report = report
 			switch {
 			case err != nil:
 				d.batch, d.err = nil, err
@@ -279,6 +284,9 @@ func (s *source) fillParallel(ctx context.Context, p *part) (arrow.RecordBatch, 
 		m.next++
 		for _, r := range d.rejects {
 			s.reject1(r)
+		}
+		if d.report != nil {
+			d.report()
 		}
 		if d.err != nil {
 			return nil, d.err

@@ -28,8 +28,11 @@ const maxParallelism = 1024
 
 // Stage is a function a generating worker applies to each batch it makes
 // (a filter, a projection): it takes ownership of the batch and returns
-// the batch to deliver, which may have no rows.
-type Stage = func(ctx context.Context, in arrow.RecordBatch) (arrow.RecordBatch, error)
+// the batch to deliver, which may have no rows, and, when the stage met
+// row errors, a function that reports them: the source calls it when it
+// delivers that batch (or would, had it rows), so the error stream keeps
+// the order of the rows.
+type Stage = func(ctx context.Context, in arrow.RecordBatch) (out arrow.RecordBatch, report func(), err error)
 
 // parallel is the state of a source generating on several cores.
 type parallel struct {
@@ -48,6 +51,7 @@ type genRange struct {
 	rows      int
 	arrival   int64             // APPROXIMATE_ARRIVAL_TIME, epoch ms
 	batch     arrow.RecordBatch // made by the worker; nil with no row
+	report    func()            // reports the stage's row errors (nil: none)
 	err       error
 }
 
@@ -158,6 +162,9 @@ func (s *source) nextParallel(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, r.err
 		}
 		s.emitted = r.end
+		if r.report != nil {
+			r.report()
+		}
 		if r.rows == 0 {
 			return nil, io.EOF // the count ran out among events of other kinds
 		}
@@ -222,7 +229,8 @@ func (w *genWorker) generate(ctx context.Context, r *genRange) {
 		r.batch = batch
 		return
 	}
-	out, err := w.stage(ctx, batch)
+	out, report, err := w.stage(ctx, batch)
+	r.report = report
 	switch {
 	case err != nil:
 		r.err = err

@@ -178,7 +178,7 @@ func TestParallelStage(t *testing.T) {
 	// keepEvenAuctions keeps the rows of a batch whose AUCTION is even; it
 	// stands for a pushed filter.
 	keepEvenAuctions := func(alloc memory.Allocator) Stage {
-		return func(_ context.Context, in arrow.RecordBatch) (arrow.RecordBatch, error) {
+		return func(_ context.Context, in arrow.RecordBatch) (arrow.RecordBatch, func(), error) {
 			defer in.Release()
 			col := in.Column(0).(*array.Int64)
 			var take []int
@@ -194,7 +194,7 @@ func TestParallelStage(t *testing.T) {
 					appendValue(b.Field(c), in.Column(c), i)
 				}
 			}
-			return b.NewRecordBatch(), nil
+			return b.NewRecordBatch(), nil, nil
 		}
 	}
 	tests := []struct {
@@ -220,7 +220,7 @@ func TestParallelStage(t *testing.T) {
 			serial := keepEvenAuctions(alloc)
 			var want []arrow.RecordBatch
 			for _, p := range drainPositions(t, one, 0) {
-				out, _ := serial(context.Background(), p.batch)
+				out, _, _ := serial(context.Background(), p.batch)
 				if out.NumRows() == 0 {
 					out.Release()
 					continue
@@ -235,10 +235,10 @@ func TestParallelStage(t *testing.T) {
 			ok := s.StageBatches(func() (Stage, func(), error) {
 				made.Add(1)
 				st := keepEvenAuctions(alloc)
-				return func(ctx context.Context, in arrow.RecordBatch) (arrow.RecordBatch, error) {
+				return func(ctx context.Context, in arrow.RecordBatch) (arrow.RecordBatch, func(), error) {
 					if tc.fail && calls.Add(1) == 4 {
 						in.Release()
-						return nil, errors.New("stage broke")
+						return nil, nil, errors.New("stage broke")
 					}
 					return st(ctx, in)
 				}, func() { ended.Add(1) }, nil
@@ -357,7 +357,7 @@ func TestParallelStageNeedsOrderedRowtime(t *testing.T) {
 			s := openTest(t, alloc, newFakeClock(), discovered(t, raw), raw)
 			defer s.Close()
 			pass := func() (Stage, func(), error) {
-				return func(_ context.Context, in arrow.RecordBatch) (arrow.RecordBatch, error) { return in, nil }, func() {}, nil
+				return func(_ context.Context, in arrow.RecordBatch) (arrow.RecordBatch, func(), error) { return in, nil, nil }, func() {}, nil
 			}
 			if got := s.StageBatches(pass); got != tc.want || !s.parallel() {
 				t.Fatalf("StageBatches = %v, want %v (parallel %v)", got, tc.want, s.parallel())
