@@ -6,11 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -28,29 +25,7 @@ func TestConsoleChartsAndReports(t *testing.T) {
 	defer cancel()
 	// Every request goes to the server, and nothing breaks the page's
 	// Content-Security-Policy (the report frame has its own).
-	var (
-		mu      sync.Mutex
-		foreign []string
-	)
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok && !strings.HasPrefix(e.Request.URL, s.url+"/") && !strings.HasPrefix(e.Request.URL, "data:") {
-			mu.Lock()
-			foreign = append(foreign, e.Request.URL)
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspViolations}); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(foreign) > 0 {
-			t.Errorf("the page requested URLs outside the server: %v", foreign)
-		}
-	}()
+	onlyServerRequests(t, ctx, s.url)
 	do(t, ctx, "log in",
 		chromedp.Navigate(s.url+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#token")),

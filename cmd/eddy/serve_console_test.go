@@ -79,30 +79,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	ctx, cancel := browser(t, 1280, 800)
 	defer cancel()
 
-	// Every request the page makes goes to the server: no CDN, no fonts.
-	var (
-		mu      sync.Mutex
-		foreign []string
-	)
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok && !strings.HasPrefix(e.Request.URL, s.url+"/") && !strings.HasPrefix(e.Request.URL, "data:") {
-			mu.Lock()
-			foreign = append(foreign, e.Request.URL)
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspViolations}); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(foreign) > 0 {
-			t.Errorf("the page requested URLs outside the server: %v", foreign)
-		}
-	}()
+	onlyServerRequests(t, ctx, s.url)
 
 	// The login form refuses a wrong token, then the (empty) applications page.
 	do(t, ctx, "log in",
@@ -412,4 +389,35 @@ func TestConsoleLiveViewEndsAtShutdown(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the live view is still open after the shutdown")
 	}
+}
+
+// onlyServerRequests makes t fail, at its end, if the page in ctx requests
+// anything outside the server at base (no CDN, no fonts; data: URLs
+// aside), and collects the page's Content-Security-Policy violations in
+// window.cspViolations from the start of every document.
+func onlyServerRequests(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	var (
+		mu      sync.Mutex
+		foreign []string
+	)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && !strings.HasPrefix(e.Request.URL, base+"/") && !strings.HasPrefix(e.Request.URL, "data:") {
+			mu.Lock()
+			foreign = append(foreign, e.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspViolations}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(foreign) > 0 {
+			t.Errorf("the page requested URLs outside the server: %v", foreign)
+		}
+	})
 }
