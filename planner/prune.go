@@ -17,7 +17,7 @@ const ColumnsOption = "eddy.columns"
 
 // pruningConnectors are the source connectors that decode only the
 // columns ColumnsOption names, with format json (the default).
-var pruningConnectors = map[string]bool{"file": true, "filesystem": true, "stdin": true, "kafka": true}
+var pruningConnectors = map[string]bool{"file": true, "filesystem": true, "stdin": true, "kafka": true, "kinesis": true}
 
 // readColumns returns the declared columns of source stream def that its
 // only reader uses (unless the application reads the error stream, see

@@ -85,6 +85,7 @@ type row struct {
 	Symbol, Shard, Key, SeqNo string
 	Seq                       int64
 	Arrival                   int64
+	SymbolNull, PriceNull     bool
 }
 
 // rowsOf reads the rows of a tickerSchema batch.
@@ -97,7 +98,8 @@ func rowsOf(b arrow.RecordBatch) []row {
 	seqNo := b.Column(5).(*array.String)
 	arr := b.Column(6).(*array.Timestamp)
 	for i := range out {
-		out[i] = row{Symbol: sym.Value(i), Shard: shard.Value(i), Seq: seq.Value(i), Key: key.Value(i), SeqNo: seqNo.Value(i), Arrival: int64(arr.Value(i))}
+		out[i] = row{Symbol: sym.Value(i), Shard: shard.Value(i), Seq: seq.Value(i), Key: key.Value(i), SeqNo: seqNo.Value(i), Arrival: int64(arr.Value(i)),
+			SymbolNull: sym.IsNull(i), PriceNull: b.Column(3).IsNull(i)}
 	}
 	return out
 }

@@ -159,6 +159,11 @@ func New(ctx context.Context, env sources.Env, raw map[string]string) (sources.S
 		s.lay.release()
 		return nil, fmt.Errorf("kinesis: %w", err)
 	}
+	if err := codec.PruneDecoding(s.dec, s.bat, declared, opts); err != nil {
+		s.bat.Release()
+		s.lay.release()
+		return nil, fmt.Errorf("kinesis: %w", err)
+	}
 	if s.client, err = NewClient(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
