@@ -34,6 +34,7 @@ import (
 // still fits.
 const (
 	readAhead    = 256 << 10 // bytes read at a time into a morsel
+	countBlock   = 16 << 10  // bytes whose lines are counted at once
 	maxMorsel    = 2 << 20
 	minMorsel    = 256 << 10
 	morselBudget = 16 << 20
@@ -340,16 +341,28 @@ func (s *source) readMorsel(p *part) *morsel {
 	if s.morsel > 0 {
 		want = math.MaxInt
 	}
-	scanned, lines, cut := 0, 0, -1
+	// scanned is just after the last line end found, looked how far the
+	// bytes are counted: no line ends between them.
+	scanned, looked, lines, cut := 0, 0, 0, -1
 	for cut < 0 {
-		// Find the lines among the bytes read.
-		for lines < want {
-			k := bytes.IndexByte(buf[scanned:], '\n')
-			if k < 0 {
+		// Count the lines among the bytes read, a block at a time, and
+		// find the line end to cut at in the block that holds it.
+		for lines < want && looked < len(buf) {
+			blk := buf[looked:min(len(buf), looked+countBlock)]
+			c := bytes.Count(blk, []byte{'\n'})
+			if lines+c >= want {
+				for lines < want {
+					looked += bytes.IndexByte(buf[looked:], '\n') + 1
+					lines++
+				}
+				scanned = looked
 				break
 			}
-			scanned += k + 1
-			lines++
+			if c > 0 {
+				scanned = looked + bytes.LastIndexByte(blk, '\n') + 1
+			}
+			lines += c
+			looked += len(blk)
 		}
 		if lines == want {
 			cut = scanned
@@ -387,7 +400,7 @@ func (s *source) readMorsel(p *part) *morsel {
 		}
 		if p.ended {
 			cut = len(buf)
-			lines += bytes.Count(buf[scanned:], []byte{'\n'})
+			lines += bytes.Count(buf[looked:], []byte{'\n'})
 		}
 	}
 	p.carry = append(p.carry, buf[cut:]...)

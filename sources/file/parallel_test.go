@@ -100,6 +100,7 @@ func TestParallelDecodingMatchesOneCore(t *testing.T) {
 	}
 	bLines := jsonLines(100000, 102999, func(i int) int64 { return int64(i*7919) % 100000 })
 	bGz := gz(t, bLines)
+	long := jsonLines(1, 300, ts) + `{"id": 0, "pad": "` + strings.Repeat("x", codec.MaxRecord+300000) + "\"}\n" + jsonLines(301, 600, ts)
 	tests := []struct {
 		name  string
 		files map[string][]byte
@@ -116,8 +117,8 @@ func TestParallelDecodingMatchesOneCore(t *testing.T) {
 			"a.jsonl.gz": gz(t, jsonLines(1, 50, ts)), "b.jsonl.gz": bGz[:len(bGz)/2],
 		}},
 		{name: "gzip with a bad checksum", files: map[string][]byte{"b.jsonl.gz": corruptCRC(bGz)}},
-		{name: "a line over the record limit", files: map[string][]byte{"l.jsonl": []byte(jsonLines(1, 300, ts) +
-			`{"id": 0, "pad": "` + strings.Repeat("x", codec.MaxRecord) + "\"}\n" + jsonLines(301, 600, ts))}},
+		{name: "a line over the record limit", files: map[string][]byte{"l.jsonl": []byte(long)}},
+		{name: "a gzip line over the record limit", files: map[string][]byte{"l.jsonl.gz": gz(t, long)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
