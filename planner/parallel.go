@@ -45,9 +45,12 @@ func (s *Session) parallelism() int {
 
 // groupByWorkers returns how many workers a windowed GROUP BY of cfg
 // runs on (window.NewParallelGroupBy): the parallelism setting when the
-// group-by can be partitioned by its keys, else 1.
+// group-by can be partitioned by its keys, else 1. A bounded query (a
+// report) keeps one: its rows of equal ROWTIME then come out in the one
+// order every machine gives, whatever its cores, so a report run again
+// for the same time is the same document.
 func (s *Session) groupByWorkers(cfg window.Config) int {
-	if !window.Parallelizable(cfg) {
+	if !window.Parallelizable(cfg) || s.cfg.Bounded {
 		return 1
 	}
 	return min(s.parallelism(), window.MaxWorkers)
@@ -59,7 +62,7 @@ func (s *Session) groupByWorkers(cfg window.Config) int {
 // runs on one goroutine.
 func (s *Session) groupByWorkersText(n *Aggregate) string {
 	cfg := window.Config{Keys: n.Keys, Assigner: n.Assigner, Emit: n.Emit}
-	if !window.Parallelizable(cfg) {
+	if !window.Parallelizable(cfg) || s.cfg.Bounded {
 		return ""
 	}
 	if _, set := s.settings[SettingParallelism]; !set {
