@@ -168,7 +168,15 @@ func (b *jobBuilder) source(def *StreamDef) error {
 	}
 	if pred, pump := b.pushedPredicate(def.Name); (pred != nil || b.fused[def.Name] != nil) && !b.live {
 		var more string
-		if op, more, err = b.pushStages(op, opened.Raw, pump, pred, b.fused[def.Name]); err != nil {
+		raw := opened.Raw
+		for _, c := range def.Columns {
+			if c.NotNull {
+				// The guard must see every row before a stage on the
+				// source's workers could drop one: the stage runs after it.
+				raw = nil
+			}
+		}
+		if op, more, err = b.pushStages(op, raw, pump, pred, b.fused[def.Name]); err != nil {
 			return err
 		}
 		desc += more

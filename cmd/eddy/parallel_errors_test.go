@@ -72,3 +72,41 @@ CREATE PUMP p AS INSERT INTO out_rows SELECT STREAM n FROM src WHERE 100 / MOD(n
 		})
 	}
 }
+
+// TestNotNullGuardSeesRowsAFilterDrops: a row with a NULL in a NOT NULL
+// column goes to the error stream even when the query's filter would drop
+// it, at every parallelism: a filter is not run on the source's workers,
+// before the guard, when the stream declares NOT NULL columns.
+func TestNotNullGuardSeesRowsAFilterDrops(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var lines strings.Builder
+	for i := range 5000 {
+		if i%10 == 0 {
+			fmt.Fprintf(&lines, "{\"n\": %d, \"k\": null}\n", i)
+		} else {
+			fmt.Fprintf(&lines, "{\"n\": %d, \"k\": %d}\n", i, i)
+		}
+	}
+	input := writeFile(t, dir, "in.jsonl", lines.String())
+	app := writeFile(t, dir, "app.sql", `CREATE STREAM src (n BIGINT, k BIGINT NOT NULL) WITH (connector = 'file', path = '`+input+`', batch_size = '64');
+CREATE STREAM out_rows (n BIGINT);
+CREATE PUMP p AS INSERT INTO out_rows SELECT STREAM n FROM src WHERE MOD(n, 10) <> 0;`)
+	for _, par := range []int{1, 4} {
+		out, errs := filepath.Join(t.TempDir(), "out.jsonl"), filepath.Join(t.TempDir(), "errors.jsonl")
+		var errb bytes.Buffer
+		if code := run([]string{"run", app, "--set", fmt.Sprintf("parallelism=%d", par),
+			"--output", "OUT_ROWS=file:" + out, "--output", "ERROR_STREAM=file:" + errs}, nil, &bytes.Buffer{}, &errb); code != 0 {
+			t.Fatalf("parallelism %d: exit %d: %s", par, code, errb.String())
+		}
+		for file, want := range map[string]int{out: 4500, errs: 500} {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Count(string(data), "\n"); got != want {
+				t.Errorf("parallelism %d: %s has %d rows, want %d", par, filepath.Base(file), got, want)
+			}
+		}
+	}
+}
