@@ -29,9 +29,17 @@ type bidSource struct {
 }
 
 func newBidSource(mem memory.Allocator, batches, size, keys int) *bidSource {
+	return buildBids(mem, 1, batches, size, func(x uint64, ev int64) (int64, int64, int64) {
+		return int64(x % uint64(keys)), int64(x % 10000), ev / 100
+	})
+}
+
+// buildBids builds batches of size bids whose auction, price and event
+// time (ms) bid makes of a xorshift value (from seed) and the event number.
+func buildBids(mem memory.Allocator, seed uint64, batches, size int, bid func(x uint64, ev int64) (auction, price, ts int64)) *bidSource {
 	s := &bidSource{}
-	x := uint64(1)
-	ev := 0
+	x := seed
+	ev := int64(0)
 	for range batches {
 		ab := array.NewInt64Builder(mem)
 		pb := array.NewInt64Builder(mem)
@@ -40,9 +48,10 @@ func newBidSource(mem memory.Allocator, batches, size, keys int) *bidSource {
 			x ^= x << 13
 			x ^= x >> 7
 			x ^= x << 17
-			ab.Append(int64(x % uint64(keys)))
-			pb.Append(int64(x % 10000))
-			tb.Append(arrow.Timestamp(ev / 100))
+			a, p, t := bid(x, ev)
+			ab.Append(a)
+			pb.Append(p)
+			tb.Append(arrow.Timestamp(t))
 			ev++
 		}
 		a, p, ts := ab.NewArray(), pb.NewArray(), tb.NewArray()
@@ -55,6 +64,20 @@ func newBidSource(mem memory.Allocator, batches, size, keys int) *bidSource {
 		tb.Release()
 	}
 	return s
+}
+
+// drainBench reads op to its end, releasing every batch.
+func drainBench(b *testing.B, op exec.Operator) {
+	for {
+		out, err := op.Next(context.Background())
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		out.Release()
+	}
 }
 
 func (s *bidSource) Schema() *arrow.Schema { return benchSchema }

@@ -1,9 +1,7 @@
 package window_test
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"testing"
 	"time"
 
@@ -31,16 +29,7 @@ func benchForm(b *testing.B, open func(src exec.Operator, mem memory.Allocator) 
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		for {
-			out, err := op.Next(context.Background())
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			out.Release()
-		}
+		drainBench(b, op)
 		op.Close()
 		events += len(src.batches) * size
 	}

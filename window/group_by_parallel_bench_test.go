@@ -1,15 +1,12 @@
 package window_test
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/exec"
@@ -21,37 +18,14 @@ import (
 // the bids on the hot auction (the newest, rounded down to a hundred), the
 // others on one of the 100 auctions in flight.
 func newNexmarkBids(mem memory.Allocator, batches, size int) *bidSource {
-	s := &bidSource{}
-	x := uint64(88172645463325252)
-	ev := int64(0)
-	for range batches {
-		ab := array.NewInt64Builder(mem)
-		pb := array.NewInt64Builder(mem)
-		tb := array.NewTimestampBuilder(mem, exec.TimestampType.(*arrow.TimestampType))
-		for range size {
-			x ^= x << 13
-			x ^= x >> 7
-			x ^= x << 17
-			last := ev * 3 / 50
-			auction := last / 100 * 100
-			if x&1 == 0 {
-				auction = max(0, last-int64(x>>8%100))
-			}
-			ab.Append(1000 + auction)
-			pb.Append(int64(100 + x>>20%10000))
-			tb.Append(arrow.Timestamp(ev / 10))
-			ev++
+	return buildBids(mem, 88172645463325252, batches, size, func(x uint64, ev int64) (int64, int64, int64) {
+		last := ev * 3 / 50
+		auction := last / 100 * 100
+		if x&1 == 0 {
+			auction = max(0, last-int64(x>>8%100))
 		}
-		a, p, ts := ab.NewArray(), pb.NewArray(), tb.NewArray()
-		s.batches = append(s.batches, array.NewRecordBatch(benchSchema, []arrow.Array{a, p, ts}, int64(size)))
-		a.Release()
-		p.Release()
-		ts.Release()
-		ab.Release()
-		pb.Release()
-		tb.Release()
-	}
-	return s
+		return 1000 + auction, int64(100 + x>>20%10000), ev / 10
+	})
 }
 
 // BenchmarkParallelTumble is the Nexmark "tumble" query's operator:
@@ -92,16 +66,7 @@ func BenchmarkParallelTumble(b *testing.B) {
 						b.Fatal(err)
 					}
 					b.StartTimer()
-					for {
-						out, err := op.Next(context.Background())
-						if err == io.EOF {
-							break
-						}
-						if err != nil {
-							b.Fatal(err)
-						}
-						out.Release()
-					}
+					drainBench(b, op)
 					op.Close()
 					events += len(src.batches) * size
 				}

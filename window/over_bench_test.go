@@ -1,9 +1,7 @@
 package window_test
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"testing"
 	"time"
 
@@ -33,16 +31,7 @@ func benchOver(b *testing.B, specs []window.OverSpec, size, keys int) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		for {
-			out, err := op.Next(context.Background())
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			out.Release()
-		}
+		drainBench(b, op)
 		peak = max(peak, op.(window.StateCounter).LiveGroups())
 		op.Close()
 		events += len(src.batches) * size
