@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"sort"
@@ -82,16 +81,10 @@ func (a *api) serveDiscover(w http.ResponseWriter, r *http.Request, body []byte)
 	case r.URL.Path == "/v1/connectors" && r.Method == http.MethodGet:
 		out = connectorCatalog()
 	default:
-		writeJSONError(w, http.StatusNotFound, &apiError{Type: "NotFound", Message: r.Method + " " + r.URL.Path + ": no such endpoint"})
+		noEndpoint(w, r)
 		return
 	}
-	if err != nil {
-		ae := asAPIError(err)
-		writeJSONError(w, ae.status(), ae)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(out)
+	writeResult(w, out, err)
 }
 
 // discover samples the source a DiscoverRequest describes, within the

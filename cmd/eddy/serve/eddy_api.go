@@ -124,9 +124,14 @@ func (a *api) serveEddy(w http.ResponseWriter, r *http.Request, body []byte) {
 		a.serveReport(w, r, name, strings.TrimPrefix(action, "reports/"))
 		return
 	default:
-		writeJSONError(w, http.StatusNotFound, &apiError{Type: "NotFound", Message: r.Method + " " + r.URL.Path + ": no such endpoint"})
+		noEndpoint(w, r)
 		return
 	}
+	writeResult(w, out, err)
+}
+
+// writeResult writes out as JSON, or err as the API error it is.
+func writeResult(w http.ResponseWriter, out any, err error) {
 	if err != nil {
 		ae := asAPIError(err)
 		writeJSONError(w, ae.status(), ae)
@@ -134,6 +139,11 @@ func (a *api) serveEddy(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(out)
+}
+
+// noEndpoint answers a request for an endpoint there is not.
+func noEndpoint(w http.ResponseWriter, r *http.Request) {
+	writeJSONError(w, http.StatusNotFound, &apiError{Type: "NotFound", Message: r.Method + " " + r.URL.Path + ": no such endpoint"})
 }
 
 func writeJSONError(w http.ResponseWriter, status int, e *apiError) {
@@ -249,7 +259,7 @@ func (a *api) serveReport(w http.ResponseWriter, r *http.Request, app, rest stri
 			return
 		}
 	default:
-		writeJSONError(w, http.StatusNotFound, &apiError{Type: "NotFound", Message: r.Method + " " + r.URL.Path + ": no such endpoint"})
+		noEndpoint(w, r)
 		return
 	}
 	ae := asAPIError(err)
