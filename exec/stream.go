@@ -67,6 +67,18 @@ func (s *Stream) Track(t *Tracker) { s.tracker = t }
 // after the query that reads its stream.
 func (s *Stream) AwaitWriters() { s.awaitWriters = true }
 
+// QueueFill returns how many batches wait in the fullest reader's queue
+// and the queues' capacity. A queue that stays near full means its reader
+// is slower than the writers, which it holds back (backpressure).
+func (s *Stream) QueueFill() (queued, capacity int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.readers {
+		queued = max(queued, len(r.ch))
+	}
+	return queued, s.depth
+}
+
 // Name returns the stream's name.
 func (s *Stream) Name() string { return s.name }
 

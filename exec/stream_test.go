@@ -291,3 +291,43 @@ func TestStreamLateSubscriber(t *testing.T) {
 	early.Close()
 	late.Close()
 }
+
+// TestStreamQueueFill: the fill of the fullest reader's queue rises as a
+// reader falls behind and drops as it reads.
+func TestStreamQueueFill(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := NewStream("S", abSchema, 4)
+	if q, c := s.QueueFill(); q != 0 || c != 4 {
+		t.Fatalf("no readers: %d/%d, want 0/4", q, c)
+	}
+	fast, _ := s.Subscribe()
+	slow, _ := s.Subscribe()
+	w := s.NewWriter()
+	ctx := context.Background()
+	for i, b := range batchesFromJSON(t, mem, abSchema, `[{"A":1,"B":1}]`, `[{"A":2,"B":2}]`, `[{"A":3,"B":3}]`) {
+		if err := w.Write(ctx, b, int64(i)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := fast.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Release()
+	}
+	if q, c := s.QueueFill(); q != 3 || c != 4 {
+		t.Errorf("a reader 3 batches behind: %d/%d, want 3/4", q, c)
+	}
+	got, err := slow.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Release()
+	if q, _ := s.QueueFill(); q != 2 {
+		t.Errorf("after the slow reader read one: %d queued, want 2", q)
+	}
+	w.Close(ctx)
+	fast.Close()
+	slow.Close()
+}

@@ -198,12 +198,13 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 
 	// The pipeline graph: the source feeds both pumps, each writes its
-	// stream, each stream its destination; rows/s on the edges, event
-	// time under the streams.
+	// stream, each stream its destination; rows/s and the readers' queue
+	// fill on the edges, event time under the streams.
 	do(t, ctx, "pipeline graph",
 		chromedp.WaitVisible(chromedp.CSS("svg#graph")),
 		chromedp.WaitVisible(`//*[local-name()="text" and @data-rate="s:TICKS>p:STREAM_PUMP" and contains(., "/s") and not(starts-with(., "0.0"))]`),
 		chromedp.WaitVisible(`//*[local-name()="text" and @data-rate="s:DESTINATION_SQL_STREAM>d:DESTINATION_SQL_STREAM" and contains(., "/s")]`),
+		chromedp.WaitVisible(`//*[local-name()="text" and @data-queue="s:TICKS>p:STREAM_PUMP" and contains(., " batches queued") and contains(., "q ")]`),
 		chromedp.WaitVisible(`//*[local-name()="g" and @data-node="s:TICKS"]/*[local-name()="text" and @class="sub" and (starts-with(., "watermark ") or starts-with(., "event time "))]`),
 	)
 	edges := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#graph path.edge')].map(e => e.dataset.edge).sort()`))

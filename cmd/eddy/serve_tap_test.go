@@ -69,6 +69,14 @@ CREATE PUMP P2 AS INSERT INTO DESTINATION_SQL_STREAM SELECT STREAM TICKER_SYMBOL
 			t.Fatalf("graph rows %v after 10s, want MID > 0", g.Rows)
 		}
 	}
+	// Every stream of the run reports its queue's fill.
+	g, _, _ := m.Graph("inner")
+	for _, name := range []string{"TICKS", "MID", "DESTINATION_SQL_STREAM"} {
+		q, ok := g.Queues[name]
+		if !ok || q.Capacity < 1 || q.Queued < 0 || q.Queued > q.Capacity {
+			t.Errorf("queue of %s: %+v (reported: %v), want 0 ≤ queued ≤ capacity", name, q, ok)
+		}
+	}
 	streams, err := m.TapStreams("inner")
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,16 @@ type Graph struct {
 	// Rows are, by stream between pumps, the rows it has carried since the
 	// graph was first asked for (the console turns them into rows/s).
 	Rows map[string]int64 `json:"rows"`
+	// Queues are, by stream of the current run, how full its fullest
+	// reader's queue is: near full, that reader holds the writers back.
+	Queues map[string]QueueFill `json:"queues"`
+}
+
+// QueueFill is how many batches wait in a stream's fullest reader queue,
+// of how many it holds.
+type QueueFill struct {
+	Queued   int `json:"queued"`
+	Capacity int `json:"capacity"`
 }
 
 // GraphPump is one pump of a Graph.
@@ -208,6 +218,12 @@ func (m *Manager) Graph(app string) (g Graph, ok bool, err error) {
 			g.Rows[name] = t.rows.Load()
 		}
 	}
+	streams := a.metrics.streams
 	a.metrics.mu.Unlock()
+	g.Queues = make(map[string]QueueFill, len(streams))
+	for name, st := range streams {
+		q, c := st.QueueFill()
+		g.Queues[name] = QueueFill{Queued: q, Capacity: c}
+	}
 	return g, true, nil
 }

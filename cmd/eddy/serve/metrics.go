@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/eddy-sql/eddy/exec"
 )
 
 // flowCounters are the counters of one input or output of an application.
@@ -42,6 +44,9 @@ type appMetrics struct {
 	taps map[string]*streamTap
 	// times are the event time of source and destination streams.
 	times map[string]*streamTime
+	// streams are the latest run's in-application streams (the error
+	// stream aside), for their queues' fill.
+	streams map[string]*exec.Stream
 }
 
 func newAppMetrics() *appMetrics {

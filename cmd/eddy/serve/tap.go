@@ -230,12 +230,17 @@ func (m *appMetrics) tapOf(stream string) *streamTap {
 // while nothing taps a stream.
 func (m *appMetrics) tapStreams(job *planner.Job) {
 	var inner []string
+	streams := map[string]*exec.Stream{}
 	for _, name := range job.StreamNames() {
 		m.mu.Lock()
 		edge := m.flows["input/"+name] != nil || m.flows["output/"+name] != nil
 		m.mu.Unlock()
 		st, ok := job.Stream(name)
-		if edge || !ok || strings.EqualFold(name, exec.ErrorStreamName) {
+		if !ok || strings.EqualFold(name, exec.ErrorStreamName) {
+			continue
+		}
+		streams[name] = st
+		if edge {
 			continue
 		}
 		tap := m.tapOf(name)
@@ -250,7 +255,7 @@ func (m *appMetrics) tapStreams(job *planner.Job) {
 		inner = append(inner, name)
 	}
 	m.mu.Lock()
-	m.inner = inner
+	m.inner, m.streams = inner, streams
 	m.mu.Unlock()
 }
 

@@ -76,7 +76,8 @@ function stopTimer() {
 }
 
 // Pipeline graph: sources → pumps → streams → destinations, rows/s on the
-// edges (where the server counts them) and event time under each stream.
+// edges (where the server counts them), the fill of each stream's reader
+// queue (backpressure) and event time under each stream.
 const svgNS = 'http://www.w3.org/2000/svg';
 const svg = (tag, attrs = {}, ...kids) => {
   const e = document.createElementNS(svgNS, tag);
@@ -106,6 +107,8 @@ function drawGraph(g, r) {
   const width = 20 + (cols.length - 1) * DX + W, height = 30 + Math.max(...cols.map(c => c.length)) * DY - DY + H + 14;
   const streamRate = x => { const v = (r.streams && (r.streams['input/' + x] ?? r.streams['output/' + x])) ?? (r.inner && r.inner[x]); return v === undefined ? null : v; };
   const times = g.times || {};
+  const queues = {};
+  for (const [k, v] of Object.entries(g.queues || {})) queues[k.toUpperCase()] = v;
   const edges = [];
   for (const p of g.pumps) {
     for (const x of p.reads) edges.push(['s:' + x, 'p:' + p.name, streamRate(x)]);
@@ -118,6 +121,13 @@ function drawGraph(g, r) {
     const x1 = A.x + W, y1 = A.y + H / 2, x2 = B.x, y2 = B.y + H / 2, mx = (x1 + x2) / 2;
     parts.push(svg('path', { class: 'edge', d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2 - 2},${y2}`, 'marker-end': 'url(#arrow)', 'data-edge': a + '>' + b }));
     parts.push(svg('text', { class: 'rate', x: mx, y: (y1 + y2) / 2 - 5, 'text-anchor': 'middle', 'data-rate': a + '>' + b }, fmtRate(rate)));
+    const q = a.startsWith('s:') ? queues[a.slice(2).toUpperCase()] : null;
+    if (q) {
+      // The stream's fullest reader queue: near full, a reader holds the writers back.
+      const full = q.queued >= q.capacity - 1;
+      parts.push(svg('text', { class: 'queue' + (full ? ' full' : ''), x: mx, y: (y1 + y2) / 2 + 13, 'text-anchor': 'middle', 'data-queue': a + '>' + b },
+        svg('title', {}, `${q.queued} of ${q.capacity} batches queued${full ? ': backpressure' : ''}`), `q ${q.queued}/${q.capacity}`));
+    }
   }
   for (const n of nodes.values()) {
     const t = n.kind === 'pump' || n.kind === 'destination' ? null : times[n.name.toUpperCase()];
