@@ -69,8 +69,12 @@ CREATE PUMP P2 AS INSERT INTO DESTINATION_SQL_STREAM SELECT STREAM TICKER_SYMBOL
 			t.Fatalf("graph rows %v after 10s, want MID > 0", g.Rows)
 		}
 	}
-	// Every stream of the run reports its queue's fill.
+	// Every stream of the run reports its queue's fill, and MID its
+	// newest event time.
 	g, _, _ := m.Graph("inner")
+	if tm := g.Times["MID"]; tm.MaxTime == nil {
+		t.Errorf("MID has no event time in the graph: %+v", g.Times)
+	}
 	for _, name := range []string{"TICKS", "MID", "DESTINATION_SQL_STREAM"} {
 		q, ok := g.Queues[name]
 		if !ok || q.Capacity < 1 || q.Queued < 0 || q.Queued > q.Capacity {

@@ -226,20 +226,33 @@ func (m *appMetrics) tapOf(stream string) *streamTap {
 // tapStreams hooks the taps of a run's intermediate streams (those
 // written by one pump and read by another: sources and destinations are
 // tapped at their connectors, the error stream as rows are recorded) into
-// the streams themselves. The pipeline pays one atomic load per batch
-// while nothing taps a stream.
+// the streams themselves, records the newest event time of every stream
+// but the sources' (which report their own) and keeps the streams for
+// their queue fill. The pipeline pays an atomic load per batch and tap
+// while nothing watches.
 func (m *appMetrics) tapStreams(job *planner.Job) {
 	var inner []string
 	streams := map[string]*exec.Stream{}
 	for _, name := range job.StreamNames() {
 		m.mu.Lock()
-		edge := m.flows["input/"+name] != nil || m.flows["output/"+name] != nil
+		source := m.flows["input/"+name] != nil
+		edge := source || m.flows["output/"+name] != nil
 		m.mu.Unlock()
 		st, ok := job.Stream(name)
 		if !ok || strings.EqualFold(name, exec.ErrorStreamName) {
 			continue
 		}
 		streams[name] = st
+		if !source {
+			// The newest event time of every stream the sources do not
+			// report, for the graph, while the console watches it.
+			tm := m.timeOf(name)
+			st.Tap(func(b arrow.RecordBatch) {
+				if m.watched.Load() {
+					tm.batch(b)
+				}
+			})
+		}
 		if edge {
 			continue
 		}
