@@ -40,14 +40,16 @@ func fileLinesSorted(t *testing.T, path string) []string {
 // directory each time: the file destination's final output is identical.
 func TestKillAndRestartLosesNothing(t *testing.T) {
 	t.Parallel()
-	killAndRestartMatches(t, checkpointApp, "PER_WINDOW")
+	killAndRestartMatches(t, checkpointApp, "PER_WINDOW", 50)
 }
 
 // killAndRestartMatches runs the app appFmt (its generator's rate a %d)
 // unthrottled into a file, then paced at 20 000 rows/s, killed with SIGKILL
 // at random moments and restarted from its state directory each time: the
-// file destination for stream out then holds the same rows.
-func killAndRestartMatches(t *testing.T, appFmt, out string) {
+// file destination for stream out then holds the same rows. The reference
+// run must give at least minRows rows; the error stream is shown when the
+// rows differ.
+func killAndRestartMatches(t *testing.T, appFmt, out string, minRows int) {
 	t.Helper()
 	dir := t.TempDir()
 	ref := filepath.Join(dir, "ref.jsonl")
@@ -57,14 +59,15 @@ func killAndRestartMatches(t *testing.T, appFmt, out string) {
 		t.Fatalf("reference run: exit %d: %s", code, errb.String())
 	}
 	want := fileLinesSorted(t, ref)
-	if len(want) < 50 {
+	if len(want) < minRows {
 		t.Fatalf("reference run produced only %d rows", len(want))
 	}
 
 	paced := writeFile(t, dir, "paced.sql", fmt.Sprintf(appFmt, 20000))
 	state := filepath.Join(dir, "state")
-	outFile := filepath.Join(dir, "out.jsonl")
-	args := []string{"run", paced, "--state", state, "--set", "checkpoint_interval=150ms", "--output", out + "=file:" + outFile}
+	outFile, errs := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "errors.jsonl")
+	args := []string{"run", paced, "--state", state, "--set", "checkpoint_interval=150ms", "--output", out + "=file:" + outFile,
+		"--output", "error_stream=file:" + errs}
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	kills := 0
 	for attempt := 0; attempt < 4; attempt++ {
@@ -96,6 +99,9 @@ func killAndRestartMatches(t *testing.T, appFmt, out string) {
 	}
 	got := fileLinesSorted(t, outFile)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		if data, err := os.ReadFile(errs); err == nil {
+			t.Logf("error stream: %.2000s", data)
+		}
 		t.Fatalf("after %d kills the output differs from the uninterrupted run: %d rows, want %d\nstderr of the final run:\n%s",
 			kills, len(got), len(want), stderr.String())
 	}

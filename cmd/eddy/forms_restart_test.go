@@ -25,10 +25,10 @@ CREATE PUMP p AS INSERT INTO out_rows
 
 func TestKillAndRestartDistinct(t *testing.T) {
 	t.Parallel()
-	killAndRestartMatches(t, distinctRestartApp, "OUT_ROWS")
+	killAndRestartMatches(t, distinctRestartApp, "OUT_ROWS", 50)
 }
 
 func TestKillAndRestartOrderBy(t *testing.T) {
 	t.Parallel()
-	killAndRestartMatches(t, orderRestartApp, "OUT_ROWS")
+	killAndRestartMatches(t, orderRestartApp, "OUT_ROWS", 50)
 }
