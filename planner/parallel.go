@@ -188,12 +188,16 @@ type heldErrors struct {
 	recs []exec.ErrorRecord
 }
 
-func (h *heldErrors) ReportError(r exec.ErrorRecord) { h.recs = append(h.recs, r) }
+func (h *heldErrors) ReportError(r exec.ErrorRecord) {
+	if h.to != nil {
+		h.recs = append(h.recs, r)
+	}
+}
 
 // take returns a function reporting the errors held so far, in order, or
 // nil when there are none.
 func (h *heldErrors) take() func() {
-	if len(h.recs) == 0 || h.to == nil {
+	if len(h.recs) == 0 {
 		return nil
 	}
 	recs := h.recs
