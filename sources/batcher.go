@@ -192,12 +192,22 @@ func (b *Batcher) Commit(arrival time.Time) error {
 		rt = arrow.Timestamp(c.i)
 	}
 	if b.rows == 0 && b.reserve > 0 {
-		b.rb.Reserve(b.reserve)
+		// Pruned columns are filled with NULLs at Flush, sized exactly:
+		// reserving them would allocate what is thrown away.
 		for i := range b.cols {
-			if c := &b.cols[i]; c.bin != nil && c.lastData > 0 {
-				c.bin.ReserveData(c.lastData)
+			if c := &b.cols[i]; !c.pruned {
+				c.build.Reserve(b.reserve)
+				if c.bin != nil && c.lastData > 0 {
+					c.bin.ReserveData(c.lastData)
+				}
 			}
 		}
+		b.arrival.Reserve(b.reserve)
+		b.rowtime.Reserve(b.reserve)
+	}
+	if b.rows < b.reserve {
+		b.commitReserved(at, rt)
+		return nil
 	}
 	for i := range b.cols {
 		c := &b.cols[i]
@@ -242,6 +252,54 @@ func (b *Batcher) Commit(arrival time.Time) error {
 	b.rowtime.Append(rt)
 	b.rows++
 	return nil
+}
+
+// commitReserved is Commit's append for a row within the capacity
+// reserved at the batch's first row: the fixed-width builders append
+// without checking their capacity (strings still grow their data).
+func (b *Batcher) commitReserved(at, rt arrow.Timestamp) {
+	for i := range b.cols {
+		c := &b.cols[i]
+		if c.pruned { // filled at Flush
+			c.set, c.b = false, nil
+			continue
+		}
+		if !c.set {
+			c.build.AppendNull()
+			continue
+		}
+		c.set = false
+		switch c.kind {
+		case ColBool:
+			c.build.(*array.BooleanBuilder).UnsafeAppend(c.i != 0)
+		case ColInt8:
+			c.build.(*array.Int8Builder).UnsafeAppend(int8(c.i))
+		case ColInt16:
+			c.build.(*array.Int16Builder).UnsafeAppend(int16(c.i))
+		case ColInt32:
+			c.build.(*array.Int32Builder).UnsafeAppend(int32(c.i))
+		case ColInt64:
+			c.build.(*array.Int64Builder).UnsafeAppend(c.i)
+		case ColFloat32:
+			c.build.(*array.Float32Builder).UnsafeAppend(float32(c.f))
+		case ColFloat64:
+			c.build.(*array.Float64Builder).UnsafeAppend(c.f)
+		case ColDecimal:
+			c.build.(*array.Decimal128Builder).UnsafeAppend(c.d)
+		case ColString, ColBinary:
+			c.bin.Append(c.b)
+			c.b = nil
+		case ColTimestamp:
+			c.build.(*array.TimestampBuilder).UnsafeAppend(arrow.Timestamp(c.i))
+		case ColDate:
+			c.build.(*array.Date32Builder).UnsafeAppend(arrow.Date32(c.i))
+		case ColTime:
+			c.build.(*array.Time32Builder).UnsafeAppend(arrow.Time32(c.i))
+		}
+	}
+	b.arrival.UnsafeAppend(at)
+	b.rowtime.UnsafeAppend(rt)
+	b.rows++
 }
 
 // SetArrivalColumn makes the declared TIMESTAMP column name supply

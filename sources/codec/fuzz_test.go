@@ -72,6 +72,7 @@ func FuzzJSON(f *testing.F) {
 			t.Fatal(err)
 		}
 		fuzzDecode(t, dec, data)
+		checkReused(t, nil, bytes.Split(data, []byte{'\n'}))
 	})
 }
 

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -36,17 +37,32 @@ type JSON struct {
 	first [256]bool
 	// read, when set by Prune, tells which columns are decoded at all.
 	read []bool
+	// shape holds the top-level keys of the records decoded before, by
+	// position, with the targets each matches: records of one source
+	// mostly repeat their keys in one order, so a key equal to the one
+	// at its position last time is neither scanned nor matched again.
+	shape []shapeKey
 }
+
+// shapeKey is the key last seen at one position of a record: its bytes
+// followed by the closing quote (empty: none cached), and its matches.
+type shapeKey struct {
+	raw  []byte
+	hits []keyHit
+	// words are raw as little-endian words, the last zero-padded, and
+	// mask keeps the bytes of the last that belong to raw.
+	words []uint64
+	mask  uint64
+}
+
+// maxShape bounds how many key positions are remembered.
+const maxShape = 64
 
 // keyHit is one target a key matches: exactly (q 2) or ignoring case (1).
 type keyHit struct {
 	target int32
 	q      uint8
 }
-
-// maxDirectTargets is how many targets of one key length match compares
-// directly; beyond it a key's matches are looked up in the cache.
-const maxDirectTargets = 4
 
 // maxCachedKeys bounds the key cache for inputs whose keys keep changing.
 const maxCachedKeys = 4096
@@ -158,16 +174,33 @@ func (d *JSON) scan(rec []byte) error {
 	if j < len(rec) && rec[j] == '}' {
 		j++
 	} else {
-		for {
+		for n := 0; ; n++ {
 			if j >= len(rec) || rec[j] != '"' {
 				return jsonErr(j, "expected a string key")
 			}
-			kend, esc, err := scanString(rec, j)
-			if err != nil {
-				return err
+			var hits []keyHit
+			if n < len(d.shape) && d.shape[n].at(rec, j+1) {
+				// The key at this position last time: the same bytes up
+				// to a closing quote, so the same key and matches.
+				hits = d.shape[n].hits
+				j += 1 + len(d.shape[n].raw)
+			} else {
+				kend, esc, err := scanString(rec, j)
+				if err != nil {
+					return err
+				}
+				key := rec[j+1 : kend-1]
+				if esc {
+					d.keybuf = appendUnescaped(d.keybuf[:0], key)
+					key = d.keybuf
+				}
+				hits = d.hitsOf(key)
+				if n < maxShape {
+					d.remember(n, rec[j+1:kend], esc, hits)
+				}
+				j = kend
 			}
-			key := rec[j+1 : kend-1]
-			j = skipWS(rec, kend)
+			j = skipWS(rec, j)
 			if j >= len(rec) || rec[j] != ':' {
 				return jsonErr(j, "expected ':'")
 			}
@@ -175,11 +208,12 @@ func (d *JSON) scan(rec []byte) error {
 			if err != nil {
 				return err
 			}
-			if esc {
-				d.keybuf = appendUnescaped(d.keybuf[:0], key)
-				key = d.keybuf
+			for _, h := range hits {
+				t := &d.targets[h.target]
+				if h.q >= d.quality[t.col] {
+					d.found[t.col], d.quality[t.col] = v, h.q
+				}
 			}
-			d.match(key, v)
 			j = skipWS(rec, v.end)
 			if j < len(rec) && rec[j] == ',' {
 				j = skipWS(rec, j+1)
@@ -196,6 +230,50 @@ func (d *JSON) scan(rec []byte) error {
 		return jsonErr(j, "unexpected data after the object")
 	}
 	return nil
+}
+
+// remember caches the key at position n: raw is its bytes with the
+// closing quote. A key with escapes is not cached (its bytes are not
+// the key), and the position then matches nothing until it is seen
+// again without.
+func (d *JSON) remember(n int, raw []byte, esc bool, hits []keyHit) {
+	for len(d.shape) <= n {
+		d.shape = append(d.shape, shapeKey{})
+	}
+	sk := &d.shape[n]
+	if esc {
+		sk.raw, sk.hits = sk.raw[:0], nil
+		return
+	}
+	sk.raw, sk.hits, sk.words = append(sk.raw[:0], raw...), hits, sk.words[:0]
+	var pad [8]byte
+	for w := 0; w < len(raw); w += 8 {
+		n := copy(pad[:], raw[w:])
+		clear(pad[n:])
+		sk.words = append(sk.words, binary.LittleEndian.Uint64(pad[:]))
+		sk.mask = ^uint64(0)
+		if n < 8 {
+			sk.mask = uint64(1)<<(8*n) - 1
+		}
+	}
+}
+
+// at tells whether b[i:] starts with the cached key's bytes, comparing
+// eight bytes at a time; an empty entry never matches.
+func (k *shapeKey) at(b []byte, i int) bool {
+	if len(k.raw) == 0 || len(b)-i < len(k.raw) {
+		return false
+	}
+	if len(b)-i < 8*len(k.words) {
+		return string(b[i:i+len(k.raw)]) == string(k.raw)
+	}
+	last := len(k.words) - 1
+	for w := 0; w < last; w++ {
+		if binary.LittleEndian.Uint64(b[i+8*w:]) != k.words[w] {
+			return false
+		}
+	}
+	return binary.LittleEndian.Uint64(b[i+8*last:])&k.mask == k.words[last]
 }
 
 // markFirst records the first bytes of the keys t may match: its own
@@ -234,7 +312,7 @@ func (d *JSON) Prune(read []bool) error {
 	}
 	d.read = append([]bool(nil), read...)
 	all := d.targets
-	d.targets, d.byLen, d.hits, d.first = nil, nil, nil, [256]bool{}
+	d.targets, d.byLen, d.hits, d.first, d.shape = nil, nil, nil, [256]bool{}, nil
 	for _, t := range all {
 		if read[t.col] {
 			d.addTarget(t)
@@ -246,28 +324,13 @@ func (d *JSON) Prune(read []bool) error {
 	return nil
 }
 
-func (d *JSON) match(key []byte, v span) {
+// hitsOf returns the targets key matches (shared: not to be changed).
+func (d *JSON) hitsOf(key []byte) []keyHit {
 	if len(key) >= len(d.byLen) || len(d.byLen[len(key)]) == 0 {
-		return
+		return nil
 	}
 	if len(key) > 0 && !d.first[key[0]] {
-		return
-	}
-	if ts := d.byLen[len(key)]; len(ts) <= maxDirectTargets {
-		for _, ti := range ts {
-			t := &d.targets[ti]
-			q := uint8(2)
-			if !bytes.Equal(key, t.key) {
-				if !t.fold || !equalFold(key, t.key) {
-					continue
-				}
-				q = 1
-			}
-			if q >= d.quality[t.col] {
-				d.found[t.col], d.quality[t.col] = v, q
-			}
-		}
-		return
+		return nil
 	}
 	hits, ok := d.hits[string(key)]
 	if !ok {
@@ -279,12 +342,7 @@ func (d *JSON) match(key []byte, v span) {
 			d.hits[string(key)] = hits
 		}
 	}
-	for _, h := range hits {
-		t := &d.targets[h.target]
-		if h.q >= d.quality[t.col] {
-			d.found[t.col], d.quality[t.col] = v, h.q
-		}
-	}
+	return hits
 }
 
 // lookup finds the targets key matches.
