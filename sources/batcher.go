@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -41,6 +42,8 @@ type Batcher struct {
 	arrivalCol int
 	rows       int
 	reserve    int
+	// arrivals and rowtimes collect the system columns of the batch.
+	arrivals, rowtimes []int64
 }
 
 // staged is one declared column: its builder and the value of the row
@@ -59,6 +62,16 @@ type staged struct {
 	lastData int
 	// pruned columns are not read (Prune): all NULL, filled at Flush.
 	pruned bool
+	// A fixed-width column collects the batch's values here (ints for
+	// the integer kinds, BOOLEAN, TIMESTAMP, DATE and TIME; floats;
+	// decs) with their validity, and appends them to its builder at
+	// Flush in one call each: cheaper per row than the builder's Append.
+	// The slices are kept from batch to batch.
+	ints   []int64
+	floats []float64
+	decs   []decimal128.Num
+	valid  []bool
+	nulls  int
 }
 
 // NewBatcher returns a Batcher for output schema schema (declared columns,
@@ -192,114 +205,51 @@ func (b *Batcher) Commit(arrival time.Time) error {
 		rt = arrow.Timestamp(c.i)
 	}
 	if b.rows == 0 && b.reserve > 0 {
-		// Pruned columns are filled with NULLs at Flush, sized exactly:
-		// reserving them would allocate what is thrown away.
 		for i := range b.cols {
-			if c := &b.cols[i]; !c.pruned {
-				c.build.Reserve(b.reserve)
-				if c.bin != nil && c.lastData > 0 {
+			if c := &b.cols[i]; c.bin != nil && !c.pruned {
+				c.bin.Reserve(b.reserve)
+				if c.lastData > 0 {
 					c.bin.ReserveData(c.lastData)
 				}
 			}
 		}
-		b.arrival.Reserve(b.reserve)
-		b.rowtime.Reserve(b.reserve)
-	}
-	if b.rows < b.reserve {
-		b.commitReserved(at, rt)
-		return nil
 	}
 	for i := range b.cols {
 		c := &b.cols[i]
 		if c.pruned { // filled at Flush
-			c.set, c.b = false, nil
+			c.set = false
+			if c.b != nil {
+				c.b = nil
+			}
 			continue
 		}
-		if !c.set {
-			c.build.AppendNull()
-			continue
+		switch c.kind {
+		case ColString, ColBinary:
+			if c.set {
+				c.bin.Append(c.b)
+				c.b = nil
+			} else {
+				c.bin.AppendNull()
+			}
+		case ColFloat32, ColFloat64:
+			c.floats = append(c.floats, c.f)
+		case ColDecimal:
+			c.decs = append(c.decs, c.d)
+		default:
+			c.ints = append(c.ints, c.i)
+		}
+		if c.bin == nil {
+			c.valid = append(c.valid, c.set)
+			if !c.set {
+				c.nulls++
+			}
 		}
 		c.set = false
-		switch c.kind {
-		case ColBool:
-			c.build.(*array.BooleanBuilder).Append(c.i != 0)
-		case ColInt8:
-			c.build.(*array.Int8Builder).Append(int8(c.i))
-		case ColInt16:
-			c.build.(*array.Int16Builder).Append(int16(c.i))
-		case ColInt32:
-			c.build.(*array.Int32Builder).Append(int32(c.i))
-		case ColInt64:
-			c.build.(*array.Int64Builder).Append(c.i)
-		case ColFloat32:
-			c.build.(*array.Float32Builder).Append(float32(c.f))
-		case ColFloat64:
-			c.build.(*array.Float64Builder).Append(c.f)
-		case ColDecimal:
-			c.build.(*array.Decimal128Builder).Append(c.d)
-		case ColString, ColBinary:
-			c.bin.Append(c.b)
-			c.b = nil
-		case ColTimestamp:
-			c.build.(*array.TimestampBuilder).Append(arrow.Timestamp(c.i))
-		case ColDate:
-			c.build.(*array.Date32Builder).Append(arrow.Date32(c.i))
-		case ColTime:
-			c.build.(*array.Time32Builder).Append(arrow.Time32(c.i))
-		}
 	}
-	b.arrival.Append(at)
-	b.rowtime.Append(rt)
+	b.arrivals = append(b.arrivals, int64(at))
+	b.rowtimes = append(b.rowtimes, int64(rt))
 	b.rows++
 	return nil
-}
-
-// commitReserved is Commit's append for a row within the capacity
-// reserved at the batch's first row: the fixed-width builders append
-// without checking their capacity (strings still grow their data).
-func (b *Batcher) commitReserved(at, rt arrow.Timestamp) {
-	for i := range b.cols {
-		c := &b.cols[i]
-		if c.pruned { // filled at Flush
-			c.set, c.b = false, nil
-			continue
-		}
-		if !c.set {
-			c.build.AppendNull()
-			continue
-		}
-		c.set = false
-		switch c.kind {
-		case ColBool:
-			c.build.(*array.BooleanBuilder).UnsafeAppend(c.i != 0)
-		case ColInt8:
-			c.build.(*array.Int8Builder).UnsafeAppend(int8(c.i))
-		case ColInt16:
-			c.build.(*array.Int16Builder).UnsafeAppend(int16(c.i))
-		case ColInt32:
-			c.build.(*array.Int32Builder).UnsafeAppend(int32(c.i))
-		case ColInt64:
-			c.build.(*array.Int64Builder).UnsafeAppend(c.i)
-		case ColFloat32:
-			c.build.(*array.Float32Builder).UnsafeAppend(float32(c.f))
-		case ColFloat64:
-			c.build.(*array.Float64Builder).UnsafeAppend(c.f)
-		case ColDecimal:
-			c.build.(*array.Decimal128Builder).UnsafeAppend(c.d)
-		case ColString, ColBinary:
-			c.bin.Append(c.b)
-			c.b = nil
-		case ColTimestamp:
-			c.build.(*array.TimestampBuilder).UnsafeAppend(arrow.Timestamp(c.i))
-		case ColDate:
-			c.build.(*array.Date32Builder).UnsafeAppend(arrow.Date32(c.i))
-		case ColTime:
-			c.build.(*array.Time32Builder).UnsafeAppend(arrow.Time32(c.i))
-		}
-	}
-	b.arrival.UnsafeAppend(at)
-	b.rowtime.UnsafeAppend(rt)
-	b.rows++
 }
 
 // SetArrivalColumn makes the declared TIMESTAMP column name supply
@@ -350,15 +300,72 @@ func (b *Batcher) Prune(read []bool) error {
 func (b *Batcher) Flush() arrow.RecordBatch {
 	for i := range b.cols {
 		c := &b.cols[i]
-		if c.pruned {
+		switch {
+		case c.pruned:
 			c.build.AppendNulls(b.rows)
-		}
-		if c.bin != nil {
+		case c.bin != nil:
 			c.lastData = c.bin.DataLen()
+		default:
+			c.build_()
 		}
 	}
+	b.arrival.AppendValues(timestamps(b.arrivals), nil)
+	b.rowtime.AppendValues(timestamps(b.rowtimes), nil)
+	b.arrivals, b.rowtimes = b.arrivals[:0], b.rowtimes[:0]
 	b.rows = 0
 	return b.rb.NewRecordBatch()
+}
+
+// build_ appends a fixed-width column's staged values to its builder,
+// each kind in one call, and empties the staging slices.
+func (c *staged) build_() {
+	valid := c.valid
+	if c.nulls == 0 {
+		valid = nil // all valid
+	}
+	switch c.kind {
+	case ColBool:
+		c.build.(*array.BooleanBuilder).AppendValues(convert(c.ints, func(v int64) bool { return v != 0 }), valid)
+	case ColInt8:
+		c.build.(*array.Int8Builder).AppendValues(convert(c.ints, func(v int64) int8 { return int8(v) }), valid)
+	case ColInt16:
+		c.build.(*array.Int16Builder).AppendValues(convert(c.ints, func(v int64) int16 { return int16(v) }), valid)
+	case ColInt32:
+		c.build.(*array.Int32Builder).AppendValues(convert(c.ints, func(v int64) int32 { return int32(v) }), valid)
+	case ColInt64:
+		c.build.(*array.Int64Builder).AppendValues(c.ints, valid)
+	case ColFloat32:
+		c.build.(*array.Float32Builder).AppendValues(convert(c.floats, func(v float64) float32 { return float32(v) }), valid)
+	case ColFloat64:
+		c.build.(*array.Float64Builder).AppendValues(c.floats, valid)
+	case ColDecimal:
+		c.build.(*array.Decimal128Builder).AppendValues(c.decs, valid)
+	case ColTimestamp:
+		c.build.(*array.TimestampBuilder).AppendValues(timestamps(c.ints), valid)
+	case ColDate:
+		c.build.(*array.Date32Builder).AppendValues(convert(c.ints, func(v int64) arrow.Date32 { return arrow.Date32(v) }), valid)
+	case ColTime:
+		c.build.(*array.Time32Builder).AppendValues(convert(c.ints, func(v int64) arrow.Time32 { return arrow.Time32(v) }), valid)
+	}
+	c.ints, c.floats, c.decs, c.valid, c.nulls = c.ints[:0], c.floats[:0], c.decs[:0], c.valid[:0], 0
+}
+
+// convert returns f applied to each of vs, for the narrower types.
+func convert[S, T any](vs []S, f func(S) T) []T {
+	out := make([]T, len(vs))
+	for i, v := range vs {
+		out[i] = f(v)
+	}
+	return out
+}
+
+// timestamps views staged milliseconds as Arrow timestamps (the same
+// representation) without copying.
+func timestamps(vs []int64) []arrow.Timestamp {
+	if len(vs) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*arrow.Timestamp)(unsafe.Pointer(&vs[0])), len(vs))
 }
 
 // Release frees the builders and any rows not flushed. It may be called
