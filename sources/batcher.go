@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -44,6 +45,8 @@ type Batcher struct {
 	reserve    int
 	// arrivals and rowtimes collect the system columns of the batch.
 	arrivals, rowtimes []int64
+	// zeros backs the columns Prune left out (nullColumn); never written.
+	zeros []byte
 }
 
 // staged is one declared column: its builder and the value of the row
@@ -298,22 +301,69 @@ func (b *Batcher) Prune(read []bool) error {
 // Flush returns the committed rows as a batch, possibly empty, and starts
 // the next one. The caller owns the batch and must Release it.
 func (b *Batcher) Flush() arrow.RecordBatch {
+	n := b.rows
+	schema := b.rb.Schema()
+	cols := make([]arrow.Array, schema.NumFields())
 	for i := range b.cols {
 		c := &b.cols[i]
 		switch {
 		case c.pruned:
-			c.build.AppendNulls(b.rows)
+			cols[i] = b.nullColumn(schema.Field(i).Type, n)
+			continue
 		case c.bin != nil:
 			c.lastData = c.bin.DataLen()
 		default:
 			c.build_()
 		}
+		cols[i] = c.build.NewArray()
 	}
 	b.arrival.AppendValues(timestamps(b.arrivals), nil)
 	b.rowtime.AppendValues(timestamps(b.rowtimes), nil)
+	cols[len(b.cols)], cols[len(b.cols)+1] = b.arrival.NewArray(), b.rowtime.NewArray()
 	b.arrivals, b.rowtimes = b.arrivals[:0], b.rowtimes[:0]
 	b.rows = 0
-	return b.rb.NewRecordBatch()
+	rec := array.NewRecordBatch(schema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
+}
+
+// nullColumn returns n NULLs of type t, a column Prune left out. Its
+// buffers are views of one zeroed slice shared by every such column of
+// the batcher (arrays are immutable): a pruned column allocates nothing.
+func (b *Batcher) nullColumn(t arrow.DataType, n int) arrow.Array {
+	bitmap := int(bitutil.BytesForBits(int64(n)))
+	var bufs []int // the sizes of the buffers after the validity bitmap
+	switch t.ID() {
+	case arrow.STRING, arrow.BINARY:
+		bufs = []int{4 * (n + 1), 0}
+	case arrow.LARGE_STRING, arrow.LARGE_BINARY:
+		bufs = []int{8 * (n + 1), 0}
+	default:
+		fw, ok := t.(arrow.FixedWidthDataType)
+		if !ok { // no such column kind today; built the slow way
+			bld := array.NewBuilder(memory.DefaultAllocator, t)
+			defer bld.Release()
+			bld.AppendNulls(n)
+			return bld.NewArray()
+		}
+		bufs = []int{int(bitutil.BytesForBits(int64(n) * int64(fw.BitWidth())))}
+	}
+	need := bitmap
+	for _, k := range bufs {
+		need = max(need, k)
+	}
+	if len(b.zeros) < need {
+		b.zeros = make([]byte, need)
+	}
+	buffers := []*memory.Buffer{memory.NewBufferBytes(b.zeros[:bitmap])}
+	for _, k := range bufs {
+		buffers = append(buffers, memory.NewBufferBytes(b.zeros[:k]))
+	}
+	data := array.NewData(t, n, buffers, nil, n, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
 }
 
 // build_ appends a fixed-width column's staged values to its builder,
