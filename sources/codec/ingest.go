@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -171,7 +172,7 @@ func (in *Ingest) handle(rec Record, arrival time.Time) {
 	}
 	err := rec.Err
 	if err == nil {
-		if len(bytes.TrimSpace(rec.Data)) == 0 {
+		if blank(rec.Data) {
 			return
 		}
 		if err = in.decode(rec.Data, arrival); err == nil {
@@ -189,6 +190,15 @@ func (in *Ingest) handle(rec Record, arrival time.Time) {
 		}
 	}
 	in.reject(rec, err)
+}
+
+// blank tells whether a record is empty or only white space; most start
+// with a byte that settles it.
+func blank(data []byte) bool {
+	if len(data) > 0 && data[0] > ' ' && data[0] < utf8.RuneSelf {
+		return false
+	}
+	return len(bytes.TrimSpace(data)) == 0
 }
 
 func (in *Ingest) decode(data []byte, arrival time.Time) error {
