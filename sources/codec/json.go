@@ -200,11 +200,15 @@ func (d *JSON) scan(rec []byte) error {
 				}
 				j = kend
 			}
-			j = skipWS(rec, j)
-			if j >= len(rec) || rec[j] != ':' {
-				return jsonErr(j, "expected ':'")
+			if j >= len(rec) || rec[j] != ':' { // compact JSON has none
+				if j = skipWS(rec, j); j >= len(rec) || rec[j] != ':' {
+					return jsonErr(j, "expected ':'")
+				}
 			}
-			v, err := scanValue(rec, skipWS(rec, j+1), 1)
+			if j++; j < len(rec) && rec[j] <= ' ' {
+				j = skipWS(rec, j)
+			}
+			v, err := scanValue(rec, j, 1)
 			if err != nil {
 				return err
 			}
@@ -214,9 +218,13 @@ func (d *JSON) scan(rec []byte) error {
 					d.found[t.col], d.quality[t.col] = v, h.q
 				}
 			}
-			j = skipWS(rec, v.end)
+			if j = v.end; j < len(rec) && rec[j] != ',' {
+				j = skipWS(rec, j)
+			}
 			if j < len(rec) && rec[j] == ',' {
-				j = skipWS(rec, j+1)
+				if j++; j < len(rec) && rec[j] <= ' ' {
+					j = skipWS(rec, j)
+				}
 				continue
 			}
 			if j < len(rec) && rec[j] == '}' {

@@ -189,21 +189,15 @@ func scanNumber(b []byte, i int) (end int, integral bool, err error) {
 	case j < len(b) && b[j] == '0':
 		j++
 	case j < len(b) && b[j] >= '1' && b[j] <= '9':
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
+		j = skipDigits(b, j+1)
 	default:
 		return 0, false, jsonErr(i, "bad number")
 	}
 	integral = true
 	if j < len(b) && b[j] == '.' {
 		integral = false
-		j++
-		s := j
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
-		if j == s {
+		s := j + 1
+		if j = skipDigits(b, s); j == s {
 			return 0, false, jsonErr(i, "bad number")
 		}
 	}
@@ -214,14 +208,31 @@ func scanNumber(b []byte, i int) (end int, integral bool, err error) {
 			j++
 		}
 		s := j
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
-		if j == s {
+		if j = skipDigits(b, s); j == s {
 			return 0, false, jsonErr(i, "bad number")
 		}
 	}
 	return j, integral, nil
+}
+
+// skipDigits returns the index of the first byte from j on that is not
+// an ASCII digit, or len(b), looking eight bytes at a time.
+func skipDigits(b []byte, j int) int {
+	for ; j+8 <= len(b); j += 8 {
+		w := binary.LittleEndian.Uint64(b[j:])
+		// A digit is 0x30-0x39: its high nibble is 3, also after adding
+		// 6. A carry out of a byte (from 0xfa up, not a digit) only
+		// disturbs the bytes above the first non-digit.
+		x := (w&(lows*0xf0) ^ lows*0x30) | ((w+lows*0x06)&(lows*0xf0) ^ lows*0x30)
+		// Flag the bytes of x that are not zero.
+		if m := ((x&(lows*0x7f) + lows*0x7f) | x) & highs; m != 0 {
+			return j + bits.TrailingZeros64(m)/8
+		}
+	}
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	return j
 }
 
 // scanObject validates the object whose '{' is b[i]; it returns the index

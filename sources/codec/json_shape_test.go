@@ -88,3 +88,31 @@ func TestReusedDecoderAgrees(t *testing.T) {
 		checkReused(t, read, shapeLines(r, 200))
 	}
 }
+
+// TestSkipDigits compares the eight-at-a-time digit scan with a plain
+// loop for every byte value at every position of runs of digits.
+func TestSkipDigits(t *testing.T) {
+	t.Parallel()
+	naive := func(b []byte, j int) int {
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	for n := 0; n <= 20; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(strings.Repeat("0123456789", 3)[:n])
+				b[pos] = byte(c)
+				if pos+1 < n {
+					b[pos+1] = 0xff // a carry source above
+				}
+				for j := 0; j <= n; j++ {
+					if got, want := skipDigits(b, j), naive(b, j); got != want {
+						t.Fatalf("skipDigits(%q, %d) = %d, want %d", b, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
