@@ -22,16 +22,18 @@ var errParallelStopped = errors.New("window: group by: used after Close")
 const MaxWorkers = 256
 
 // Parallelizable reports whether NewParallelGroupBy runs a group-by of cfg
-// on several workers: it must have keys (a global window has one group),
-// aligned windows (tumbling, hopping, cumulate; session and stagger
-// windows stay on one goroutine) and the default emit policy (no early
-// partial results).
+// on several workers: it must have keys (a global window has one group)
+// and aligned windows (tumbling, hopping, cumulate) with the default emit
+// policy, or session windows (any emit policy; see sessionParState).
+// Stagger windows stay on one goroutine.
 func Parallelizable(cfg Config) bool {
-	if len(cfg.Keys) == 0 || cfg.Assigner == nil || cfg.Emit.Every > 0 {
+	if len(cfg.Keys) == 0 || cfg.Assigner == nil {
 		return false
 	}
 	switch cfg.Assigner.spec().kind {
 	case kindTumbling, kindHopping, kindCumulate:
+		return cfg.Emit.Every <= 0
+	case kindSession:
 		return true
 	}
 	return false
@@ -47,7 +49,9 @@ func Parallelizable(cfg Config) bool {
 // same, and each Next returns the same rows as NewGroupBy would for the
 // same input batch, as a multiset. Rows come out in ascending ROWTIME
 // (window end) within each output batch, as with NewGroupBy; the order of
-// rows of equal ROWTIME differs (they are grouped by worker). Snapshots
+// rows of equal ROWTIME differs (they are grouped by worker, in worker
+// order, fixed for a number of workers). Session windows (and their early
+// results) are dealt out by key the same way (see sessionParState). Snapshots
 // have NewGroupBy's format: a snapshot of either form restores into the
 // other, or at another number of workers (keys are partitioned again).
 // LiveGroups and StateBytes are the workers' totals as of their last
