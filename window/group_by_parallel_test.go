@@ -154,6 +154,7 @@ type groupByRun struct {
 	out     [][]string
 	late    int64
 	updates int64
+	live    int // LiveGroups after Close: the workers' total
 }
 
 func runSteps(t *testing.T, mem memory.Allocator, steps []rstep, end error, cfg window.Config, workers int, restore []byte) (groupByRun, []byte) {
@@ -205,6 +206,10 @@ func runSteps(t *testing.T, mem memory.Allocator, steps []rstep, end error, cfg 
 	// The job's last checkpoint may come after Close: the windows stay.
 	if err := op.Close(); err != nil {
 		t.Fatal(err)
+	}
+	run.live = op.(window.StateCounter).LiveGroups()
+	if sz := op.(exec.StateSizer).StateBytes(); run.live > 0 && sz <= 0 {
+		t.Fatalf("%d workers: %d live groups in %d bytes", workers, run.live, sz)
 	}
 	var snap bytes.Buffer
 	if err := op.(exec.Snapshotter).Snapshot(&snap); err != nil {
@@ -275,6 +280,9 @@ func compareRuns(t *testing.T, what string, want, got groupByRun) {
 			t.Fatalf("%s: output %d:\n got %v\nwant %v", what, i, got.out[i], want.out[i])
 		}
 	}
+	if got.live != want.live {
+		t.Fatalf("%s: %d live groups after Close, want %d", what, got.live, want.live)
+	}
 	if got.late != want.late || got.updates != want.updates {
 		t.Fatalf("%s: %d late rows and %d updates, want %d and %d", what, got.late, got.updates, want.late, want.updates)
 	}
@@ -313,7 +321,7 @@ func TestParallelGroupBySnapshotAcrossWorkers(t *testing.T) {
 				cut := len(steps) / 2
 				first, snap := runSteps(t, mem, steps[:cut], exec.ErrStopped, cfg, tc.from, nil)
 				second, _ := runSteps(t, mem, steps[cut:], nil, cfg, tc.to, snap)
-				got := groupByRun{out: append(first.out, second.out...), late: second.late, updates: second.updates}
+				got := groupByRun{out: append(first.out, second.out...), late: second.late, updates: second.updates, live: second.live}
 				compareRuns(t, fmt.Sprintf("seed %d", seed), want, got)
 				mem.AssertSize(t, 0)
 			}
