@@ -34,9 +34,10 @@ func newParallelWindows(cfg Config, keyTypes []arrow.DataType, schema *arrow.Sch
 }
 
 // sessionParState is the windowState of a parallel session group-by: each
-// worker, a goroutine, owns a keyedState holding the sessions of the keys
-// that hash to it (sessions merge only within a key, so the keys partition
-// them cleanly). The front (the operator's goroutine) decides event time
+// worker owns a keyedState holding the sessions of the keys that hash to
+// it (sessions merge only within a key, so the keys partition them
+// cleanly). Workers 1… are goroutines; worker 0's steps run on the front
+// when it hands the others theirs. The front (the operator's goroutine) decides event time
 // as NewGroupBy does, and queues to every worker, in order, the on-time
 // rows of each batch and each close, exactly the calls the one-core
 // keyedState gets; each worker folds its own keys' rows and applies every
@@ -50,7 +51,7 @@ func newParallelWindows(cfg Config, keyTypes []arrow.DataType, schema *arrow.Sch
 // every open session's end: the workers' earliest ends at the last wait
 // and each row's time plus the gap since), at the end of the input, for
 // early results and for a snapshot. Otherwise the rows gather (up to
-// coalesceRows) and the workers run behind the front. The rows emitted at
+// coalesceRows) and workers 1… run behind the front. The rows emitted at
 // a wait are merged in ascending ROWTIME, ties in worker order.
 type sessionParState struct {
 	gap      int64
@@ -141,33 +142,43 @@ func newSessionParState(cfg Config, keyTypes []arrow.DataType, schema *arrow.Sch
 			in:   make(chan sessStep, 4), out: make(chan struct{}, 1), done: make(chan struct{}),
 		}
 		s.workers = append(s.workers, w)
-		go w.run()
+		if i > 0 {
+			go w.run()
+		}
 	}
 	return s, nil
 }
 
-// run executes the worker's steps until its queue is closed.
+// run executes the worker's steps until its queue is closed. Worker 0
+// has no goroutine: the front runs its steps itself (see send).
 func (w *sessionWorker) run() {
 	defer close(w.done)
 	for st := range w.in {
-		if j := st.job; j != nil {
-			for i := range j.ops[:j.nops] {
-				if w.err == nil {
-					// Only the close the front waits for may emit.
-					w.setErr(w.do(&j.ops[i], st.reply && i == j.nops-1))
-				}
-			}
-			j.release()
-		}
-		if w.err == nil && st.partial {
-			w.setErr(w.st.partial(&w.emit))
-		}
-		w.liveN.Store(int64(w.st.live()))
-		w.bytesN.Store(int64(w.st.bytes()))
+		w.exec(st)
 		if st.reply {
-			w.minEnd = w.st.minOpenEnd()
 			w.out <- struct{}{}
 		}
+	}
+}
+
+// exec runs one step.
+func (w *sessionWorker) exec(st sessStep) {
+	if j := st.job; j != nil {
+		for i := range j.ops[:j.nops] {
+			if w.err == nil {
+				// Only the close the front waits for may emit.
+				w.setErr(w.do(&j.ops[i], st.reply && i == j.nops-1))
+			}
+		}
+		j.release()
+	}
+	if w.err == nil && st.partial {
+		w.setErr(w.st.partial(&w.emit))
+	}
+	w.liveN.Store(int64(w.st.live()))
+	w.bytesN.Store(int64(w.st.bytes()))
+	if st.reply {
+		w.minEnd = w.st.minOpenEnd()
 	}
 }
 
@@ -350,14 +361,17 @@ func (s *sessionParState) add(keys, args []arrow.Array, ts []int64, n int, rows 
 	return nil
 }
 
-// send queues a step on every worker.
+// send queues a step on every worker but the first, then runs it on the
+// first, on the front's goroutine: the front does a worker's share while
+// the others run, and one handoff fewer.
 func (s *sessionParState) send(st sessStep) {
 	if st.job != nil {
 		st.job.refs.Store(int32(len(s.workers)))
 	}
-	for _, w := range s.workers {
+	for _, w := range s.workers[1:] {
 		w.in <- st
 	}
+	s.workers[0].exec(st)
 }
 
 // step returns a step with the pending job.
@@ -377,7 +391,7 @@ func (s *sessionParState) sync(st sessStep, e *emitter) error {
 	}
 	st.reply = true
 	s.send(st)
-	for _, w := range s.workers {
+	for _, w := range s.workers[1:] {
 		<-w.out
 	}
 	s.lowEnd = math.MaxInt64
@@ -741,17 +755,23 @@ func (s *sessionParState) release() {
 	if s.stopped {
 		return
 	}
+	if len(s.workers) == 0 {
+		s.stopped = true
+		return
+	}
 	// The queued rows and closes go into the sessions: a snapshot may
 	// follow.
 	if s.pending != nil {
 		s.send(s.step())
 	}
 	s.stopped = true
-	for _, w := range s.workers {
+	for _, w := range s.workers[1:] {
 		close(w.in)
 	}
-	for _, w := range s.workers {
-		<-w.done
+	for i, w := range s.workers {
+		if i > 0 {
+			<-w.done
+		}
 		w.emit.release()
 	}
 	s.merged = nil
@@ -761,9 +781,9 @@ func (s *sessionParState) release() {
 // expected to run faster on workers than on one goroutine: the front
 // waits for the workers at nearly every batch (some session ends in most
 // batches), so only the workers' share of the work (folding and firing
-// sessions) is spread, at a fixed cost per batch. Measured on 2 cores
-// (BenchmarkParallelSession), 2 workers take 1.3–1.7× the CPU per event
-// of one goroutine and are not faster.
+// sessions) is spread, at a cost per batch. Measured on 2 cores
+// (BenchmarkParallelSession), 2 workers take about 1.8× the CPU per event
+// of one goroutine and run slower.
 const sessionPaysFrom = 4
 
 // ParallelPaysFrom returns the fewest workers at which NewParallelGroupBy
