@@ -23,17 +23,15 @@ const MaxWorkers = 256
 
 // Parallelizable reports whether NewParallelGroupBy runs a group-by of cfg
 // on several workers: it must have keys (a global window has one group)
-// and aligned windows (tumbling, hopping, cumulate) with the default emit
-// policy, or session windows (any emit policy; see sessionParState).
-// Stagger windows stay on one goroutine.
+// and aligned windows (tumbling, hopping, cumulate) or session windows
+// (see sessionParState), with any emit policy. Stagger windows stay on one
+// goroutine.
 func Parallelizable(cfg Config) bool {
 	if len(cfg.Keys) == 0 || cfg.Assigner == nil {
 		return false
 	}
 	switch cfg.Assigner.spec().kind {
-	case kindTumbling, kindHopping, kindCumulate:
-		return cfg.Emit.Every <= 0
-	case kindSession:
+	case kindTumbling, kindHopping, kindCumulate, kindSession:
 		return true
 	}
 	return false
@@ -176,7 +174,7 @@ func newParallelState(cfg Config, keyTypes []arrow.DataType, schema *arrow.Schem
 		st.mirror = true
 		w := &paneWorker{
 			id: i, n: workers, st: st, fastKey: s.fastKey,
-			emit: emitter{mem: cfg.Alloc, schema: schema, maxEnd: math.MinInt64},
+			emit: emitter{mem: cfg.Alloc, schema: schema, partial: cfg.Emit.Every > 0, maxEnd: math.MinInt64},
 			in:   make(chan paneStep, 4), out: make(chan struct{}, 1), done: make(chan struct{}),
 		}
 		s.workers = append(s.workers, w)

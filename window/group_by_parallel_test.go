@@ -329,8 +329,7 @@ func TestParallelGroupBySnapshotAcrossWorkers(t *testing.T) {
 	}
 }
 
-// A group-by without keys, with stagger windows or with early results of
-// aligned windows stays on one goroutine.
+// A group-by without keys or with stagger windows stays on one goroutine.
 func TestParallelizable(t *testing.T) {
 	t.Parallel()
 	a := assigners(t)
@@ -347,7 +346,8 @@ func TestParallelizable(t *testing.T) {
 		{name: "keyed session early results", cfg: window.Config{Assigner: a["session"], Keys: key, Emit: window.EmitPolicy{Every: time.Second}}, want: true},
 		{name: "global session", cfg: window.Config{Assigner: a["session"]}},
 		{name: "keyed stagger", cfg: window.Config{Assigner: a["stagger"], Keys: key}},
-		{name: "early results", cfg: window.Config{Assigner: a["tumbling"], Keys: key, Emit: window.EmitPolicy{Every: time.Second}}},
+		{name: "keyed tumbling early results", cfg: window.Config{Assigner: a["tumbling"], Keys: key, Emit: window.EmitPolicy{Every: time.Second}}, want: true},
+		{name: "global tumbling early results", cfg: window.Config{Assigner: a["tumbling"], Emit: window.EmitPolicy{Every: time.Second}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -390,18 +390,21 @@ func TestParallelGroupByDrain(t *testing.T) {
 	}
 }
 
-// Session windows with early results (EMIT … EVERY, in event time or in
+// Keyed windows with early results (EMIT … EVERY, in event time or in
 // processing time) run on several workers: every Next gives the partial
 // and final rows the one-core group-by gives.
-func TestParallelSessionEarlyResults(t *testing.T) {
+func TestParallelEarlyResults(t *testing.T) {
 	t.Parallel()
 	a := assigners(t)
 	for _, tc := range []struct {
-		name string
-		emit window.EmitPolicy
+		name, assigner string
+		emit           window.EmitPolicy
 	}{
-		{name: "event time", emit: window.EmitPolicy{Every: 10 * time.Millisecond}},
-		{name: "processing time", emit: window.EmitPolicy{Every: 20 * time.Millisecond, ProcessingTime: true}},
+		{name: "session event time", assigner: "session", emit: window.EmitPolicy{Every: 10 * time.Millisecond}},
+		{name: "session processing time", assigner: "session", emit: window.EmitPolicy{Every: 20 * time.Millisecond, ProcessingTime: true}},
+		{name: "tumbling event time", assigner: "tumbling", emit: window.EmitPolicy{Every: 3 * time.Millisecond}},
+		{name: "hopping processing time", assigner: "hopping", emit: window.EmitPolicy{Every: 20 * time.Millisecond, ProcessingTime: true}},
+		{name: "cumulate event time", assigner: "cumulate", emit: window.EmitPolicy{Every: 2 * time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -409,7 +412,7 @@ func TestParallelSessionEarlyResults(t *testing.T) {
 			for seed := range uint64(4) {
 				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 				steps := hostileSteps(200+seed, 3000, 30, true)
-				cfg := window.Config{Assigner: a["session"], Lateness: 5 * time.Millisecond, Retention: 30 * time.Millisecond, Emit: tc.emit}
+				cfg := window.Config{Assigner: a[tc.assigner], Lateness: 5 * time.Millisecond, Retention: 30 * time.Millisecond, Emit: tc.emit}
 				want, _ := runSteps(t, mem, steps, nil, cfg, 0, nil)
 				for _, row := range flat(want.out) {
 					if strings.Contains(row, "|true|") {
