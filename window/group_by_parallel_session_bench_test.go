@@ -71,3 +71,50 @@ func BenchmarkParallelSession(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParallelTumbleEarly is BenchmarkParallelTumble's query with
+// early results every second of event time (EMIT … EVERY), on one
+// goroutine (workers=0) and on 2 workers.
+func BenchmarkParallelTumbleEarly(b *testing.B) {
+	a, _ := window.Tumbling(10*time.Second, 0)
+	aggs := []exec.AggSpec{
+		{Func: "COUNT", Name: "c"},
+		{Func: "SUM", Arg: col{1, arrow.PrimitiveTypes.Int64, "price"}, Name: "s"},
+		{Func: "MAX", Arg: col{1, arrow.PrimitiveTypes.Int64, "price"}, Name: "m"},
+	}
+	for _, workers := range []int{0, 2} {
+		b.Run(fmt.Sprintf("batch=4096/workers=%d", workers), func(b *testing.B) {
+			mem := memory.NewGoAllocator()
+			src := newNexmarkBids(mem, 1<<20/4096, 4096)
+			defer src.release()
+			cfg := window.Config{
+				Assigner: a, Aggs: aggs, Alloc: mem, Emit: window.EmitPolicy{Every: time.Second},
+				Keys: []exec.Expr{col{0, arrow.PrimitiveTypes.Int64, "auction"}},
+			}
+			b.ReportAllocs()
+			events := 0
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				src.i, src.n = 0, len(src.batches)
+				var op exec.Operator
+				var err error
+				if workers == 0 {
+					op, err = window.NewGroupBy(src, cfg)
+				} else {
+					op, err = window.NewParallelGroupByN(src, cfg, workers)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				drainBench(b, op)
+				op.Close()
+				events += len(src.batches) * 4096
+			}
+			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(events), "cpu-ns/event")
+		})
+	}
+}
