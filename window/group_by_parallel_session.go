@@ -24,7 +24,7 @@ import (
 var errWorkerEmitted = errors.New("window: group by: a session worker emitted rows the operator did not wait for")
 
 // newParallelWindows returns the windowState of a group-by of cfg on
-// workers goroutines: per-key sessions (sessionParState) or panes
+// workers workers: per-key sessions (sessionParState) or panes
 // (parallelState).
 func newParallelWindows(cfg Config, keyTypes []arrow.DataType, schema *arrow.Schema, workers int) (windowState, error) {
 	if cfg.Assigner != nil && cfg.Assigner.spec().kind == kindSession {
@@ -37,12 +37,14 @@ func newParallelWindows(cfg Config, keyTypes []arrow.DataType, schema *arrow.Sch
 // worker owns a keyedState holding the sessions of the keys that hash to
 // it (sessions merge only within a key, so the keys partition them
 // cleanly). Workers 1… are goroutines; worker 0's steps run on the front
-// when it hands the others theirs. The front (the operator's goroutine) decides event time
-// as NewGroupBy does, and queues to every worker, in order, the on-time
-// rows of each batch and each close, exactly the calls the one-core
-// keyedState gets; each worker folds its own keys' rows and applies every
-// close, so its sessions evolve as the one-core state's sessions of those
-// keys do.
+// (the operator's goroutine) when it hands the others theirs. The front
+// decides event time as NewGroupBy does, and queues to every worker, in
+// order, the on-time rows of each batch and each close, exactly the calls
+// the one-core keyedState gets; each worker folds its own keys' rows and
+// applies every close, so its sessions evolve as the one-core state's
+// sessions of those keys do. Snapshots merge the workers' sessions into
+// the one-core format; a restore deals them out again by key, at any
+// number of workers.
 //
 // The front waits for the workers only at a close that may emit: when a
 // row since the previous close may reach a fired session (its event time
