@@ -91,8 +91,9 @@
 //     right version valid at its ROWTIME, emitted once both watermarks
 //     pass it.
 //
-// What it does not do yet: stagger and global windows, joins and OVER
-// windows run on one goroutine (sessions on N pay only from about 4 cores:
+// What it does not do yet: stagger and global windows and joins run on
+// one goroutine, and OVER windows only fold their frames on several
+// (NewParallelOver) (sessions on N pay only from about 4 cores:
 // ParallelPaysFrom);
 // DISTINCT and ORDER BY keep no checkpoint (a
 // restart forgets the keys seen and the rows held); ORDER BY sorts a
