@@ -86,15 +86,20 @@
 //     would, in ascending ROWTIME (rows of equal ROWTIME in unspecified
 //     order); snapshots are NewGroupBy's and restore at any N.
 //
+//   - NewParallelOver: NewOver with each spec's partitions' frames folded
+//     on N workers (by partition id); the state, event time and the order
+//     rows are released in stay on the operator's goroutine, so the output
+//     is NewOver's row for row, ties included, and snapshots are NewOver's.
+//
 //   - NewTemporalJoin: Flink's event-time temporal join of a stream with a
 //     versioned stream (WITH (primary_key = …)): each left row joins the
 //     right version valid at its ROWTIME, emitted once both watermarks
 //     pass it.
 //
 // What it does not do yet: stagger and global windows and joins run on
-// one goroutine, and OVER windows only fold their frames on several
-// (NewParallelOver) (sessions on N pay only from about 4 cores:
-// ParallelPaysFrom);
+// one goroutine; OVER windows fold only their frames on several
+// (NewParallelOver); sessions on N pay only from about 4 cores
+// (ParallelPaysFrom);
 // DISTINCT and ORDER BY keep no checkpoint (a
 // restart forgets the keys seen and the rows held); ORDER BY sorts a
 // bucket with a comparison sort when it closes (about a million rows/s);
