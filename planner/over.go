@@ -279,13 +279,18 @@ func numericSQL(t arrow.DataType) bool {
 
 // overWorkers returns how many workers an OVER of cfg folds its frames on
 // (window.NewParallelOver): the parallelism setting when some spec has
-// PARTITION BY and folds its frames row by row, else 1. A bounded query
-// keeps one, as a GROUP BY does (see groupByWorkers).
+// PARTITION BY and folds its frames row by row and that many workers pay
+// (window.ParallelOverPaysFrom), else 1. A bounded query keeps one, as a
+// GROUP BY does (see groupByWorkers).
 func (s *Session) overWorkers(cfg window.OverConfig) int {
 	if !window.OverParallelizable(cfg) || s.cfg.Bounded {
 		return 1
 	}
-	return min(s.parallelism(), window.MaxWorkers)
+	n := min(s.parallelism(), window.MaxWorkers)
+	if n < window.ParallelOverPaysFrom(cfg) {
+		return 1
+	}
+	return n
 }
 
 // overWorkersText describes the workers of an OVER for EXPLAIN, as
@@ -296,7 +301,7 @@ func (s *Session) overWorkersText(n *Over) string {
 		return ""
 	}
 	if _, set := s.settings[SettingParallelism]; !set {
-		return " on every core"
+		return fmt.Sprintf(" on every core from %d cores", window.ParallelOverPaysFrom(cfg))
 	}
 	if w := s.overWorkers(cfg); w > 1 {
 		return fmt.Sprintf(" on %d workers", w)

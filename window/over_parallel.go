@@ -31,6 +31,19 @@ func OverParallelizable(cfg OverConfig) bool {
 	return false
 }
 
+// overPaysFrom is the fewest workers at which NewParallelOver is expected
+// to run faster than NewOver: the workers fold the frames (about two thirds
+// of the work with MAX over 10-row frames), the rest stays on the
+// operator's goroutine and the split costs about a tenth more CPU per
+// event. Measured on the shared 2-core machine (BenchmarkParallelOver), 2
+// workers were not faster; 4 is an estimate, not measured.
+const overPaysFrom = 4
+
+// ParallelOverPaysFrom returns the fewest workers at which NewParallelOver
+// is expected to pay for an OVER of cfg (which must be
+// OverParallelizable).
+func ParallelOverPaysFrom(cfg OverConfig) int { return overPaysFrom }
+
 // upperASCII upper-cases an ASCII function name.
 func upperASCII(s string) string {
 	b := []byte(s)
