@@ -139,17 +139,14 @@ func (s *overState) emitParallel(d *overData, out []overEntry, floor int64, mem 
 		w := int(pid % uint32(n))
 		mine[w] = append(mine[w], int32(k))
 	}
-	var vals []int64
-	var valid []bool
-	if s.incr {
-		vals, valid = make([]int64, len(out)), make([]bool, len(out))
-	}
+	// s.parallel(): no running sums.
 	var avgs []float64
+	var valid []bool
 	expAvg := s.spec.Func == FuncExpAvg
 	if expAvg {
 		avgs, valid = make([]float64, len(out)), make([]bool, len(out))
 	}
-	folded := !s.incr && !expAvg
+	folded := !expAvg
 	cols := make([]arrow.Array, n)
 	errs := make([]error, n)
 	p.run(func(w int) {
@@ -179,16 +176,13 @@ func (s *overState) emitParallel(d *overData, out []overEntry, floor int64, mem 
 			}
 			for x := i; x < j; x++ {
 				k := ks[x]
-				switch {
-				case s.incr:
-					vals[k], valid[k] = s.sum(d, out[k])
-				case expAvg:
+				if expAvg {
 					avgs[k], valid[k] = s.expAvg(d, out[k])
-				default:
-					if err := s.frame(d, l, acc, out[k], uint32(x)); err != nil {
-						errs[w] = err
-						return
-					}
+					continue
+				}
+				if err := s.frame(d, l, acc, out[k], uint32(x)); err != nil {
+					errs[w] = err
+					return
 				}
 			}
 			i = j
@@ -216,13 +210,7 @@ func (s *overState) emitParallel(d *overData, out []overEntry, floor int64, mem 
 			return nil, err
 		}
 	}
-	switch {
-	case s.incr:
-		b := array.NewInt64Builder(mem)
-		defer b.Release()
-		b.AppendValues(vals, valid)
-		return b.NewArray(), nil
-	case expAvg:
+	if expAvg {
 		b := array.NewFloat64Builder(mem)
 		defer b.Release()
 		b.AppendValues(avgs, valid)

@@ -156,3 +156,45 @@ func TestParallelOverSnapshotAcrossWorkers(t *testing.T) {
 		})
 	}
 }
+
+// EXP_AVG and string-valued frames (FIRST_VALUE, LAST_VALUE, LAG of the
+// key) give NewOver's rows, in its order, on 2 and 8 workers.
+func TestParallelOverExpAvgAndStrings(t *testing.T) {
+	t.Parallel()
+	k := []exec.Expr{oK}
+	specs := []window.OverSpec{
+		{Func: "EXP_AVG", Arg: oV, HalfLife: 200 * time.Millisecond, Partition: k, Range: time.Second, Name: "ea"},
+		{Func: "FIRST_VALUE", Arg: oK, Partition: k, Range: 700 * time.Millisecond, Name: "fk"},
+		{Func: "LAST_VALUE", Arg: oK, IgnoreNulls: true, Partition: k, Rows: true, Preceding: 2, Name: "lk"},
+		{Func: "LAG", Arg: oK, Partition: k, Rows: true, Preceding: 1, Name: "gk"},
+	}
+	rows := genShuffled(21, 900, 13, 2000, 11, 0, 1_000_000)
+	run := func(workers, size int) []string {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		cfg := window.OverConfig{Specs: specs, Lateness: 5 * time.Second, Late: window.LateCount, Alloc: mem}
+		src := newOverSrc(mem, batchOf(rows, size))
+		var op exec.Operator
+		var err error
+		if workers == 0 {
+			op, err = window.NewOver(src, cfg)
+		} else {
+			op, err = window.NewParallelOver(src, cfg, workers)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer op.Close()
+		got, _ := runOver(t, op)
+		return got
+	}
+	for _, size := range []int{1, 7, 0} {
+		want := run(0, size)
+		if len(want) == 0 {
+			t.Fatal("no rows: the test proves nothing")
+		}
+		for _, workers := range []int{2, 8} {
+			sameRows(t, fmt.Sprintf("batch size %d, %d workers", size, workers), run(workers, size), want)
+		}
+	}
+}
