@@ -195,7 +195,7 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int, cols map[s
 	case *Sort:
 		b.WriteString(pad + "Sort " + n.Text + "\n")
 	case *Over:
-		b.WriteString(pad + "SlidingWindow " + n.Text + "\n")
+		b.WriteString(pad + "SlidingWindow " + n.Text + s.overWorkersText(n) + "\n")
 	case *TableFunction:
 		b.WriteString(pad + n.physical() + "\n")
 	case *Distinct, *StreamSort, *Limit:

@@ -115,10 +115,11 @@ func (b *jobBuilder) lower(n Node, env exec.Env) (exec.Operator, error) {
 			in.Close()
 			return nil, err
 		}
-		op, err := window.NewOver(in, window.OverConfig{
+		cfg := window.OverConfig{
 			Specs: n.Specs, Lateness: et.Lateness, Late: et.Late, Drain: b.s.cfg.Drain,
 			Alloc: env.Alloc, Errors: env.Errors, Pump: env.Pump, Start: env.Start, Clock: env.Clock,
-		})
+		}
+		op, err := window.NewParallelOver(in, cfg, b.s.overWorkers(cfg))
 		if err == nil {
 			b.countLate(env.Pump, et.Late, op)
 		}

@@ -79,19 +79,27 @@
 //     errors wrapping ErrSnapshot. StateBytes is O(1) per window pane or
 //     spec.
 //
-//   - NewParallelGroupBy: NewGroupBy with a keyed aligned window's groups
-//     on N workers (by a hash of the keys); event time is decided once,
+//   - NewParallelGroupBy: NewGroupBy with a keyed aligned window's groups,
+//     or a keyed session window's sessions (early results included), on N
+//     workers (by a hash of the keys); event time is decided once,
 //     before the rows are dealt out, so each Next emits the rows NewGroupBy
 //     would, in ascending ROWTIME (rows of equal ROWTIME in unspecified
 //     order); snapshots are NewGroupBy's and restore at any N.
+//
+//   - NewParallelOver: NewOver with each spec's partitions' frames folded
+//     on N workers (by partition id); the state, event time and the order
+//     rows are released in stay on the operator's goroutine, so the output
+//     is NewOver's row for row, ties included, and snapshots are NewOver's.
 //
 //   - NewTemporalJoin: Flink's event-time temporal join of a stream with a
 //     versioned stream (WITH (primary_key = …)): each left row joins the
 //     right version valid at its ROWTIME, emitted once both watermarks
 //     pass it.
 //
-// What it does not do yet: session, stagger and global windows, early
-// (EMIT EVERY) results, joins and OVER windows run on one goroutine;
+// What it does not do yet: stagger and global windows and joins run on
+// one goroutine; OVER windows fold only their frames on several
+// (NewParallelOver); sessions on N pay only from about 4 cores
+// (ParallelPaysFrom);
 // DISTINCT and ORDER BY keep no checkpoint (a
 // restart forgets the keys seen and the rows held); ORDER BY sorts a
 // bucket with a comparison sort when it closes (about a million rows/s);

@@ -184,7 +184,7 @@ func newGroupBy(input exec.Operator, cfg Config, workers int) (*groupBy, error) 
 
 	newState := func() (windowState, error) { return newWindowState(cfg, keyTypes) }
 	if workers > 0 {
-		newState = func() (windowState, error) { return newParallelState(cfg, keyTypes, schema, workers) }
+		newState = func() (windowState, error) { return newParallelWindows(cfg, keyTypes, schema, workers) }
 	}
 	st, err := newState()
 	if err != nil {

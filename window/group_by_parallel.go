@@ -22,16 +22,16 @@ var errParallelStopped = errors.New("window: group by: used after Close")
 const MaxWorkers = 256
 
 // Parallelizable reports whether NewParallelGroupBy runs a group-by of cfg
-// on several workers: it must have keys (a global window has one group),
-// aligned windows (tumbling, hopping, cumulate; session and stagger
-// windows stay on one goroutine) and the default emit policy (no early
-// partial results).
+// on several workers: it must have keys (a global window has one group)
+// and aligned windows (tumbling, hopping, cumulate) or session windows
+// (see sessionParState), with any emit policy. Stagger windows stay on one
+// goroutine.
 func Parallelizable(cfg Config) bool {
-	if len(cfg.Keys) == 0 || cfg.Assigner == nil || cfg.Emit.Every > 0 {
+	if len(cfg.Keys) == 0 || cfg.Assigner == nil {
 		return false
 	}
 	switch cfg.Assigner.spec().kind {
-	case kindTumbling, kindHopping, kindCumulate:
+	case kindTumbling, kindHopping, kindCumulate, kindSession:
 		return true
 	}
 	return false
@@ -47,7 +47,9 @@ func Parallelizable(cfg Config) bool {
 // same, and each Next returns the same rows as NewGroupBy would for the
 // same input batch, as a multiset. Rows come out in ascending ROWTIME
 // (window end) within each output batch, as with NewGroupBy; the order of
-// rows of equal ROWTIME differs (they are grouped by worker). Snapshots
+// rows of equal ROWTIME differs (they are grouped by worker, in worker
+// order, fixed for a number of workers). Session windows (and their early
+// results) are dealt out by key the same way (see sessionParState). Snapshots
 // have NewGroupBy's format: a snapshot of either form restores into the
 // other, or at another number of workers (keys are partitioned again).
 // LiveGroups and StateBytes are the workers' totals as of their last
@@ -172,7 +174,7 @@ func newParallelState(cfg Config, keyTypes []arrow.DataType, schema *arrow.Schem
 		st.mirror = true
 		w := &paneWorker{
 			id: i, n: workers, st: st, fastKey: s.fastKey,
-			emit: emitter{mem: cfg.Alloc, schema: schema, maxEnd: math.MinInt64},
+			emit: emitter{mem: cfg.Alloc, schema: schema, partial: cfg.Emit.Every > 0, maxEnd: math.MinInt64},
 			in:   make(chan paneStep, 4), out: make(chan struct{}, 1), done: make(chan struct{}),
 		}
 		s.workers = append(s.workers, w)

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,6 +154,7 @@ type groupByRun struct {
 	out     [][]string
 	late    int64
 	updates int64
+	live    int // LiveGroups after Close: the workers' total
 }
 
 func runSteps(t *testing.T, mem memory.Allocator, steps []rstep, end error, cfg window.Config, workers int, restore []byte) (groupByRun, []byte) {
@@ -205,6 +207,10 @@ func runSteps(t *testing.T, mem memory.Allocator, steps []rstep, end error, cfg 
 	if err := op.Close(); err != nil {
 		t.Fatal(err)
 	}
+	run.live = op.(window.StateCounter).LiveGroups()
+	if sz := op.(exec.StateSizer).StateBytes(); run.live > 0 && sz <= 0 {
+		t.Fatalf("%d workers: %d live groups in %d bytes", workers, run.live, sz)
+	}
 	var snap bytes.Buffer
 	if err := op.(exec.Snapshotter).Snapshot(&snap); err != nil {
 		t.Fatalf("snapshot at %d workers: %v", workers, err)
@@ -214,7 +220,6 @@ func runSteps(t *testing.T, mem memory.Allocator, steps []rstep, end error, cfg 
 
 func parallelAssigners(t *testing.T) map[string]window.Assigner {
 	m := assigners(t)
-	delete(m, "session")
 	delete(m, "stagger")
 	return m
 }
@@ -275,6 +280,9 @@ func compareRuns(t *testing.T, what string, want, got groupByRun) {
 			t.Fatalf("%s: output %d:\n got %v\nwant %v", what, i, got.out[i], want.out[i])
 		}
 	}
+	if got.live != want.live {
+		t.Fatalf("%s: %d live groups after Close, want %d", what, got.live, want.live)
+	}
 	if got.late != want.late || got.updates != want.updates {
 		t.Fatalf("%s: %d late rows and %d updates, want %d and %d", what, got.late, got.updates, want.late, want.updates)
 	}
@@ -295,6 +303,9 @@ func TestParallelGroupBySnapshotAcrossWorkers(t *testing.T) {
 		{name: "one-core to 2", from: 0, to: 2, assigner: "tumbling"},
 		{name: "2 to 8 hopping", from: 2, to: 8, assigner: "hopping"},
 		{name: "8 to 1 cumulate", from: 8, to: 1, assigner: "cumulate"},
+		{name: "2 to one-core session", from: 2, to: 0, assigner: "session"},
+		{name: "one-core to 8 session", from: 0, to: 8, assigner: "session"},
+		{name: "8 to 2 session", from: 8, to: 2, assigner: "session"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -310,7 +321,7 @@ func TestParallelGroupBySnapshotAcrossWorkers(t *testing.T) {
 				cut := len(steps) / 2
 				first, snap := runSteps(t, mem, steps[:cut], exec.ErrStopped, cfg, tc.from, nil)
 				second, _ := runSteps(t, mem, steps[cut:], nil, cfg, tc.to, snap)
-				got := groupByRun{out: append(first.out, second.out...), late: second.late, updates: second.updates}
+				got := groupByRun{out: append(first.out, second.out...), late: second.late, updates: second.updates, live: second.live}
 				compareRuns(t, fmt.Sprintf("seed %d", seed), want, got)
 				mem.AssertSize(t, 0)
 			}
@@ -318,8 +329,7 @@ func TestParallelGroupBySnapshotAcrossWorkers(t *testing.T) {
 	}
 }
 
-// A group-by without keys, with session windows or with early results
-// stays on one goroutine.
+// A group-by without keys or with stagger windows stays on one goroutine.
 func TestParallelizable(t *testing.T) {
 	t.Parallel()
 	a := assigners(t)
@@ -332,8 +342,12 @@ func TestParallelizable(t *testing.T) {
 		{name: "keyed tumbling", cfg: window.Config{Assigner: a["tumbling"], Keys: key}, want: true},
 		{name: "keyed hopping", cfg: window.Config{Assigner: a["hopping"], Keys: key}, want: true},
 		{name: "global tumbling", cfg: window.Config{Assigner: a["tumbling"]}},
-		{name: "keyed session", cfg: window.Config{Assigner: a["session"], Keys: key}},
-		{name: "early results", cfg: window.Config{Assigner: a["tumbling"], Keys: key, Emit: window.EmitPolicy{Every: time.Second}}},
+		{name: "keyed session", cfg: window.Config{Assigner: a["session"], Keys: key}, want: true},
+		{name: "keyed session early results", cfg: window.Config{Assigner: a["session"], Keys: key, Emit: window.EmitPolicy{Every: time.Second}}, want: true},
+		{name: "global session", cfg: window.Config{Assigner: a["session"]}},
+		{name: "keyed stagger", cfg: window.Config{Assigner: a["stagger"], Keys: key}},
+		{name: "keyed tumbling early results", cfg: window.Config{Assigner: a["tumbling"], Keys: key, Emit: window.EmitPolicy{Every: time.Second}}, want: true},
+		{name: "global tumbling early results", cfg: window.Config{Assigner: a["tumbling"], Emit: window.EmitPolicy{Every: time.Second}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -353,10 +367,11 @@ func TestParallelGroupByDrain(t *testing.T) {
 	tumbling, err1 := window.Tumbling(time.Second, 0)
 	hopping, err2 := window.Hopping(time.Second, 500*time.Millisecond, 0)
 	cumulate, err3 := window.Cumulate(250*time.Millisecond, time.Second)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	session, err4 := window.Session(300 * time.Millisecond)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		t.Fatal(err)
 	}
-	for name, a := range map[string]window.Assigner{"tumbling": tumbling, "hopping": hopping, "cumulate": cumulate} {
+	for name, a := range map[string]window.Assigner{"tumbling": tumbling, "hopping": hopping, "cumulate": cumulate, "session": session} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -371,6 +386,48 @@ func TestParallelGroupByDrain(t *testing.T) {
 				compareRuns(t, fmt.Sprintf("%d workers", workers), want, got)
 			}
 			mem.AssertSize(t, 0)
+		})
+	}
+}
+
+// Keyed windows with early results (EMIT … EVERY, in event time or in
+// processing time) run on several workers: every Next gives the partial
+// and final rows the one-core group-by gives.
+func TestParallelEarlyResults(t *testing.T) {
+	t.Parallel()
+	a := assigners(t)
+	for _, tc := range []struct {
+		name, assigner string
+		emit           window.EmitPolicy
+	}{
+		{name: "session event time", assigner: "session", emit: window.EmitPolicy{Every: 10 * time.Millisecond}},
+		{name: "session processing time", assigner: "session", emit: window.EmitPolicy{Every: 20 * time.Millisecond, ProcessingTime: true}},
+		{name: "tumbling event time", assigner: "tumbling", emit: window.EmitPolicy{Every: 3 * time.Millisecond}},
+		{name: "hopping processing time", assigner: "hopping", emit: window.EmitPolicy{Every: 20 * time.Millisecond, ProcessingTime: true}},
+		{name: "cumulate event time", assigner: "cumulate", emit: window.EmitPolicy{Every: 2 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			partial := 0
+			for seed := range uint64(4) {
+				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				steps := hostileSteps(200+seed, 3000, 30, true)
+				cfg := window.Config{Assigner: a[tc.assigner], Lateness: 5 * time.Millisecond, Retention: 30 * time.Millisecond, Emit: tc.emit}
+				want, _ := runSteps(t, mem, steps, nil, cfg, 0, nil)
+				for _, row := range flat(want.out) {
+					if strings.Contains(row, "|true|") {
+						partial++
+					}
+				}
+				for _, workers := range []int{1, 2, 8} {
+					got, _ := runSteps(t, mem, steps, nil, cfg, workers, nil)
+					compareRuns(t, fmt.Sprintf("seed %d, %d workers", seed, workers), want, got)
+				}
+				mem.AssertSize(t, 0)
+			}
+			if partial == 0 {
+				t.Fatal("no early results: the test proves nothing")
+			}
 		})
 	}
 }

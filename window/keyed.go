@@ -311,8 +311,17 @@ func (s *keyedState) freeSlots(slots []uint32) {
 // close emits the fired windows that rows updated (again, in full), then
 // fires every open window whose end-1 is at or below emit, then frees the
 // fired windows whose end-1 is at or below floor. final fires and frees
-// everything.
+// everything. The rows come out in ascending ROWTIME (window end), ties in
+// the order they were emitted.
 func (s *keyedState) close(emit, floor int64, final bool, e *emitter) error {
+	first := len(e.pieces)
+	if err := s.closeWindows(emit, floor, final, e); err != nil {
+		return err
+	}
+	return sortPiecesFrom(e, first)
+}
+
+func (s *keyedState) closeWindows(emit, floor int64, final bool, e *emitter) error {
 	if final {
 		emit, floor = math.MaxInt64, math.MaxInt64
 	}
@@ -465,8 +474,18 @@ func (s *keyedState) build(slots []uint32, starts, ends []int64, partial bool, e
 	return nil
 }
 
-// partial emits the current results of the windows that have not fired.
+// partial emits the current results of the windows that have not fired,
+// in ascending ROWTIME (window end); they all end after the windows that
+// fired.
 func (s *keyedState) partial(e *emitter) error {
+	first := len(e.pieces)
+	if err := s.partialWindows(e); err != nil {
+		return err
+	}
+	return sortPiecesFrom(e, first)
+}
+
+func (s *keyedState) partialWindows(e *emitter) error {
 	var slots []uint32
 	var starts, ends []int64
 	for _, ws := range s.windows {

@@ -173,6 +173,7 @@ type over struct {
 	clock      func() time.Time
 	ec         *exec.EvalContext
 	d          *overData
+	pool       *overPool // NewParallelOver's workers, or nil
 
 	parts   [1]exec.Partition
 	eof     bool
@@ -417,6 +418,7 @@ func (o *over) Close() error {
 		return nil
 	}
 	o.closed = true
+	o.pool.stop()
 	o.d.release()
 	return o.input.Close()
 }

@@ -133,6 +133,7 @@ func (d *overData) ingest(o *over, b arrow.RecordBatch) error {
 		c.args[s], c.defaults[s] = args[0], args[1]
 		for _, a := range args {
 			if a != nil {
+				a.NullN() // computed once here, not racily by NewParallelOver's workers
 				c.bytes += arrayBytes(a.Data())
 				d.bytes += arrayBytes(a.Data())
 			}
@@ -183,7 +184,13 @@ func (d *overData) emit(ctx context.Context, o *over, wm int64) (arrow.RecordBat
 	}
 	cols = append(cols, in...)
 	for _, st := range d.states {
-		col, err := st.emit(d, out, floor, mem)
+		emit := st.emit
+		if o.pool != nil && st.parallel() {
+			emit = func(d *overData, out []overEntry, floor int64, mem memory.Allocator) (arrow.Array, error) {
+				return st.emitParallel(d, out, floor, mem, o.pool)
+			}
+		}
+		col, err := emit(d, out, floor, mem)
 		if err != nil {
 			return nil, err
 		}

@@ -33,9 +33,40 @@ type overState struct {
 	incr bool
 	cums [][]overCum
 
-	ids   []uint32
+	ids  []uint32
+	lane overLane // the operator goroutine's lane
+}
+
+// overLane is what one goroutine folding a spec's frames keeps to itself:
+// scratch, and, when deferred (a worker of NewParallelOver), the
+// bookkeeping the operator's goroutine applies once the workers are done
+// (see apply).
+type overLane struct {
 	rows  []int32
 	slots []uint32
+
+	deferred bool
+	nrows    int     // change to the spec's frame rows
+	refs     []int64 // chunks that gained a frame row
+	unrefs   []int64 // chunks that lost one
+}
+
+// unref records that a frame of s let go of a row of chunk id.
+func (l *overLane) unref(d *overData, s *overState, id int64) {
+	if l.deferred {
+		l.unrefs = append(l.unrefs, id)
+		return
+	}
+	d.unref(id, s.idx)
+}
+
+// addRows changes s's frame row count by n.
+func (l *overLane) addRows(s *overState, n int) {
+	if l.deferred {
+		l.nrows += n
+		return
+	}
+	s.nrows += n
 }
 
 func newOverState(sp OverSpec) (*overState, error) {
@@ -131,7 +162,7 @@ func (s *overState) emit(d *overData, out []overEntry, floor int64, mem memory.A
 			c := d.chunks[e.chunk]
 			pid := c.pids[s.idx][e.row]
 			s.pend[pid]--
-			s.insert(d, pid, e, floor)
+			s.insert(d, &s.lane, pid, e, floor)
 			c.refs[s.idx]++
 		}
 		for k := i; k < j; k++ {
@@ -143,7 +174,7 @@ func (s *overState) emit(d *overData, out []overEntry, floor int64, mem memory.A
 				avgs[k], valid[k] = s.expAvg(d, out[k])
 				continue
 			}
-			if err := s.frame(d, acc, out[k], uint32(k)); err != nil {
+			if err := s.frame(d, &s.lane, acc, out[k], uint32(k)); err != nil {
 				return nil, err
 			}
 		}
@@ -171,8 +202,8 @@ func (s *overState) emit(d *overData, out []overEntry, floor int64, mem memory.A
 // insert adds e to partition pid's deque, first dropping the rows no
 // frame can reach any more: rows still to come are at or after e (this
 // Next) or after floor (later ones).
-func (s *overState) insert(d *overData, pid uint32, e overEntry, floor int64) {
-	s.trim(d, pid, min(e.ts, floor))
+func (s *overState) insert(d *overData, l *overLane, pid uint32, e overEntry, floor int64) {
+	s.trim(d, l, pid, min(e.ts, floor))
 	dq := s.deques[pid]
 	if n := len(dq); n == 0 || !e.before(dq[n-1]) {
 		dq = append(dq, e)
@@ -197,12 +228,12 @@ func (s *overState) insert(d *overData, pid uint32, e overEntry, floor int64) {
 		}
 	}
 	s.deques[pid] = dq
-	s.nrows++
+	l.addRows(s, 1)
 }
 
 // trim drops from partition pid's deque the rows that no frame of a row at
 // or after event time b can reach.
-func (s *overState) trim(d *overData, pid uint32, b int64) {
+func (s *overState) trim(d *overData, l *overLane, pid uint32, b int64) {
 	dq := s.deques[pid]
 	if len(dq) == 0 {
 		return
@@ -218,9 +249,9 @@ func (s *overState) trim(d *overData, pid uint32, b int64) {
 		return
 	}
 	for _, x := range dq[:drop] {
-		d.unref(x.chunk, s.idx)
+		l.unref(d, s, x.chunk)
 	}
-	s.nrows -= drop
+	l.addRows(s, -drop)
 	if drop == len(dq) {
 		s.deques[pid] = dq[:0]
 	} else {
@@ -285,7 +316,7 @@ func (s *overState) bounds(dq []overEntry, e overEntry) (p, start, end int) {
 }
 
 // frame folds the frame of e into slot.
-func (s *overState) frame(d *overData, acc exec.Accumulator, e overEntry, slot uint32) error {
+func (s *overState) frame(d *overData, l *overLane, acc exec.Accumulator, e overEntry, slot uint32) error {
 	c := d.chunks[e.chunk]
 	dq := s.deques[c.pids[s.idx][e.row]]
 	p, start, end := s.bounds(dq, e)
@@ -296,12 +327,12 @@ func (s *overState) frame(d *overData, acc exec.Accumulator, e overEntry, slot u
 			k = s.nonNull(d, dq, p-1, start, -1, s.spec.N)
 		}
 		if k >= start {
-			return s.fold(d, acc, dq[k:k+1], slot)
+			return s.fold(d, l, acc, dq[k:k+1], slot)
 		}
 		if def := c.defaults[s.idx]; def != nil {
-			s.rows = append(s.rows[:0], e.row)
-			s.slots = append(s.slots[:0], slot)
-			return acc.Update(def, s.rows, s.slots)
+			l.rows = append(l.rows[:0], e.row)
+			l.slots = append(l.slots[:0], slot)
+			return acc.Update(def, l.rows, l.slots)
 		}
 		return nil
 	case FuncNthValue:
@@ -310,11 +341,11 @@ func (s *overState) frame(d *overData, acc exec.Accumulator, e overEntry, slot u
 			k = s.nonNull(d, dq, start, end-1, 1, s.spec.N)
 		}
 		if k >= start && k < end {
-			return s.fold(d, acc, dq[k:k+1], slot)
+			return s.fold(d, l, acc, dq[k:k+1], slot)
 		}
 		return nil
 	}
-	return s.fold(d, acc, dq[start:end], slot)
+	return s.fold(d, l, acc, dq[start:end], slot)
 }
 
 // nonNull returns the index of the nth row of dq, counting from `from`
@@ -356,17 +387,17 @@ func (s *overState) expAvg(d *overData, e overEntry) (float64, bool) {
 
 // fold folds the frame rows into slot, a run of rows of one chunk at a
 // time.
-func (s *overState) fold(d *overData, acc exec.Accumulator, frame []overEntry, slot uint32) error {
+func (s *overState) fold(d *overData, l *overLane, acc exec.Accumulator, frame []overEntry, slot uint32) error {
 	for len(frame) > 0 {
 		id := frame[0].chunk
-		s.rows, s.slots = s.rows[:0], s.slots[:0]
+		l.rows, l.slots = l.rows[:0], l.slots[:0]
 		j := 0
 		for j < len(frame) && frame[j].chunk == id {
-			s.rows = append(s.rows, frame[j].row)
-			s.slots = append(s.slots, slot)
+			l.rows = append(l.rows, frame[j].row)
+			l.slots = append(l.slots, slot)
 			j++
 		}
-		if err := acc.Update(d.chunks[id].args[s.idx], s.rows, s.slots); err != nil {
+		if err := acc.Update(d.chunks[id].args[s.idx], l.rows, l.slots); err != nil {
 			return fmt.Errorf("window: over %s: %w", s.spec.Name, err)
 		}
 		frame = frame[j:]
@@ -387,7 +418,7 @@ func (d *overData) sweep(floor int64) {
 	for _, st := range d.states {
 		gone = gone[:0]
 		for pid := range st.deques {
-			st.trim(d, uint32(pid), floor)
+			st.trim(d, &st.lane, uint32(pid), floor)
 			if !st.spec.Rows && len(st.deques[pid]) == 0 && st.pend[pid] == 0 {
 				st.deques[pid] = nil
 				if st.incr {

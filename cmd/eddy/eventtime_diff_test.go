@@ -734,9 +734,11 @@ func TestEventTimeRegressions(t *testing.T) {
 	}
 }
 
-// etParallelForms are the forms whose GROUP BY runs on several workers
-// (keyed aligned windows), and one that stays on one (session windows).
-var etParallelForms = []string{"tumble_tvf", "tumble_group", "hop_tvf", "hop_group", "cumulate_tvf", "step", "floor", "session_tvf"}
+// etParallelForms are the forms that run on several workers: GROUP BYs
+// of keyed aligned windows and of keyed session windows (on workers from
+// parallelism 4; at 2 they stay on one goroutine), and OVER windows with
+// PARTITION BY (MIN and MAX fold their frames on workers, also from 4).
+var etParallelForms = []string{"tumble_tvf", "tumble_group", "hop_tvf", "hop_group", "cumulate_tvf", "step", "floor", "session_tvf", "session_group", "over_range", "over_rows"}
 
 // TestEventTimeParallel is the differential test in parallel mode: each
 // windowed form at SET parallelism 1, 2 and 8 over the same seeded input
@@ -799,6 +801,18 @@ func TestEventTimeKillAndRestart(t *testing.T) {
 		t.Parallel()
 		in := etGenerate(seed+1, etGenOpts{Lateness: 5_000, Rows: 20_000})
 		etKillAndRestart(t, seed+1, etCase{form: etFormNamed(t, "hop_tvf"), late: etLatenesses[1], batch: 7, in: in}, []int{2, 1, 8, 2})
+	})
+	// Session windows run on workers from parallelism 4: each restart
+	// deals the checkpointed sessions out to another number of workers.
+	t.Run("hostile_session_parallelism_8_1_4_8", func(t *testing.T) {
+		t.Parallel()
+		in := etGenerate(seed+2, etGenOpts{Lateness: 5_000, Rows: 50_000})
+		etKillAndRestart(t, seed+2, etCase{form: etFormNamed(t, "session_group"), late: etLatenesses[1], batch: 7, in: in}, []int{8, 1, 4, 8})
+	})
+	t.Run("hostile_over_parallelism_8_1_4_8", func(t *testing.T) {
+		t.Parallel()
+		in := etGenerate(seed+3, etGenOpts{Lateness: 5_000, Rows: 50_000})
+		etKillAndRestart(t, seed+3, etCase{form: etFormNamed(t, "over_range"), late: etLatenesses[1], batch: 7, in: in}, []int{8, 1, 4, 8})
 	})
 }
 
