@@ -102,11 +102,14 @@ func (s *source) StageBatches(newStage func() (Stage, func(), error)) bool {
 // StageCores names the cores a stage runs on, for EXPLAIN: "generating".
 func (s *source) StageCores() string { return "generating" }
 
-// startParallel starts the workers: parallelism goroutines and the
-// reading goroutine's own.
+// startParallel starts the workers: parallelism-1 goroutines and the
+// reading goroutine's own, which generates while Next waits. One more
+// goroutine would compete for the cores with the reader and the stages
+// downstream: when the scheduler parks the one generating the oldest
+// range, the others run out of ranges and cores idle.
 func (s *source) startParallel() error {
 	n := s.cfg.parallelism
-	workers := make([]*genWorker, 0, n+1)
+	workers := make([]*genWorker, 0, n)
 	fail := func(err error) error {
 		for _, w := range workers {
 			if w.endStage != nil {
@@ -115,7 +118,7 @@ func (s *source) startParallel() error {
 		}
 		return fmt.Errorf("generator: %w", err)
 	}
-	for range n + 1 {
+	for range n {
 		tbl, err := s.cfg.newTable()
 		if err != nil {
 			return fail(err)
