@@ -106,7 +106,8 @@ type source struct {
 	started         bool
 	start, lastEmit time.Time
 
-	par    parallel // generating on several cores (parallel.go)
+	par    parallel  // generating on several cores (parallel.go)
+	rec    *recycler // the builders' allocator, over env's
 	closed bool
 }
 
@@ -132,8 +133,10 @@ func newSource(env sources.Env, cfg config) (*source, error) {
 			return nil, err
 		}
 	}
+	rec := newRecycler(env.Alloc)
 	s := &source{
-		builder:   builder{schema: env.Schema, alloc: env.Alloc, rowtimeField: rowtimeField},
+		builder:   builder{schema: env.Schema, alloc: rec, rowtimeField: rowtimeField},
+		rec:       rec,
 		cfg:       cfg,
 		clock:     env.Clock,
 		sleep:     sleepCtx,
@@ -335,6 +338,7 @@ func (s *source) Close() error {
 	if !s.closed {
 		s.closed = true
 		s.stopParallel()
+		s.rec.close()
 	}
 	return nil
 }
