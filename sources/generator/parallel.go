@@ -188,7 +188,17 @@ func (s *source) submitRange() {
 		budget = s.count - p.cut
 	}
 	from, k, rows := p.cut, p.cut, 0
+	perEpoch := epochRows(kind)
 	for rows < s.batchSize && budget != 0 {
+		// A whole epoch of the kinds' cycle at once while it cannot hold
+		// the batch's last row (which must end the range).
+		if g.tl.eventID(k)%totalProportion == 0 && rows+perEpoch < s.batchSize &&
+			(budget < 0 || budget >= totalProportion) {
+			rows += perEpoch
+			k += totalProportion
+			budget -= totalProportion
+			continue
+		}
 		if kindOf(g.tl.eventID(k)) == kind {
 			rows++
 		}
@@ -209,6 +219,18 @@ func (s *source) submitRange() {
 	r.job = ordered.NewJob(func(ctx context.Context, w *genWorker) { w.generate(ctx, r) })
 	p.queue = append(p.queue, r)
 	p.pool.Submit(r.job)
+}
+
+// epochRows is how many events of kind each cycle of totalProportion
+// events holds.
+func epochRows(kind EventKind) int {
+	switch kind {
+	case PersonEvent:
+		return personProportion
+	case AuctionEvent:
+		return auctionProportion
+	}
+	return bidProportion
 }
 
 // generate makes r's batch, running the stage on it.
