@@ -26,10 +26,22 @@ func (e Env) evalContext() *EvalContext {
 	return &EvalContext{Alloc: e.Alloc, Start: e.Start, Clock: e.Clock}
 }
 
-// computeCtx returns ctx carrying the allocator for Arrow compute kernels.
+// computeCtx returns ctx carrying the allocator for Arrow compute kernels
+// and an exec context that runs them on the calling goroutine.
 func (e Env) computeCtx(ctx context.Context) context.Context {
-	return compute.WithAllocator(ctx, e.Alloc)
+	return compute.WithAllocator(compute.SetExecCtx(ctx, serialExecCtx), e.Alloc)
 }
+
+// serialExecCtx is Arrow's default exec context with NumParallel 1: the
+// engine spreads work over cores itself (parallel stages, generator
+// workers), and a kernel that started goroutines of its own (FilterRecordBatch
+// starts one per column when NumParallel > 1) would, on every batch, pay
+// for their start, stack growth and scheduling on cores already busy.
+var serialExecCtx = func() compute.ExecCtx {
+	c := compute.DefaultExecCtx()
+	c.NumParallel = 1
+	return c
+}()
 
 // withDefaults fills in a Go allocator, the system clock and a discarding
 // error sink where Env leaves them unset.

@@ -126,12 +126,16 @@ func newSpaceSaving(capacity int) *spaceSaving {
 
 func (s *spaceSaving) bytes() int { return s.bytesN + len(s.keys)*64 }
 
+// add counts key, which may point into a batch's buffer (keyReader): a
+// key kept is copied, since the buffer may be reused once the batch is
+// released.
 func (s *spaceSaving) add(key string) {
 	if i, ok := s.index[key]; ok {
 		s.counts[i]++
 		s.down(int(s.pos[i]))
 		return
 	}
+	key = strings.Clone(key)
 	if len(s.keys) < s.capacity {
 		i := int32(len(s.keys))
 		s.keys = append(s.keys, key)

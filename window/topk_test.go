@@ -374,3 +374,46 @@ func BenchmarkItems(b *testing.B) {
 		}
 	}
 }
+
+// scribbler is an allocator that overwrites every buffer it frees, as an
+// allocator reusing released memory may.
+type scribbler struct{ memory.Allocator }
+
+func (s scribbler) Free(b []byte) {
+	for i := range b {
+		b[i] = 0xDB
+	}
+	s.Allocator.Free(b)
+}
+
+// TestTopKKeysOutliveTheirBatch checks that the keys TOP_K counts stay
+// intact after the batches they came from are released and their memory
+// overwritten.
+func TestTopKKeysOutliveTheirBatch(t *testing.T) {
+	t.Parallel()
+	rows := []string{
+		itemRow("apple", 1, 1), itemRow("pear", 2, 2), itemRow("apple", 1, 3),
+		itemRow("plum", 3, 4), itemRow("apple", 1, 5), itemRow("pear", 2, 200),
+	}
+	for _, size := range []int{1, 2} {
+		t.Run(fmt.Sprintf("batch_size=%d", size), func(t *testing.T) {
+			t.Parallel()
+			mem := memory.NewCheckedAllocator(scribbler{memory.NewGoAllocator()})
+			defer mem.AssertSize(t, 0)
+			cfg := ItemsConfig{Column: 0, Window: time.Minute, Alloc: mem, Pump: "P"}
+			op, err := NewTopK(newRowsSource(mem, itemsSchema, rows, size), cfg, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer op.Close()
+			got, err := drain(t, op)
+			if !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			want := []string{"apple 3 2024-05-01T10:01:00", "pear 1 2024-05-01T10:01:00", "pear 1 2024-05-01T10:04:00"}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}

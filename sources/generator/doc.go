@@ -35,7 +35,10 @@
 // at least every 100ms, in batches of at most batch_size rows; a paced
 // Nexmark person or auction stream returns empty batches while the due
 // events are of other kinds. Batches are written straight into Arrow
-// buffers (no validity bitmaps: nothing is null).
+// buffers (no validity bitmaps: nothing is null), which the source takes
+// back for later batches once their readers release them (recycle.go):
+// readers must not keep pointers into a batch (a string from
+// array.String.Value) after releasing it.
 //
 // An unpaced Nexmark stream with option parallelism above 1 is generated
 // on that many workers, in ranges of events that each make one batch, and

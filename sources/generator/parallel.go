@@ -102,11 +102,14 @@ func (s *source) StageBatches(newStage func() (Stage, func(), error)) bool {
 // StageCores names the cores a stage runs on, for EXPLAIN: "generating".
 func (s *source) StageCores() string { return "generating" }
 
-// startParallel starts the workers: parallelism goroutines and the
-// reading goroutine's own.
+// startParallel starts the workers: parallelism-1 goroutines and the
+// reading goroutine's own, which generates while Next waits. One more
+// goroutine would compete for the cores with the reader and the stages
+// downstream: when the scheduler parks the one generating the oldest
+// range, the others run out of ranges and cores idle.
 func (s *source) startParallel() error {
 	n := s.cfg.parallelism
-	workers := make([]*genWorker, 0, n+1)
+	workers := make([]*genWorker, 0, n)
 	fail := func(err error) error {
 		for _, w := range workers {
 			if w.endStage != nil {
@@ -115,7 +118,7 @@ func (s *source) startParallel() error {
 		}
 		return fmt.Errorf("generator: %w", err)
 	}
-	for range n + 1 {
+	for range n {
 		tbl, err := s.cfg.newTable()
 		if err != nil {
 			return fail(err)
@@ -185,7 +188,17 @@ func (s *source) submitRange() {
 		budget = s.count - p.cut
 	}
 	from, k, rows := p.cut, p.cut, 0
+	perEpoch := epochRows(kind)
 	for rows < s.batchSize && budget != 0 {
+		// A whole epoch of the kinds' cycle at once while it cannot hold
+		// the batch's last row (which must end the range).
+		if g.tl.eventID(k)%totalProportion == 0 && rows+perEpoch < s.batchSize &&
+			(budget < 0 || budget >= totalProportion) {
+			rows += perEpoch
+			k += totalProportion
+			budget -= totalProportion
+			continue
+		}
 		if kindOf(g.tl.eventID(k)) == kind {
 			rows++
 		}
@@ -206,6 +219,18 @@ func (s *source) submitRange() {
 	r.job = ordered.NewJob(func(ctx context.Context, w *genWorker) { w.generate(ctx, r) })
 	p.queue = append(p.queue, r)
 	p.pool.Submit(r.job)
+}
+
+// epochRows is how many events of kind each cycle of totalProportion
+// events holds.
+func epochRows(kind EventKind) int {
+	switch kind {
+	case PersonEvent:
+		return personProportion
+	case AuctionEvent:
+		return auctionProportion
+	}
+	return bidProportion
 }
 
 // generate makes r's batch, running the stage on it.

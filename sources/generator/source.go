@@ -106,7 +106,8 @@ type source struct {
 	started         bool
 	start, lastEmit time.Time
 
-	par    parallel // generating on several cores (parallel.go)
+	par    parallel  // generating on several cores (parallel.go)
+	rec    *recycler // the builders' allocator, over env's
 	closed bool
 }
 
@@ -132,8 +133,10 @@ func newSource(env sources.Env, cfg config) (*source, error) {
 			return nil, err
 		}
 	}
+	rec := newRecycler(env.Alloc)
 	s := &source{
-		builder:   builder{schema: env.Schema, alloc: env.Alloc, rowtimeField: rowtimeField},
+		builder:   builder{schema: env.Schema, alloc: rec, rowtimeField: rowtimeField},
+		rec:       rec,
 		cfg:       cfg,
 		clock:     env.Clock,
 		sleep:     sleepCtx,
@@ -244,11 +247,30 @@ func (s *builder) build(tbl table, n int, arrival int64) arrow.RecordBatch {
 		}
 	}
 	last := len(s.cols)
-	arrs = append(arrs, constTimestamps(s.alloc, s.schema.Field(last).Type, arrival, n))
-	rowtimeType := s.schema.Field(last + 1).Type
+	arrivalType, rowtimeType := s.schema.Field(last).Type, s.schema.Field(last+1).Type
+	arrs = append(arrs, constTimestamps(s.alloc, arrivalType, arrival, n))
+	// ROWTIME is a copy of a column built already when the types match:
+	// the batch holds that array twice (arrays are immutable).
+	same := -1
 	if s.rowtimeField < 0 {
-		arrs = append(arrs, constTimestamps(s.alloc, rowtimeType, arrival, n))
+		if arrow.TypeEqual(arrivalType, rowtimeType) {
+			same = last
+		}
 	} else {
+		for i, c := range s.cols {
+			if c.field == s.rowtimeField && arrow.TypeEqual(c.dt, rowtimeType) {
+				same = i
+				break
+			}
+		}
+	}
+	switch {
+	case same >= 0:
+		arrs[same].Retain()
+		arrs = append(arrs, arrs[same])
+	case s.rowtimeField < 0:
+		arrs = append(arrs, constTimestamps(s.alloc, rowtimeType, arrival, n))
+	default:
 		s.ints = tbl.ints(s.rowtimeField, s.ints)
 		arrs = append(arrs, intColumn(s.alloc, rowtimeType, s.ints))
 	}
@@ -335,6 +357,7 @@ func (s *source) Close() error {
 	if !s.closed {
 		s.closed = true
 		s.stopParallel()
+		s.rec.close()
 	}
 	return nil
 }
