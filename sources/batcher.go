@@ -243,8 +243,9 @@ func (b *Batcher) Commit(arrival time.Time) error {
 		}
 		if c.bin == nil {
 			c.valid = append(c.valid, c.set)
-			if !c.set {
+			if !c.set { // a NULL's slot holds zero, as builders leave it
 				c.nulls++
+				c.zeroLast()
 			}
 		}
 		c.set = false
@@ -364,6 +365,19 @@ func (b *Batcher) nullColumn(t arrow.DataType, n int) arrow.Array {
 	data := array.NewData(t, n, buffers, nil, n, 0)
 	defer data.Release()
 	return array.MakeFromData(data)
+}
+
+// zeroLast zeroes the value just staged for a NULL (the staging field
+// keeps the row before's value).
+func (c *staged) zeroLast() {
+	switch c.kind {
+	case ColFloat32, ColFloat64:
+		c.floats[len(c.floats)-1] = 0
+	case ColDecimal:
+		c.decs[len(c.decs)-1] = decimal128.Num{}
+	default:
+		c.ints[len(c.ints)-1] = 0
+	}
 }
 
 // build_ appends a fixed-width column's staged values to its builder,

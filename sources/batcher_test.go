@@ -258,3 +258,38 @@ func TestBatcherPrune(t *testing.T) {
 		rec.Release()
 	}
 }
+
+// TestBatcherNullSlotsAreZero checks that a NULL's value slot holds zero
+// whatever the row before held, as Arrow's builders leave it (readers that
+// look at values without the validity bitmap see no stale data).
+func TestBatcherNullSlotsAreZero(t *testing.T) {
+	t.Parallel()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b, err := NewBatcher(mem, testSchema(), "", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	b.SetInt(0, 41)
+	b.SetInt(2, 42)
+	if err := b.Commit(time.UnixMilli(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(time.UnixMilli(2)); err != nil { // ID and EVENT_TIME NULL
+		t.Fatal(err)
+	}
+	rec := b.Flush()
+	defer rec.Release()
+	ids := rec.Column(0).(*array.Int64)
+	times := rec.Column(2).(*array.Timestamp)
+	if ids.IsValid(1) || times.IsValid(1) {
+		t.Fatal("the second row's ID and EVENT_TIME are not NULL")
+	}
+	if got := ids.Int64Values(); got[0] != 41 || got[1] != 0 {
+		t.Fatalf("ID values %v, want [41 0]", got)
+	}
+	if got := times.TimestampValues(); got[0] != 42 || got[1] != 0 {
+		t.Fatalf("EVENT_TIME values %v, want [42 0]", got)
+	}
+}
