@@ -74,11 +74,12 @@ type source struct {
 	linger    time.Duration
 	idle      time.Duration
 	batchSize int
-	spare     *codec.Ingest // a decoder, framer and batcher to reuse
-	workers   int           // decoding workers (parallel.go); ≤ 1: none
-	pool      *pool         // started on the first parallel read
-	inflight  int           // morsels read and not all returned
-	morsel    int           // option morsel_size; 0: by the open files
+	spare     *codec.Ingest     // a decoder, framer and batcher to reuse
+	workers   int               // decoding workers (parallel.go); ≤ 1: none
+	pool      *pool             // started on the first parallel read
+	inflight  int               // morsels read and not all returned
+	morsel    int               // option morsel_size; 0: by the open files
+	rec       *sources.Recycler // the batches' allocator, over env's
 	newStage  func() (Stage, func(), error)
 	origin    sources.Origin // of the batch Next returned last
 	states    []sources.Partition
@@ -101,8 +102,15 @@ func New(env sources.Env, raw map[string]string) (sources.Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Batches are built over buffers released batches left: a file's
+	// batches all have about the same sizes (see sources.Recycler).
+	var rec *sources.Recycler
+	if env.Alloc != nil {
+		rec = sources.NewRecycler(env.Alloc)
+		env.Alloc = rec
+	}
 	s := &source{
-		env: env, opts: opts, clock: env.Clock, maxOpen: maxOpen,
+		env: env, opts: opts, clock: env.Clock, maxOpen: maxOpen, rec: rec,
 		follow: opts.Bool("follow"), poll: opts.Duration("poll_interval"), linger: opts.Duration("linger"),
 		idle: opts.Duration("idle_timeout"), batchSize: int(opts.Int("batch_size")),
 	}
@@ -377,6 +385,9 @@ func (s *source) Close() error {
 	s.open = nil
 	if s.spare != nil {
 		s.spare.Release()
+	}
+	if s.rec != nil {
+		s.rec.Close()
 	}
 	return nil
 }

@@ -80,17 +80,20 @@ type pool struct {
 	workers []*worker   // every worker, the reading goroutine's own last
 }
 
-// startPool starts n workers, each with its own Ingest, and a worker
+// startPool starts n-1 workers, each with its own Ingest, and a worker
 // for the reading goroutine itself: while the batch it needs next is
 // still being decoded, it decodes waiting morsels instead of sleeping
 // (on a busy machine, waking a sleeping thread can take milliseconds).
+// So n goroutines decode: one more would compete for the n cores, and
+// while the scheduler parks the one decoding the oldest morsel the others
+// run out of morsels and cores idle.
 func (s *source) startPool(n int) error {
 	pl := &pool{free: make(chan []byte, 4*n+4)}
 	pl.size = min(maxMorsel, max(minMorsel, morselBudget/(2*n+2)/max(1, min(len(s.parts), s.maxOpen))))
 	if s.morsel > 0 {
 		pl.size = s.morsel
 	}
-	workers := make([]*worker, n+1)
+	workers := make([]*worker, n)
 	for i := range workers {
 		w := &worker{batchSize: s.batchSize, rowtime: len(s.env.Schema.Fields()) - 1}
 		env := s.env

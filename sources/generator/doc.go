@@ -36,7 +36,7 @@
 // Nexmark person or auction stream returns empty batches while the due
 // events are of other kinds. Batches are written straight into Arrow
 // buffers (no validity bitmaps: nothing is null), which the source takes
-// back for later batches once their readers release them (recycle.go):
+// back for later batches once their readers release them (sources.Recycler):
 // readers must not keep pointers into a batch (a string from
 // array.String.Value) after releasing it.
 //

@@ -106,8 +106,8 @@ type source struct {
 	started         bool
 	start, lastEmit time.Time
 
-	par    parallel  // generating on several cores (parallel.go)
-	rec    *recycler // the builders' allocator, over env's
+	par    parallel          // generating on several cores (parallel.go)
+	rec    *sources.Recycler // the builders' allocator, over env's
 	closed bool
 }
 
@@ -133,7 +133,7 @@ func newSource(env sources.Env, cfg config) (*source, error) {
 			return nil, err
 		}
 	}
-	rec := newRecycler(env.Alloc)
+	rec := sources.NewRecycler(env.Alloc)
 	s := &source{
 		builder:   builder{schema: env.Schema, alloc: rec, rowtimeField: rowtimeField},
 		rec:       rec,
@@ -357,7 +357,7 @@ func (s *source) Close() error {
 	if !s.closed {
 		s.closed = true
 		s.stopParallel()
-		s.rec.close()
+		s.rec.Close()
 	}
 	return nil
 }

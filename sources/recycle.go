@@ -1,4 +1,4 @@
-package generator
+package sources
 
 import (
 	"math/bits"
@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// recycler is the allocator a source builds its batches with: it hands
+// Recycler is the allocator a source builds its batches with: it hands
 // out buffers of the allocator below it in power-of-two sizes and keeps
 // the buffers the batches' readers free, up to maxRecycled bytes, for the
 // next batches. Batches of one source have nearly the same sizes, so in a
@@ -18,7 +18,7 @@ import (
 // that follow the ownership rules see no difference. It is safe for
 // concurrent use: the generating workers allocate and any goroutine
 // releases.
-type recycler struct {
+type Recycler struct {
 	mem memory.Allocator
 
 	mu     sync.Mutex
@@ -34,13 +34,13 @@ const (
 	// maxRecycledClass is the largest size class kept, 64 MiB; larger
 	// buffers go straight to and from the allocator below.
 	maxRecycledClass = 26
-	// maxRecycled bounds the bytes a recycler keeps.
+	// maxRecycled bounds the bytes a Recycler keeps.
 	maxRecycled = 64 << 20
 )
 
-var _ memory.Allocator = (*recycler)(nil)
+var _ memory.Allocator = (*Recycler)(nil)
 
-func newRecycler(mem memory.Allocator) *recycler { return &recycler{mem: mem} }
+func NewRecycler(mem memory.Allocator) *Recycler { return &Recycler{mem: mem} }
 
 // sizeClass returns the class of a request of size bytes: the buffer is
 // 1<<class bytes long.
@@ -50,7 +50,7 @@ func sizeClass(size int) int {
 
 // Allocate returns a buffer of at least size bytes, whose contents are
 // not zeroed when it is recycled.
-func (r *recycler) Allocate(size int) []byte {
+func (r *Recycler) Allocate(size int) []byte {
 	if size <= 0 {
 		return r.mem.Allocate(size)
 	}
@@ -72,7 +72,7 @@ func (r *recycler) Allocate(size int) []byte {
 }
 
 // Reallocate returns a buffer of size bytes holding b's first bytes.
-func (r *recycler) Reallocate(size int, b []byte) []byte {
+func (r *Recycler) Reallocate(size int, b []byte) []byte {
 	nb := r.Allocate(size)
 	copy(nb, b)
 	r.Free(b)
@@ -80,8 +80,8 @@ func (r *recycler) Reallocate(size int, b []byte) []byte {
 }
 
 // Free keeps b for reuse, or frees it below when it is of no size class,
-// the recycler is full or closed.
-func (r *recycler) Free(b []byte) {
+// the Recycler is full or closed.
+func (r *Recycler) Free(b []byte) {
 	n := len(b)
 	c := sizeClass(n)
 	if n == 0 || n != 1<<c || c > maxRecycledClass {
@@ -99,9 +99,9 @@ func (r *recycler) Free(b []byte) {
 	r.mu.Unlock()
 }
 
-// close frees the kept buffers below and makes Free pass buffers
+// Close frees the kept buffers below and makes Free pass buffers
 // through from now on (batches may outlive their source).
-func (r *recycler) close() {
+func (r *Recycler) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
