@@ -15,8 +15,9 @@ import (
 )
 
 // SettingParallelism is the setting of how many cores a job's sources
-// decode on and its keyed windowed GROUP BYs run on (one worker per core,
-// each owning the groups of its keys): SET parallelism = '4'. Default:
+// decode on and its keyed windowed GROUP BYs and stream–stream equi-joins
+// run on (one worker per core, each owning the groups or held rows of its
+// keys): SET parallelism = '4'. Default:
 // GOMAXPROCS.
 const SettingParallelism = "parallelism"
 
@@ -69,6 +70,32 @@ func (s *Session) groupByWorkersText(n *Aggregate) string {
 		return " on every core"
 	}
 	if w := s.groupByWorkers(cfg); w > 1 {
+		return fmt.Sprintf(" on %d workers", w)
+	}
+	return ""
+}
+
+// joinWorkers returns how many workers a stream–stream join runs on
+// (window.NewParallelJoin): the parallelism setting when the join has
+// equi-join keys to partition its held rows by, else 1. A bounded query (a
+// report) keeps one, as a GROUP BY does.
+func (s *Session) joinWorkers(n *StreamJoin) int {
+	if len(n.LeftKeys) == 0 || s.cfg.Bounded {
+		return 1
+	}
+	return min(s.parallelism(), window.MaxWorkers)
+}
+
+// joinWorkersText describes the workers of a stream–stream join for
+// EXPLAIN, as groupByWorkersText does a GROUP BY's.
+func (s *Session) joinWorkersText(n *StreamJoin) string {
+	if len(n.LeftKeys) == 0 || s.cfg.Bounded {
+		return ""
+	}
+	if _, set := s.settings[SettingParallelism]; !set {
+		return " on every core"
+	}
+	if w := s.joinWorkers(n); w > 1 {
 		return fmt.Sprintf(" on %d workers", w)
 	}
 	return ""

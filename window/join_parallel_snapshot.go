@@ -54,7 +54,12 @@ func (p *parallelJoin) snapshot(w io.Writer) error {
 				held[i] = append(held[i], heldRef{ts: e.ts, seq: e.seq, w: wi, slot: e.slot})
 			}
 		}
+		// By worker, then event time: gatherHeld takes runs of a
+		// worker's chunk, then puts the rows in event-time order.
 		slices.SortFunc(held[i], func(a, b heldRef) int {
+			if a.w != b.w {
+				return a.w - b.w
+			}
 			if a.ts != b.ts {
 				return cmpInt(a.ts, b.ts)
 			}
@@ -68,13 +73,14 @@ func (p *parallelJoin) snapshot(w io.Writer) error {
 		return err
 	}
 	for i, s := range o.sides {
-		cols, err := p.gatherHeld(i, s.in.Schema(), held[i])
+		cols, perm, err := p.gatherHeld(i, s.in.Schema(), held[i])
 		if err != nil {
 			return err
 		}
 		seq := make([]int64, len(held[i]))
 		mb := array.NewBooleanBuilder(o.cfg.Alloc)
-		for k, ref := range held[i] {
+		for k, at := range perm {
+			ref := held[i][at]
 			seq[k] = ref.seq
 			mb.Append(p.workers[ref.w].j.sides[i].matched[ref.slot])
 		}
@@ -126,8 +132,38 @@ func (p *parallelJoin) snapshot(w io.Writer) error {
 }
 
 // gatherHeld returns all the input columns (of schema sc) of the held rows
-// refs of side, in order, taken from the workers' chunks.
-func (p *parallelJoin) gatherHeld(side int, sc *arrow.Schema, refs []heldRef) ([]arrow.Array, error) {
+// refs of side (by worker, then event time), taken from the workers'
+// chunks, in event-time then arrival order: row k is refs[perm[k]].
+func (p *parallelJoin) gatherHeld(side int, sc *arrow.Schema, refs []heldRef) (cols []arrow.Array, perm []int32, err error) {
+	perm = make([]int32, len(refs))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		x, y := &refs[a], &refs[b]
+		if x.ts != y.ts {
+			return cmpInt(x.ts, y.ts)
+		}
+		return cmpInt(x.seq, y.seq)
+	})
+	byWorker, err := p.gatherRuns(side, sc, refs)
+	if err != nil || slices.IsSorted(perm) {
+		return byWorker, perm, err
+	}
+	defer release(byWorker)
+	all := make([]int, len(byWorker))
+	for i := range all {
+		all[i] = i
+	}
+	src := array.NewRecordBatch(piecesSchema(byWorker), byWorker, int64(len(refs)))
+	defer src.Release()
+	cols, err = takeCols(context.Background(), p.cfg.Alloc, src, all, perm)
+	return cols, perm, err
+}
+
+// gatherRuns returns the input columns of the held rows refs of side, in
+// the order of refs, taking each run of one worker's chunk at once.
+func (p *parallelJoin) gatherRuns(side int, sc *arrow.Schema, refs []heldRef) ([]arrow.Array, error) {
 	mem := p.cfg.Alloc
 	all := make([]int, len(sc.Fields()))
 	for i := range all {
@@ -187,7 +223,9 @@ func (p *parallelJoin) gatherHeld(side int, sc *arrow.Schema, refs []heldRef) ([
 // Snapshot of a join (of one worker or several) built from the same
 // configuration: the front takes it as NewJoin's would, then deals the
 // held rows to the workers by key hash. On error, which wraps ErrSnapshot,
-// the operator is unchanged. It must be called before the first Next.
+// the operator is unchanged when the snapshot could not be read, and holds
+// no rows when they could not be dealt out. It must be called before the
+// first Next.
 func (p *parallelJoin) Restore(r io.Reader) error {
 	o := p.join
 	if p.running {
