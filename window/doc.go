@@ -85,13 +85,20 @@
 //     would, in ascending ROWTIME (rows of equal ROWTIME in unspecified
 //     order); snapshots are NewGroupBy's and restore at any N.
 //
+//   - NewParallelJoin: NewJoin with the held rows of an equi-join on N
+//     workers (by a hash of the keys); event time and the rows' arrival
+//     numbers are decided once, before the rows are dealt out, so each Next
+//     emits NewJoin's rows in NewJoin's order; snapshots are NewJoin's and
+//     restore at any N. A join without keys stays on one goroutine.
+//
 //   - NewTemporalJoin: Flink's event-time temporal join of a stream with a
 //     versioned stream (WITH (primary_key = …)): each left row joins the
 //     right version valid at its ROWTIME, emitted once both watermarks
 //     pass it.
 //
 // What it does not do yet: session, stagger and global windows, early
-// (EMIT EVERY) results, joins and OVER windows run on one goroutine;
+// (EMIT EVERY) results, joins without keys and OVER windows run on one
+// goroutine, and the parallel join costs more CPU per event than NewJoin;
 // DISTINCT and ORDER BY keep no checkpoint (a
 // restart forgets the keys seen and the rows held); ORDER BY sorts a
 // bucket with a comparison sort when it closes (about a million rows/s);
