@@ -112,7 +112,6 @@ type joinWorker struct {
 // nil), free each side's rows at or below limits, release the output at
 // or below wm.
 type joinTask struct {
-	ctx     context.Context
 	side    int
 	b       arrow.RecordBatch
 	keyArrs []arrow.Array
@@ -240,7 +239,9 @@ func (w *joinWorker) step(t joinTask) error {
 			return fmt.Errorf("window: join: %w", err)
 		}
 		j.ids = ids
-		if err := j.match(t.ctx, t.side, t.b, t.rows, t.ts, t.keyArrs, ids, t.seqs); err != nil {
+		// The front checks the caller's context once per batch; a task
+		// is one batch.
+		if err := j.match(context.Background(), t.side, t.b, t.rows, t.ts, t.keyArrs, ids, t.seqs); err != nil {
 			return err
 		}
 	}
@@ -296,7 +297,7 @@ func (p *parallelJoin) settle() (arrow.RecordBatch, error) {
 	wm := max(o.wm, min(l.emit, r.emit))
 	busy := make([]*joinWorker, 0, len(p.workers))
 	for i, w := range p.workers {
-		t := joinTask{ctx: context.Background(), limits: limits, wm: wm}
+		t := joinTask{limits: limits, wm: wm}
 		if p.batch != nil && len(p.rows[i]) > 0 {
 			t.side, t.b, t.keyArrs, t.ts, t.rows, t.seqs = p.side, p.batch, p.keyArrs, p.ts, p.rows[i], p.seqs[i]
 		} else if !w.due(limits, wm) {
