@@ -79,7 +79,7 @@ func (s *Session) groupByWorkersText(n *Aggregate) string {
 // (window.NewParallelJoin): the parallelism setting when it is set and the
 // join has equi-join keys to partition its held rows by, else 1. Unlike a
 // GROUP BY, a join does not take every core by default: measured with
-// window's BenchmarkParallelJoin on two cores, two workers cost 10–20%
+// window's BenchmarkParallelJoin on two cores, two workers cost 15–25%
 // more CPU per event than one goroutine (the output of each worker is
 // merged, and each takes its own pieces of the other side's batches) and
 // were slower, so it runs on several only when asked. A bounded query (a
