@@ -203,7 +203,7 @@ func (s *Session) physicalTree(b *strings.Builder, n Node, depth int, cols map[s
 	case *LookupJoin:
 		b.WriteString(pad + s.lookupJoinPhysical(n) + "\n")
 	case *StreamJoin:
-		b.WriteString(pad + streamJoinPhysical(n) + "\n")
+		b.WriteString(pad + streamJoinPhysical(n, s.joinWorkersText(n)) + "\n")
 	case *TemporalJoin:
 		b.WriteString(pad + temporalJoinPhysical(n) + "\n")
 	case *Union:

@@ -17,7 +17,8 @@ import (
 // SettingParallelism is the setting of how many cores a job's sources
 // decode on and its keyed windowed GROUP BYs run on (one worker per core,
 // each owning the groups of its keys): SET parallelism = '4'. Default:
-// GOMAXPROCS.
+// GOMAXPROCS. Stream–stream equi-joins run on that many workers only when
+// it is set (see joinWorkers).
 const SettingParallelism = "parallelism"
 
 // parallelConnectors are the source connectors that decode (file) or
@@ -78,6 +79,31 @@ func (s *Session) groupByWorkersText(n *Aggregate) string {
 		return " on every core"
 	}
 	if w := s.groupByWorkers(cfg); w > 1 {
+		return fmt.Sprintf(" on %d workers", w)
+	}
+	return ""
+}
+
+// joinWorkers returns how many workers a stream–stream join runs on
+// (window.NewParallelJoin): the parallelism setting when it is set and the
+// join has equi-join keys to partition its held rows by, else 1. Unlike a
+// GROUP BY, a join does not take every core by default: measured with
+// window's BenchmarkParallelJoin on two cores, two workers cost 15–25%
+// more CPU per event than one goroutine (the output of each worker is
+// merged, and each takes its own pieces of the other side's batches) and
+// were slower, so it runs on several only when asked. A bounded query (a
+// report) keeps one, as a GROUP BY does.
+func (s *Session) joinWorkers(n *StreamJoin) int {
+	if _, set := s.settings[SettingParallelism]; !set || len(n.LeftKeys) == 0 || s.cfg.Bounded {
+		return 1
+	}
+	return min(s.parallelism(), window.MaxWorkers)
+}
+
+// joinWorkersText describes the workers of a stream–stream join for
+// EXPLAIN: " on N workers" when it runs on several, else "".
+func (s *Session) joinWorkersText(n *StreamJoin) string {
+	if w := s.joinWorkers(n); w > 1 {
 		return fmt.Sprintf(" on %d workers", w)
 	}
 	return ""

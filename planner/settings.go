@@ -31,7 +31,8 @@ import (
 //	                     refused; default DefaultMaxWindowsPerRow
 //	parallelism          how many cores a source decodes on (the file
 //	                     connector) and keyed windowed GROUP BYs run on;
-//	                     default GOMAXPROCS
+//	                     default GOMAXPROCS; stream–stream equi-joins
+//	                     run on that many only when it is set
 //
 // Byte sizes are read by ParseSize: 64M = 64MiB = 64·2^20 bytes, 64MB =
 // 64·10^6 bytes.

@@ -478,12 +478,12 @@ func (b *jobBuilder) streamJoin(n *StreamJoin, env exec.Env) (exec.Operator, err
 	if err != nil {
 		return nil, err
 	}
-	op, err := window.NewJoin(l, r, window.JoinConfig{
+	op, err := window.NewParallelJoin(l, r, window.JoinConfig{
 		Kind: n.Kind, LeftKeys: n.LeftKeys, RightKeys: n.RightKeys, Residual: n.Residual,
 		LeftTime: n.LeftTime, RightTime: n.RightTime, Lower: n.Lower, Upper: n.Upper,
 		LeftLateness: let.Lateness, RightLateness: ret.Lateness, Late: late.Late,
 		Errors: env.Errors, Pump: env.Pump, Alloc: env.Alloc, Start: env.Start, Clock: env.Clock,
-	})
+	}, b.s.joinWorkers(n))
 	if err != nil {
 		l.Close()
 		r.Close()
@@ -493,8 +493,9 @@ func (b *jobBuilder) streamJoin(n *StreamJoin, env exec.Env) (exec.Operator, err
 	return b.stateful(env.Pump, op, nil)
 }
 
-// streamJoinPhysical is EXPLAIN's physical line of a stream join.
-func streamJoinPhysical(n *StreamJoin) string {
+// streamJoinPhysical is EXPLAIN's physical line of a stream join; workers
+// says what it runs on (see joinWorkersText).
+func streamJoinPhysical(n *StreamJoin, workers string) string {
 	keys := make([]string, len(n.LeftKeys))
 	for i, k := range n.LeftKeys {
 		keys[i] = k.String() + " = " + n.RightKeys[i].String()
@@ -503,5 +504,5 @@ func streamJoinPhysical(n *StreamJoin) string {
 	if n.Residual != nil {
 		line += " residual: " + n.Residual.String()
 	}
-	return line + " emits in ROWTIME order at min(left, right) watermark; state: held rows of both sides, freed past the other side's watermark"
+	return line + workers + " emits in ROWTIME order at min(left, right) watermark; state: held rows of both sides, freed past the other side's watermark"
 }

@@ -91,17 +91,22 @@
 //     rows are released in stay on the operator's goroutine, so the output
 //     is NewOver's row for row, ties included, and snapshots are NewOver's.
 //
+//   - NewParallelJoin: NewJoin with the held rows of an equi-join on N
+//     workers (by a hash of the keys); event time and the rows' arrival
+//     numbers are decided once, before the rows are dealt out, so each Next
+//     emits NewJoin's rows in NewJoin's order; snapshots are NewJoin's and
+//     restore at any N. A join without keys stays on one goroutine.
+//
 //   - NewTemporalJoin: Flink's event-time temporal join of a stream with a
 //     versioned stream (WITH (primary_key = …)): each left row joins the
 //     right version valid at its ROWTIME, emitted once both watermarks
 //     pass it.
 //
-// What it does not do yet: stagger and global windows and joins run on
-// one goroutine; OVER windows fold only their frames on several
+// What it does not do yet: stagger and global windows and joins without
+// keys run on one goroutine; OVER windows fold only their frames on several
 // (NewParallelOver); sessions on N pay only from about 4 cores
-// (ParallelPaysFrom);
-// DISTINCT and ORDER BY keep no checkpoint (a
-// restart forgets the keys seen and the rows held); ORDER BY sorts a
+// (ParallelPaysFrom), and the parallel join costs more CPU per event than
+// NewJoin; ORDER BY sorts a
 // bucket with a comparison sort when it closes (about a million rows/s);
 // the join's ROWS windows (only RANGE bounds), its drain on a stop (held
 // rows stay for the checkpoint), and an alignment of its two inputs (a side

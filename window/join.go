@@ -271,7 +271,8 @@ func (o *join) start(ctx context.Context) {
 }
 
 // read pulls batches from the side's input until it ends, handing each
-// over and waiting for its acknowledgement before the next Next.
+// over and waiting for its acknowledgement before the next Next; the end
+// too is acknowledged before it is finished.
 func (s *joinSide) read(ctx context.Context, quit chan struct{}) {
 	for {
 		b, err := s.in.Next(ctx)
@@ -287,12 +288,22 @@ func (s *joinSide) read(ctx context.Context, quit chan struct{}) {
 			}
 			return
 		}
-		if err != nil {
+		end := errors.Is(err, io.EOF) || errors.Is(err, exec.ErrStopped)
+		if err != nil && !end {
 			return
 		}
 		select {
 		case <-s.ack:
 		case <-quit:
+			return
+		}
+		if end {
+			// The join has taken the end in: asking once more finishes
+			// it (a stream counts its end in flight until then, and a
+			// checkpoint waits for nothing in flight).
+			if b, _ := s.in.Next(ctx); b != nil {
+				b.Release()
+			}
 			return
 		}
 	}
@@ -373,6 +384,10 @@ func (o *join) step(ctx context.Context, do joinSteps) (arrow.RecordBatch, error
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	s := o.sides[side]
+	if m.err == nil || errors.Is(m.err, io.EOF) || errors.Is(m.err, exec.ErrStopped) {
+		// Acknowledged on the next Next, when it has been taken in.
+		o.ackSide = side
+	}
 	switch {
 	case errors.Is(m.err, io.EOF):
 		// The end of one input is not a batch in flight, so a checkpoint
@@ -392,7 +407,6 @@ func (o *join) step(ctx context.Context, do joinSteps) (arrow.RecordBatch, error
 	case m.err != nil:
 		return nil, m.err
 	}
-	o.ackSide = side
 	err := do.add(ctx, side, m.b, m.origin)
 	m.b.Release()
 	if err != nil {

@@ -208,7 +208,14 @@ func (o *join) add(ctx context.Context, side int, b arrow.RecordBatch, origin ex
 	if err != nil || len(acc) == 0 {
 		return err
 	}
-	ids := o.ids
+	return o.match(ctx, side, b, acc, ts, keyArrs, o.ids, nil)
+}
+
+// match matches the on-time rows acc of b, a batch of side (ts its event
+// times, keyArrs its keys, ids the key id of each row of acc), with the
+// other side's held rows, and holds them, numbered seqs (nil: the side's
+// next arrival numbers).
+func (o *join) match(ctx context.Context, side int, b arrow.RecordBatch, acc []int32, ts []int64, keyArrs []arrow.Array, ids []uint32, seqs []int64) error {
 	s, other := o.sides[side], o.sides[1-side]
 	// Match with the other side's held rows, then hold the new ones.
 	var mine, theirs []int32 // pairs: batch row, other side's slot
@@ -235,8 +242,12 @@ func (o *join) add(ctx context.Context, side int, b arrow.RecordBatch, origin ex
 				}
 			}
 		}
-		slots[k] = s.hold(chunk, i, ts[i], key, s.nextSeq)
-		s.nextSeq++
+		if seqs != nil {
+			slots[k] = s.hold(chunk, i, ts[i], key, seqs[k])
+		} else {
+			slots[k] = s.hold(chunk, i, ts[i], key, s.nextSeq)
+			s.nextSeq++
+		}
 		if k&4095 == 4095 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -559,6 +570,15 @@ func (q *joinPending) all() (*joinPiece, error) {
 // ROWTIME, then left and right arrival; the caller releases the batch.
 // Only the pieces holding such rows are rebuilt.
 func (q *joinPending) release(wm int64) (arrow.RecordBatch, error) {
+	return q.releaseKeys(wm, nil)
+}
+
+// releaseKeys is release that also returns, when keys is not nil, the
+// ROWTIME and the left and right arrival numbers of each row released.
+func (q *joinPending) releaseKeys(wm int64, keys *[3][]int64) (arrow.RecordBatch, error) {
+	if keys != nil {
+		keys[0], keys[1], keys[2] = keys[0][:0], keys[1][:0], keys[2][:0]
+	}
 	if q.rows == 0 || q.minRT > wm {
 		return q.empty(), nil
 	}
@@ -597,6 +617,11 @@ func (q *joinPending) release(wm int64) (arrow.RecordBatch, error) {
 		}
 		return cmpInt(one.rs[x], one.rs[y])
 	})
+	if keys != nil {
+		for _, i := range out {
+			keys[0], keys[1], keys[2] = append(keys[0], one.rt[i]), append(keys[1], one.ls[i]), append(keys[2], one.rs[i])
+		}
+	}
 	all := make([]int, len(one.cols))
 	for i := range all {
 		all[i] = i
@@ -658,6 +683,20 @@ func cmpInt(a, b int64) int {
 // times, and the evaluated keys, which the caller releases; what names the
 // operator in errors.
 func (o *join) admit(side int, b arrow.RecordBatch, origin exec.Origin, what string) (acc []int32, ts []int64, keyArrs []arrow.Array, err error) {
+	acc, ts, keyArrs, err = o.admitRows(side, b, origin, what)
+	if err != nil || len(acc) == 0 {
+		return acc, ts, keyArrs, err
+	}
+	ids, err := o.keys.Groups(keyArrs, int(b.NumRows()), acc, o.ids[:0])
+	if err != nil {
+		return nil, ts, keyArrs, fmt.Errorf("window: %s: %w", what, err)
+	}
+	o.ids = ids
+	return acc, ts, keyArrs, nil
+}
+
+// admitRows is admit without the key ids.
+func (o *join) admitRows(side int, b arrow.RecordBatch, origin exec.Origin, what string) (acc []int32, ts []int64, keyArrs []arrow.Array, err error) {
 	n := int(b.NumRows())
 	if n == 0 {
 		return nil, nil, nil, nil
@@ -693,10 +732,5 @@ func (o *join) admit(side int, b arrow.RecordBatch, origin exec.Origin, what str
 		}
 		keyArrs[i] = a
 	}
-	ids, err := o.keys.Groups(keyArrs, n, acc, o.ids[:0])
-	if err != nil {
-		return nil, ts, keyArrs, fmt.Errorf("window: %s: %w", what, err)
-	}
-	o.ids = ids
 	return acc, ts, keyArrs, nil
 }

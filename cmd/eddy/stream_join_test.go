@@ -32,6 +32,14 @@ func TestKillAndRestartJoin(t *testing.T) {
 	killAndRestartMatches(t, joinCheckpointApp, "EXPANDED", 1000)
 }
 
+// TestKillAndRestartParallelJoin is TestKillAndRestartJoin with the join
+// on two workers (SET parallelism): its checkpoints restore as the one-core
+// join's do.
+func TestKillAndRestartParallelJoin(t *testing.T) {
+	t.Parallel()
+	killAndRestartMatches(t, "SET parallelism = '2';"+joinCheckpointApp, "EXPANDED", 1000)
+}
+
 // TestMaxStateStopsARunawayJoin: a join whose held rows outgrow max_state
 // stops with the limit's error.
 func TestMaxStateStopsARunawayJoin(t *testing.T) {
