@@ -196,7 +196,9 @@ func valueText(col arrow.Array, i int) string {
 	}
 	switch c := col.(type) {
 	case *array.String:
-		return c.Value(i)
+		// A copy: the row outlives the batch, whose buffers a source
+		// may reuse once it is released (sources.Recycler).
+		return strings.Clone(c.Value(i))
 	case *array.Timestamp:
 		unit := c.DataType().(*arrow.TimestampType).Unit
 		return c.Value(i).ToTime(unit).UTC().Format("2006-01-02 15:04:05.000")

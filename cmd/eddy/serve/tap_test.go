@@ -156,3 +156,20 @@ func TestTapErrorStream(t *testing.T) {
 		t.Errorf("rows %v, want t1 DECODE then t3 (t2 over the rate)", got)
 	}
 }
+
+// TestTapRowsOutliveTheirBatch checks that a sampled row keeps its
+// strings when the batch's buffers are overwritten after the tap saw it,
+// as a source's recycler does once the batch is released.
+func TestTapRowsOutliveTheirBatch(t *testing.T) {
+	t.Parallel()
+	b := tickBatch(memory.NewGoAllocator(), 3)
+	defer b.Release()
+	got := valueText(b.Column(0), 1)
+	data := b.Column(0).Data().Buffers()[2].Bytes()
+	for i := range data {
+		data[i] = 'X'
+	}
+	if got != "S1" {
+		t.Fatalf("the row's string became %q after its batch's buffer was reused, want S1", got)
+	}
+}
