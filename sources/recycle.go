@@ -3,6 +3,7 @@ package sources
 import (
 	"math/bits"
 	"sync"
+	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -47,6 +48,12 @@ func NewRecycler(mem memory.Allocator) *Recycler { return &Recycler{mem: mem} }
 func sizeClass(size int) int {
 	return max(bits.Len(uint(size-1)), minRecycledClass)
 }
+
+// poisonFreed makes test binaries overwrite every buffer the recycler
+// keeps: a reader that keeps a pointer into a batch it released (a string
+// from array.String.Value) then reads garbage at once and its test fails,
+// instead of by chance when the buffer is reused.
+var poisonFreed = testing.Testing()
 
 // Allocate returns a buffer of at least size bytes, whose contents are
 // not zeroed when it is recycled.
@@ -93,6 +100,11 @@ func (r *Recycler) Free(b []byte) {
 		r.mu.Unlock()
 		r.mem.Free(b)
 		return
+	}
+	if poisonFreed {
+		for i := range b {
+			b[i] = 0xa5
+		}
 	}
 	r.free[c] = append(r.free[c], b)
 	r.held += n
