@@ -758,7 +758,7 @@ func TestEventTimeParallel(t *testing.T) {
 				late := etLatenesses[i%len(etLatenesses)]
 				batch := etBatchSizes[i%len(etBatchSizes)]
 				writers := 1 + i%2
-				in := etGenerate(seed, etGenOpts{Lateness: late.L, Rows: 300, Writers: writers})
+				in := etGenerate(seed, etGenOpts{Lateness: late.L, Rows: 300, DistinctTS: form.distinct, Writers: writers})
 				for _, p := range []int{1, 2, 8} {
 					t.Run(fmt.Sprintf("%d_%s_batch%s_%dwriters_parallelism%d", seed, late.name, etBatchName(batch), writers, p), func(t *testing.T) {
 						t.Parallel()
