@@ -302,54 +302,7 @@ func (w *paneWorker) fold(j *foldSeg) error {
 			}
 		}
 	}
-	// Select the worker's rows without a branch per row: ownership is a
-	// coin toss the branch predictor would lose.
-	cnt := j.n
-	if j.rows != nil {
-		cnt = len(j.rows)
-	}
-	mine := slices.Grow(w.mine[:0], cnt)[:cnt]
-	k, n, id := 0, uint64(w.n), uint64(w.id)
-	switch {
-	case w.fastKey:
-		// NULL keys belong to worker 0: hash 0.
-		vals := fixed64(j.keys[0])
-		valid := j.keys[0].NullN() > 0
-		if j.rows == nil && !valid {
-			for i, x := range vals {
-				hi, _ := bits.Mul64(x*fibHash, n)
-				mine[k] = int32(i)
-				k += int(isZero(hi ^ id))
-			}
-			break
-		}
-		for i := range cnt {
-			r := i
-			if j.rows != nil {
-				r = int(j.rows[i])
-			}
-			x := vals[r]
-			if valid && j.keys[0].IsNull(r) {
-				x = 0
-			}
-			hi, _ := bits.Mul64(x*fibHash, n)
-			mine[k] = int32(r)
-			k += int(isZero(hi ^ id))
-		}
-	case j.rows == nil:
-		for i, h := range j.hashes[:cnt] {
-			hi, _ := bits.Mul64(h, n)
-			mine[k] = int32(i)
-			k += int(isZero(hi ^ id))
-		}
-	default:
-		for _, r := range j.rows {
-			hi, _ := bits.Mul64(j.hashes[r], n)
-			mine[k] = r
-			k += int(isZero(hi ^ id))
-		}
-	}
-	mine = mine[:k]
+	mine := ownRows(j.keys, j.hashes, j.rows, j.n, w.fastKey, w.id, w.n, w.mine)
 	w.mine = mine
 	if len(mine) == 0 {
 		return nil

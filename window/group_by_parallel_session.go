@@ -213,8 +213,9 @@ func (w *sessionWorker) do(op *sessOp, waited bool) error {
 }
 
 // ownRows returns the rows (of rows, or of all n when nil) whose keys
-// belong to worker id of n, as keyOwner assigns them, in dst's storage.
-// Ownership is selected without a branch per row.
+// belong to worker id of workers, as keyOwner assigns them, in dst's
+// storage. Ownership is selected without a branch per row: it is a coin
+// toss the branch predictor would lose.
 func ownRows(keys []arrow.Array, hashes []uint64, rows []int32, n int, fast bool, id, workers int, dst []int32) []int32 {
 	cnt := n
 	if rows != nil {
@@ -222,10 +223,19 @@ func ownRows(keys []arrow.Array, hashes []uint64, rows []int32, n int, fast bool
 	}
 	mine := slices.Grow(dst[:0], cnt)[:cnt]
 	k, nw, me := 0, uint64(workers), uint64(id)
-	if fast {
+	switch {
+	case fast:
 		// NULL keys belong to worker 0: hash 0.
 		vals := fixed64(keys[0])
 		nulls := keys[0].NullN() > 0
+		if rows == nil && !nulls {
+			for i, x := range vals[:cnt] {
+				hi, _ := bits.Mul64(x*fibHash, nw)
+				mine[k] = int32(i)
+				k += int(isZero(hi ^ me))
+			}
+			break
+		}
 		for i := range cnt {
 			r := i
 			if rows != nil {
@@ -239,16 +249,18 @@ func ownRows(keys []arrow.Array, hashes []uint64, rows []int32, n int, fast bool
 			mine[k] = int32(r)
 			k += int(isZero(hi ^ me))
 		}
-		return mine[:k]
-	}
-	for i := range cnt {
-		r := i
-		if rows != nil {
-			r = int(rows[i])
+	case rows == nil:
+		for i, h := range hashes[:cnt] {
+			hi, _ := bits.Mul64(h, nw)
+			mine[k] = int32(i)
+			k += int(isZero(hi ^ me))
 		}
-		hi, _ := bits.Mul64(hashes[r], nw)
-		mine[k] = int32(r)
-		k += int(isZero(hi ^ me))
+	default:
+		for _, r := range rows {
+			hi, _ := bits.Mul64(hashes[r], nw)
+			mine[k] = r
+			k += int(isZero(hi ^ me))
+		}
 	}
 	return mine[:k]
 }
