@@ -463,14 +463,8 @@ func (o *join) settle() (arrow.RecordBatch, error) {
 // Close stops the reading goroutines, waits for them and closes both
 // inputs. It may be called twice.
 func (o *join) Close() error {
-	if o.closed {
+	if !o.stopReading() {
 		return nil
-	}
-	o.closed = true
-	if o.started {
-		o.cancel()
-		close(o.quit)
-		o.wg.Wait()
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -487,6 +481,21 @@ func (o *join) Close() error {
 		errs = append(errs, s.in.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// stopReading stops the reading goroutines and waits for them, the first
+// time; it tells whether this was the first (Close's work is left to do).
+func (o *join) stopReading() bool {
+	if o.closed {
+		return false
+	}
+	o.closed = true
+	if o.started {
+		o.cancel()
+		close(o.quit)
+		o.wg.Wait()
+	}
+	return true
 }
 
 // reportLate sets row i of the batch being added aside as late.

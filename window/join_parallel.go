@@ -463,14 +463,8 @@ func (p *parallelJoin) held() bool {
 // its snapshot for a checkpoint after Close. It may be called twice.
 func (p *parallelJoin) Close() error {
 	o := p.join
-	if o.closed {
+	if !o.stopReading() {
 		return nil
-	}
-	o.closed = true
-	if o.started {
-		o.cancel()
-		close(o.quit)
-		o.wg.Wait()
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()

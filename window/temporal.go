@@ -391,14 +391,8 @@ func gatherSlots(ctx context.Context, mem memory.Allocator, s *joinSide, cols []
 // Close stops the reading goroutines, waits for them and closes both
 // inputs. It may be called twice.
 func (o *temporal) Close() error {
-	if o.closed {
+	if !o.stopReading() {
 		return nil
-	}
-	o.closed = true
-	if o.started {
-		o.cancel()
-		close(o.quit)
-		o.wg.Wait()
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
