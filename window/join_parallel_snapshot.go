@@ -198,25 +198,7 @@ func (p *parallelJoin) gatherRuns(side int, sc *arrow.Schema, refs []heldRef) ([
 		pieces = append(pieces, pc)
 		start = end
 	}
-	out := make([]arrow.Array, len(all))
-	for j := range all {
-		parts := make([]arrow.Array, len(pieces))
-		for i, pc := range pieces {
-			parts[i] = pc[j]
-		}
-		if len(parts) == 1 {
-			parts[0].Retain()
-			out[j] = parts[0]
-			continue
-		}
-		c, err := array.Concatenate(parts, mem)
-		if err != nil {
-			release(out)
-			return nil, fmt.Errorf("window: join snapshot: %w", err)
-		}
-		out[j] = c
-	}
-	return out, nil
+	return concatPieces(pieces, len(all), mem)
 }
 
 // Restore replaces the operator's state with the one in r, written by

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddy-sql/eddy/exec"
 )
@@ -148,8 +149,14 @@ func (s *joinSide) gather(ctx context.Context, o *join, slots []int32) ([]arrow.
 		pieces = append(pieces, p)
 		start = end
 	}
-	out := make([]arrow.Array, len(all))
-	for j := range all {
+	return concatPieces(pieces, len(all), o.cfg.Alloc)
+}
+
+// concatPieces returns each of the ncols columns of pieces (each piece a
+// set of columns) concatenated in order; the pieces stay the caller's.
+func concatPieces(pieces [][]arrow.Array, ncols int, mem memory.Allocator) ([]arrow.Array, error) {
+	out := make([]arrow.Array, ncols)
+	for j := range out {
 		parts := make([]arrow.Array, len(pieces))
 		for i, p := range pieces {
 			parts[i] = p[j]
@@ -159,7 +166,7 @@ func (s *joinSide) gather(ctx context.Context, o *join, slots []int32) ([]arrow.
 			out[j] = parts[0]
 			continue
 		}
-		c, err := array.Concatenate(parts, o.cfg.Alloc)
+		c, err := array.Concatenate(parts, mem)
 		if err != nil {
 			release(out)
 			return nil, fmt.Errorf("window: join snapshot: %w", err)
