@@ -278,33 +278,14 @@ func numericSQL(t arrow.DataType) bool {
 }
 
 // overWorkers returns how many workers an OVER of cfg folds its frames on
-// (window.NewParallelOver): the parallelism setting when some spec has
-// PARTITION BY and folds its frames row by row and that many workers pay
-// (window.ParallelOverPaysFrom), else 1. A bounded query keeps one, as a
-// GROUP BY does (see groupByWorkers).
+// (window.NewParallelOver; see partitionedWorkers): some spec must have
+// PARTITION BY and fold its frames row by row (window.OverParallelizable).
 func (s *Session) overWorkers(cfg window.OverConfig) int {
-	if !window.OverParallelizable(cfg) || s.cfg.Bounded {
-		return 1
-	}
-	n := min(s.parallelism(), window.MaxWorkers)
-	if n < window.ParallelOverPaysFrom(cfg) {
-		return 1
-	}
-	return n
+	return s.partitionedWorkers(window.OverParallelizable(cfg), window.ParallelOverPaysFrom(cfg))
 }
 
-// overWorkersText describes the workers of an OVER for EXPLAIN, as
-// groupByWorkersText does for a GROUP BY.
+// overWorkersText describes the workers of an OVER for EXPLAIN.
 func (s *Session) overWorkersText(n *Over) string {
 	cfg := window.OverConfig{Specs: n.Specs}
-	if !window.OverParallelizable(cfg) || s.cfg.Bounded {
-		return ""
-	}
-	if _, set := s.settings[SettingParallelism]; !set {
-		return fmt.Sprintf(" on every core from %d cores", window.ParallelOverPaysFrom(cfg))
-	}
-	if w := s.overWorkers(cfg); w > 1 {
-		return fmt.Sprintf(" on %d workers", w)
-	}
-	return ""
+	return s.partitionedWorkersText(window.OverParallelizable(cfg), window.ParallelOverPaysFrom(cfg))
 }

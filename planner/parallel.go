@@ -45,40 +45,53 @@ func (s *Session) parallelism() int {
 }
 
 // groupByWorkers returns how many workers a windowed GROUP BY of cfg
-// runs on (window.NewParallelGroupBy): the parallelism setting when the
-// group-by can be partitioned by its keys and that many workers pay
-// (window.ParallelPaysFrom: session windows from 4), else 1. A bounded
-// query (a report) keeps one: its rows of equal ROWTIME then come out in
-// the one order every machine gives, whatever its cores, so a report run
-// again for the same time is the same document.
+// runs on (window.NewParallelGroupBy; see partitionedWorkers): its rows are
+// partitioned by the grouping keys, and session windows pay only from 4
+// workers (window.ParallelPaysFrom).
 func (s *Session) groupByWorkers(cfg window.Config) int {
-	if !window.Parallelizable(cfg) || s.cfg.Bounded {
+	return s.partitionedWorkers(window.Parallelizable(cfg), window.ParallelPaysFrom(cfg))
+}
+
+// groupByWorkersText describes the workers of a windowed GROUP BY for
+// EXPLAIN (see partitionedWorkersText).
+func (s *Session) groupByWorkersText(n *Aggregate) string {
+	cfg := window.Config{Keys: n.Keys, Assigner: n.Assigner, Emit: n.Emit}
+	return s.partitionedWorkersText(window.Parallelizable(cfg), window.ParallelPaysFrom(cfg))
+}
+
+// partitionedWorkers returns how many workers an operator whose state can
+// be partitioned by key (ok) runs on: the parallelism setting when that
+// many workers pay (from paysFrom), else 1. A bounded query (a report)
+// keeps one: its rows of equal ROWTIME then come out in the one order
+// every machine gives, whatever its cores, so a report run again for the
+// same time is the same document.
+func (s *Session) partitionedWorkers(ok bool, paysFrom int) int {
+	if !ok || s.cfg.Bounded {
 		return 1
 	}
 	n := min(s.parallelism(), window.MaxWorkers)
-	if n < window.ParallelPaysFrom(cfg) {
+	if n < paysFrom {
 		return 1
 	}
 	return n
 }
 
-// groupByWorkersText describes the workers of a windowed GROUP BY for
-// EXPLAIN: " on N workers" when parallelism is set at or above where the
-// workers pay, " on every core" when it is not set (the count depends on
-// the machine; " on every core from N cores" when they pay only from N),
-// "" when it runs on one goroutine.
-func (s *Session) groupByWorkersText(n *Aggregate) string {
-	cfg := window.Config{Keys: n.Keys, Assigner: n.Assigner, Emit: n.Emit}
-	if !window.Parallelizable(cfg) || s.cfg.Bounded {
+// partitionedWorkersText describes partitionedWorkers for EXPLAIN: " on N
+// workers" when parallelism is set at or above where the workers pay, " on
+// every core" when it is not set (the count depends on the machine; " on
+// every core from N cores" when they pay only from N), "" when it runs on
+// one goroutine.
+func (s *Session) partitionedWorkersText(ok bool, paysFrom int) string {
+	if !ok || s.cfg.Bounded {
 		return ""
 	}
 	if _, set := s.settings[SettingParallelism]; !set {
-		if from := window.ParallelPaysFrom(cfg); from > 2 {
-			return fmt.Sprintf(" on every core from %d cores", from)
+		if paysFrom > 2 {
+			return fmt.Sprintf(" on every core from %d cores", paysFrom)
 		}
 		return " on every core"
 	}
-	if w := s.groupByWorkers(cfg); w > 1 {
+	if w := s.partitionedWorkers(ok, paysFrom); w > 1 {
 		return fmt.Sprintf(" on %d workers", w)
 	}
 	return ""
